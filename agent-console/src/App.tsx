@@ -1,0 +1,116 @@
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { Kiosk } from '@citizen/protocol';
+import { api } from './api';
+import type { SessionState } from './state';
+
+export const SessionContext = createContext<SessionState | null>(null);
+const useSession = (): SessionState => {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('SessionContext missing');
+  return s;
+};
+
+export function App() {
+  const { session, signOut } = useSession();
+  const s = session.value;
+  if (s.state === 'checking') return <p class="center">Loading…</p>;
+  if (s.state === 'signed-out') return <SignIn error={s.error} />;
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <strong>Citizen Service · Agent console</strong>
+        <span data-testid="signed-in-as">
+          {s.user.displayName} ({s.user.role})
+        </span>
+        <button type="button" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main>{s.user.role === 'technician' || s.user.role === 'supervisor' ? <KioskList /> : <AgentHome languages={s.user.languages} />}</main>
+    </div>
+  );
+}
+
+function SignIn({ error }: { error: string | null }) {
+  const { signIn } = useSession();
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="signin"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        setBusy(true);
+        void signIn(String(data.get('username') ?? ''), String(data.get('password') ?? '')).finally(() => setBusy(false));
+      }}
+    >
+      <h1>Sign in</h1>
+      <label>
+        Username <input name="username" autocomplete="username" required />
+      </label>
+      <label>
+        Password <input name="password" type="password" autocomplete="current-password" required />
+      </label>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        Sign in
+      </button>
+    </form>
+  );
+}
+
+function AgentHome({ languages }: { languages: string[] }) {
+  return (
+    <section>
+      <h2>Ready</h2>
+      <p>
+        You serve residents in: <span data-testid="agent-languages">{languages.join(', ')}</span>.
+      </p>
+    </section>
+  );
+}
+
+function KioskList() {
+  const [kiosks, setKiosks] = useState<Kiosk[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.kiosks().then(
+      (r) => setKiosks(r.kiosks),
+      (e: unknown) => setError(String(e)),
+    );
+  }, []);
+  if (error) return <p role="alert">{error}</p>;
+  if (!kiosks) return <p>Loading kiosks…</p>;
+  return (
+    <section>
+      <h2>Kiosks</h2>
+      <table data-testid="kiosk-table">
+        <thead>
+          <tr>
+            <th>Id</th>
+            <th>Name</th>
+            <th>Location</th>
+            <th>Languages</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {kiosks.map((k) => (
+            <tr key={k.id}>
+              <td>{k.id}</td>
+              <td>{k.name}</td>
+              <td>{k.location}</td>
+              <td>{k.languages.join(', ')}</td>
+              <td>{k.lastSeenAt ? new Date(k.lastSeenAt).toLocaleString() : 'never'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * Builds the booth-server fastify app from its parts. Everything with a
+ * lifecycle (store, SFU pool) is passed in or created here and closed by the
+ * app's onClose hook, so `app.close()` is the one graceful shutdown.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { BoothConfig } from '@citizen/config';
+import { ErrorBody } from '@citizen/protocol';
+import authPlugin from './auth/plugin';
+import { authRoutes } from './auth/routes';
+import { kioskRoutes } from './kiosks/routes';
+import { healthRoutes } from './health/routes';
+import metricsPlugin from './metrics/plugin';
+import { staticRoutes, type StaticOptions } from './web/static';
+import { BoothError, ERROR_CODES } from './errors';
+import type { Store } from './store/Store';
+import type { WorkerPool } from './sfu/WorkerPool';
+
+export interface AppDeps {
+  config: BoothConfig;
+  store: Store;
+  sfu: WorkerPool;
+  /** Omit to run without the UI bundles (unit tests). */
+  ui?: StaticOptions;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, sfu } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  });
+
+  app.addSchema(ErrorBody);
+  app.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error);
+    if (body.statusCode >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
+    void reply.code(body.statusCode).send(body);
+  });
+  app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
+    void reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url}`, fix: ERROR_CODES.NOT_FOUND.fix });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'booth-server API',
+        version: '0.1.0',
+        description: 'REST API of the citizen kiosk booth-server. Agents and technicians authenticate with the session cookie from /api/auth/login; kiosks with `Authorization: Kiosk <id>:<credential>`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+          kiosk: { type: 'apiKey', in: 'header', name: 'Authorization' },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, {
+    store,
+    metricsToken: config.auth.metricsToken,
+    publicPrefixes: ['/kiosk/', '/console/', '/docs'],
+  });
+  await app.register(metricsPlugin, { store, sfu });
+  await app.register(healthRoutes, { store, sfu });
+  await app.register(authRoutes, { store, sessionTtlMinutes: config.auth.sessionTtlMinutes, secureCookies: config.auth.secureCookies });
+  await app.register(kioskRoutes, { store });
+  if (deps.ui) await app.register(staticRoutes, deps.ui);
+
+  // Closing order: stop accepting (fastify), then the SFU (ends media), then the store.
+  app.addHook('onClose', async () => {
+    await sfu.close();
+    await store.close();
+  });
+  return app;
+}
+
+function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof BoothError) {
+    return { statusCode: error.statusCode, code: error.code, error: httpName(error.statusCode), message: error.message, fix: error.fix };
+  }
+  const e = error as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+  if (e.validation) {
+    return { statusCode: 400, code: 'BAD_REQUEST', error: 'Bad Request', message: e.message ?? 'invalid request', fix: ERROR_CODES.BAD_REQUEST.fix };
+  }
+  const status = e.statusCode ?? 500;
+  const mapped =
+    e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? 'UNSUPPORTED_MEDIA_TYPE'
+      : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'PAYLOAD_TOO_LARGE'
+        : status < 500
+          ? 'BAD_REQUEST'
+          : 'INTERNAL';
+  return {
+    statusCode: mapped === 'INTERNAL' ? 500 : status,
+    code: mapped,
+    error: httpName(mapped === 'INTERNAL' ? 500 : status),
+    message: mapped === 'INTERNAL' ? 'internal error' : (e.message ?? 'bad request'),
+    fix: ERROR_CODES[mapped].fix,
+  };
+}
+
+function httpName(status: number): string {
+  return (
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>
+  )[status] ?? 'Internal Server Error';
+}

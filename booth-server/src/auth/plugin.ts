@@ -1,0 +1,94 @@
+/**
+ * Authentication and authorization for every route. Each route declares
+ * `config: { auth: ... }`; a route that declares nothing is refused (deny by
+ * default), except the static UI bundles and the API docs, which carry no data.
+ *
+ * - Agents, supervisors and technicians: an HttpOnly, SameSite=Strict session
+ *   cookie from POST /api/auth/login; the server stores only its hash.
+ * - Kiosks: `Authorization: Kiosk <kioskId>:<credential>`, sent by the kiosk
+ *   shell (Electron main or the browser-shell host), never by page script.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/protocol';
+import { BoothError } from '../errors';
+import { hashSecret, secretMatches } from './secrets';
+import type { KioskRecord, Store, UserRecord } from '../store/Store';
+
+export type RouteAuth = 'public' | 'kiosk' | 'metrics' | { roles: readonly Role[] };
+
+export type Principal = { kind: 'user'; user: UserRecord; tokenHash: string } | { kind: 'kiosk'; kiosk: KioskRecord };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AuthPluginOptions {
+  store: Store;
+  metricsToken: string;
+  /** URL prefixes served without authentication (static bundles, docs). */
+  publicPrefixes: readonly string[];
+}
+
+async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
+  const { store, metricsToken, publicPrefixes } = opts;
+  if (!store) throw new TypeError('auth plugin: store is required');
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (request) => {
+    const auth = request.routeOptions.config.auth;
+    if (auth === undefined) {
+      const url = request.routeOptions.url ?? request.url;
+      if (request.is404 || publicPrefixes.some((p) => url.startsWith(p))) return;
+      throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${request.method} ${url} declares no auth`);
+    }
+    if (auth === 'public') return;
+    if (auth === 'metrics' && metricsToken && request.headers.authorization === `Bearer ${metricsToken}`) return;
+
+    const principal = await identify(request, store);
+    if (!principal) throw new BoothError('UNAUTHENTICATED', 'authentication required');
+    request.principal = principal;
+
+    if (auth === 'kiosk') {
+      if (principal.kind !== 'kiosk') throw new BoothError('FORBIDDEN', 'only kiosks may call this');
+      return;
+    }
+    const roles: readonly Role[] = auth === 'metrics' ? ['technician'] : auth.roles;
+    if (principal.kind !== 'user' || !roles.includes(principal.user.role)) {
+      throw new BoothError('FORBIDDEN', `requires role ${roles.join(' or ')}`);
+    }
+  });
+}
+
+async function identify(request: FastifyRequest, store: Store): Promise<Principal | null> {
+  const header = request.headers.authorization;
+  if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) {
+    const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
+    const sep = value.indexOf(':');
+    if (sep < 0) return null;
+    let id;
+    try {
+      id = kioskId(value.slice(0, sep));
+    } catch {
+      return null;
+    }
+    const kiosk = await store.findKiosk(id);
+    if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
+    await store.touchKiosk(kiosk.id, new Date());
+    return { kind: 'kiosk', kiosk };
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) return null;
+  const tokenHash = hashSecret(token);
+  const session = await store.findSession(tokenHash, new Date());
+  if (!session) return null;
+  const user = await store.findUserById(session.userId);
+  return user ? { kind: 'user', user, tokenHash } : null;
+}
+
+export default fp(authPlugin, { name: 'citizen-auth', dependencies: ['@fastify/cookie'] });

@@ -1,0 +1,33 @@
+/**
+ * Every error the REST API returns, with a stable code, its HTTP status and a
+ * line on how to fix it. Codes are never reused once retired.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, fix: 'Check the request body against the OpenAPI document at /docs.' },
+  UNAUTHENTICATED: { status: 401, fix: 'Sign in (agents, technicians) or send the kiosk credential (kiosks).' },
+  LOGIN_FAILED: { status: 401, fix: 'Check the username and password.' },
+  LOGIN_THROTTLED: { status: 429, fix: 'Too many failed sign-ins; wait a minute and try again.' },
+  FORBIDDEN: { status: 403, fix: 'Your role does not allow this; ask a technician for access.' },
+  NOT_FOUND: { status: 404, fix: 'Check the URL.' },
+  KIOSK_EXISTS: { status: 409, fix: 'Choose another kiosk id or retire the existing kiosk first.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, fix: 'Send the body as application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, fix: 'Send a smaller body; see server.bodyLimitBytes.' },
+  ROUTE_WITHOUT_AUTH: { status: 500, fix: 'Server bug: every route must declare config.auth.' },
+  INTERNAL: { status: 500, fix: 'Retry; if it persists, give the request id to a technician.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class BoothError extends Error {
+  readonly statusCode: number;
+  readonly fix: string;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BoothError';
+    this.statusCode = ERROR_CODES[code].status;
+    this.fix = ERROR_CODES[code].fix;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Starts a complete booth-server from a validated config: store (with
+ * migrations), SFU worker pool, demo seed, HTTP server.
+ */
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { resolveFromRoot, REPO_ROOT, type BoothConfig } from '@citizen/config';
+import { buildApp } from './app';
+import { SqliteStore } from './store/SqliteStore';
+import { WorkerPool } from './sfu/WorkerPool';
+import { seedDemo } from './demo/seed';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: BoothConfig, opts: { withUi?: boolean } = {}): Promise<RunningServer> {
+  const logger = config.log.pretty
+    ? { level: config.log.level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+    : { level: config.log.level };
+  const dataDir = resolveFromRoot(config.dataDir);
+  const store = new SqliteStore(resolve(dataDir, config.store.file));
+  let sfu: WorkerPool;
+  try {
+    sfu = await WorkerPool.create({
+      numWorkers: config.sfu.numWorkers,
+      rtcMinPort: config.sfu.rtcMinPort,
+      rtcMaxPort: config.sfu.rtcMaxPort,
+      logLevel: config.sfu.logLevel,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (config.demo.seed) await seedDemo(store, resolveFromRoot(config.kiosk.credentialFile));
+
+  const app = await buildApp({
+    config,
+    store,
+    sfu,
+    logger,
+    ...(opts.withUi !== false
+      ? { ui: { kioskDist: resolve(REPO_ROOT, 'kiosk/dist/renderer'), consoleDist: resolve(REPO_ROOT, 'agent-console/dist') } }
+      : {}),
+  });
+  sfu.on('workerdied', (index, error) => app.log.error({ worker: index, err: error }, 'mediasoup worker died'));
+  sfu.on('workerreplaced', (index, worker) => app.log.warn({ worker: index, pid: worker.pid }, 'mediasoup worker replaced'));
+
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: address,
+    close: () => (closing ??= app.close()),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The store interface booth-server is written against. It is async and narrow
+ * so that a server database (PostgreSQL) can implement it for sites that run
+ * several booth-server nodes; SqliteStore is the embedded default.
+ */
+import type { KioskId, Role, UserId } from '@citizen/protocol';
+
+export interface UserRecord {
+  id: UserId;
+  username: string;
+  displayName: string;
+  role: Role;
+  languages: string[];
+  passwordHash: string;
+}
+
+export interface SessionRecord {
+  tokenHash: string;
+  userId: UserId;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface KioskRecord {
+  id: KioskId;
+  name: string;
+  location: string;
+  languages: string[];
+  credentialHash: string;
+  enrolledAt: Date;
+  lastSeenAt: Date | null;
+}
+
+export interface Store {
+  /** Cheap round trip for /ready. Resolves false instead of throwing. */
+  ping(): Promise<boolean>;
+  /** Version of the newest applied migration. */
+  schemaVersion(): Promise<number>;
+
+  createUser(user: UserRecord): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  findUserById(id: UserId): Promise<UserRecord | undefined>;
+
+  createSession(session: SessionRecord): Promise<void>;
+  /** The session if it exists and has not expired at `now`. */
+  findSession(tokenHash: string, now: Date): Promise<SessionRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  deleteExpiredSessions(now: Date): Promise<number>;
+
+  /** Rejects with a StoreConflictError if the id exists. */
+  createKiosk(kiosk: KioskRecord): Promise<void>;
+  findKiosk(id: KioskId): Promise<KioskRecord | undefined>;
+  listKiosks(): Promise<KioskRecord[]>;
+  touchKiosk(id: KioskId, at: Date): Promise<void>;
+  /** Replaces the credential hash (credential rotation); resolves false if the kiosk is unknown. */
+  setKioskCredential(id: KioskId, credentialHash: string): Promise<boolean>;
+
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+export class StoreConflictError extends Error {
+  readonly code = 'STORE_CONFLICT';
+  constructor(what: string) {
+    super(`${what} already exists`);
+    this.name = 'StoreConflictError';
+  }
+}
+
+export class StoreClosedError extends Error {
+  readonly code = 'STORE_CLOSED';
+  constructor() {
+    super('store is closed');
+    this.name = 'StoreClosedError';
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Versioned schema migrations. Append only: a released migration is never
+ * edited, a change is a new entry with the next version.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, kiosks',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'technician', 'supervisor')),
+        languages TEXT NOT NULL,
+        password_hash TEXT NOT NULL
+      );
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_expires_at ON sessions(expires_at);
+      CREATE TABLE kiosks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        location TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        credential_hash TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        last_seen_at INTEGER
+      );
+    `,
+  },
+];

@@ -1,0 +1,71 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { DeviceStatus } from '../contract';
+import { LANGUAGES, type Lang } from './i18n';
+import type { KioskState } from './state';
+
+export const StateContext = createContext<KioskState | null>(null);
+const useKiosk = (): KioskState => {
+  const s = useContext(StateContext);
+  if (!s) throw new Error('StateContext missing');
+  return s;
+};
+
+export function App() {
+  const { connection, t } = useKiosk();
+  const c = connection.value;
+  return (
+    <main class="kiosk" lang={useKiosk().lang.value}>
+      <header>
+        <h1>{t.value.welcome}</h1>
+        {c.state === 'online' && (
+          <p class="place" data-testid="kiosk-place">
+            {c.kiosk.name} · {c.kiosk.location}
+          </p>
+        )}
+      </header>
+      {c.state === 'loading' && <p class="notice">{t.value.loading}</p>}
+      {c.state === 'offline' && (
+        <p class="notice error" role="alert" data-testid="offline">
+          {t.value.offline}
+        </p>
+      )}
+      <p class="intro">{t.value.intro}</p>
+      <LanguagePicker />
+      <Devices />
+    </main>
+  );
+}
+
+function LanguagePicker() {
+  const { lang, t } = useKiosk();
+  return (
+    <section aria-label={t.value.chooseLanguage} class="languages">
+      {(Object.keys(LANGUAGES) as Lang[]).map((l) => (
+        <button type="button" class={l === lang.value ? 'lang active' : 'lang'} aria-pressed={l === lang.value} onClick={() => (lang.value = l)}>
+          {LANGUAGES[l]}
+        </button>
+      ))}
+    </section>
+  );
+}
+
+function Devices() {
+  const { hardware, t } = useKiosk();
+  const hw = hardware.value;
+  if (!hw) return null;
+  const row = (label: string, d: DeviceStatus, id: string) => (
+    <li data-testid={id} class={d.reachable ? 'ok' : 'bad'}>
+      {label}: {d.reachable ? t.value.ready : `${t.value.unavailable} (${d.detail})`}
+    </li>
+  );
+  return (
+    <footer class="devices">
+      <h2>{t.value.devices}</h2>
+      <ul>
+        {row(t.value.printer, hw.printer, 'device-printer')}
+        {row(t.value.cardReader, hw.cardReader, 'device-card-reader')}
+      </ul>
+    </footer>
+  );
+}

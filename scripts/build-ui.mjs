@@ -1,0 +1,49 @@
+// Builds the browser bundles (kiosk renderer, agent console) and the Electron
+// main/preload bundles with esbuild. Fast (about a second), so `npm start` and
+// `npm test` always run it; tests never depend on a stale build.
+import { build } from 'esbuild';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+
+const browser = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome120'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  sourcemap: true,
+  minify: !watch,
+  logLevel: 'warning',
+  entryNames: 'main',
+  legalComments: 'none',
+};
+
+async function page(name, srcDir, outDir) {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({ ...browser, entryPoints: [join(srcDir, 'main.dom.tsx')], outdir: outDir });
+  await copyFile(join(srcDir, 'index.html'), join(outDir, 'index.html'));
+  console.log(`built ${name} -> ${outDir.slice(root.length + 1)}`);
+}
+
+const started = Date.now();
+await page('kiosk renderer', join(root, 'kiosk/src/renderer'), join(root, 'kiosk/dist/renderer'));
+await page('agent console', join(root, 'agent-console/src'), join(root, 'agent-console/dist'));
+
+// Electron bundles: CommonJS, `electron` provided by the runtime. The main
+// bundle finds config/ through CITIZEN_ROOT (three levels up from kiosk/dist/main).
+const electronCommon = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron'], logLevel: 'warning', sourcemap: true };
+await build({
+  ...electronCommon,
+  entryPoints: [join(root, 'kiosk/src/main/kiosk.main.ts')],
+  outfile: join(root, 'kiosk/dist/main/kiosk.main.cjs'),
+  banner: { js: 'process.env.CITIZEN_ROOT ??= require("node:path").resolve(__dirname, "../../..");' },
+  define: { 'import.meta.url': '"file:///"' },
+});
+await build({ ...electronCommon, entryPoints: [join(root, 'kiosk/src/main/kiosk.preload.ts')], outfile: join(root, 'kiosk/dist/main/kiosk.preload.cjs') });
+console.log(`built electron main + preload -> kiosk/dist/main (${Date.now() - started} ms total)`);
