@@ -1,0 +1,92 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { kioskId, userId } from '@citizen/protocol';
+import { SqliteStore } from './SqliteStore';
+import { MIGRATIONS } from './migrations';
+import { StoreClosedError, StoreConflictError } from './Store';
+
+const stores: SqliteStore[] = [];
+const open = (file = ':memory:'): SqliteStore => {
+  const s = new SqliteStore(file);
+  stores.push(s);
+  return s;
+};
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+const user = {
+  id: userId('u-0123456789abcdef'),
+  username: 'anna',
+  displayName: 'Anna',
+  role: 'agent' as const,
+  languages: ['da', 'en'],
+  passwordHash: 'x',
+};
+const kiosk = {
+  id: kioskId('k-test-1'),
+  name: 'Test',
+  location: 'Lab',
+  languages: ['da'],
+  credentialHash: 'h',
+  enrolledAt: new Date('2026-01-01T00:00:00Z'),
+  lastSeenAt: null,
+};
+
+describe('SqliteStore', () => {
+  it('applies every migration to a new database file, once', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'store-')), 'nested', 'booth.sqlite');
+    const s = open(file);
+    expect(await s.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
+    await s.close();
+    // Re-opening must not re-run migrations (they would fail on existing tables).
+    const again = open(file);
+    expect(await again.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
+    await again.close();
+    const db = new Database(file, { readonly: true });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  it('round-trips users and refuses a duplicate username', async () => {
+    const s = open();
+    await s.createUser(user);
+    expect(await s.findUserByUsername('anna')).toEqual(user);
+    expect(await s.findUserById(user.id)).toEqual(user);
+    await expect(s.createUser({ ...user, id: userId('u-fedcba9876543210') })).rejects.toBeInstanceOf(StoreConflictError);
+  });
+
+  it('finds sessions only until they expire and purges expired ones', async () => {
+    const s = open();
+    await s.createUser(user);
+    const t0 = new Date('2026-01-01T10:00:00Z');
+    await s.createSession({ tokenHash: 'a', userId: user.id, createdAt: t0, expiresAt: new Date(t0.getTime() + 60_000) });
+    expect(await s.findSession('a', new Date(t0.getTime() + 59_000))).toMatchObject({ userId: user.id });
+    expect(await s.findSession('a', new Date(t0.getTime() + 60_000))).toBeUndefined();
+    expect(await s.deleteExpiredSessions(new Date(t0.getTime() + 61_000))).toBe(1);
+  });
+
+  it('enrols kiosks, refuses duplicates, records last seen and rotates credentials', async () => {
+    const s = open();
+    await s.createKiosk(kiosk);
+    await expect(s.createKiosk(kiosk)).rejects.toBeInstanceOf(StoreConflictError);
+    const seen = new Date('2026-02-02T12:00:00Z');
+    await s.touchKiosk(kiosk.id, seen);
+    expect((await s.findKiosk(kiosk.id))?.lastSeenAt).toEqual(seen);
+    expect(await s.setKioskCredential(kiosk.id, 'h2')).toBe(true);
+    expect(await s.setKioskCredential(kioskId('k-unknown-1'), 'h3')).toBe(false);
+    expect((await s.listKiosks()).map((k) => k.credentialHash)).toEqual(['h2']);
+  });
+
+  it('answers ping until closed, and close is idempotent', async () => {
+    const s = open();
+    expect(await s.ping()).toBe(true);
+    await s.close();
+    await s.close();
+    expect(await s.ping()).toBe(false);
+    await expect(s.listKiosks()).rejects.toBeInstanceOf(StoreClosedError);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Starts the kiosk shell: Electron when its binary is installed; otherwise the
+ * browser-shell host plus Chromium in kiosk mode when there is a display;
+ * otherwise (a headless machine) the host alone, printing the URL to open.
+ * `tsx kiosk/src/shell.ts`. Stops its children on SIGINT/SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadConfig, resolveFromRoot, REPO_ROOT } from '@citizen/config';
+import { buildKioskHost } from './host/KioskHost';
+import { readKioskCredential } from './credential';
+
+/** Path of the Electron binary if `npm install` could download it, else null. */
+export function electronBinary(): string | null {
+  try {
+    const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const pathTxt = join(pkgDir, 'path.txt');
+    if (!existsSync(pathTxt)) return null;
+    const bin = join(pkgDir, 'dist', readFileSync(pathTxt, 'utf8').trim());
+    return existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+export function chromiumBinary(): string | null {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+    if (p && existsSync(p)) return p;
+  }
+  return null;
+}
+
+const hasDisplay = (): boolean => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const children: ChildProcess[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const fn of cleanups.reverse()) await fn();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  const electron = process.env.KIOSK_SHELL === 'browser' ? null : electronBinary();
+  if (electron) {
+    const child = spawn(electron, [join(REPO_ROOT, 'kiosk/dist/main/kiosk.main.cjs')], { stdio: 'inherit', env: { ...process.env, CITIZEN_ROOT: REPO_ROOT } });
+    children.push(child);
+    child.once('exit', (code) => void stop(code ?? 0));
+    process.stdout.write('kiosk: Electron shell started\n');
+    return;
+  }
+
+  const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
+  const host = await buildKioskHost({ kiosk: config.kiosk, credential });
+  await host.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
+  cleanups.push(() => host.close());
+  const url = `http://127.0.0.1:${config.kiosk.hostPort}/kiosk/`;
+
+  const chromium = chromiumBinary();
+  if (chromium && hasDisplay() && process.env.KIOSK_NO_BROWSER !== '1') {
+    // A throwaway profile: nothing the resident did survives the shell.
+    const profile = mkdtempSync(join(tmpdir(), 'kiosk-profile-'));
+    cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+    const child = spawn(
+      chromium,
+      [`--kiosk`, `--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-translate', '--disable-pinch', '--overscroll-history-navigation=0', '--use-fake-ui-for-media-stream', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      { stdio: 'ignore' },
+    );
+    children.push(child);
+    child.once('exit', (code) => void stop(code ?? 0));
+    process.stdout.write(`kiosk: Electron is not installed; Chromium kiosk window opened on ${url}\n`);
+  } else {
+    process.stdout.write(`kiosk: no Electron binary and no display; open the kiosk UI at ${url}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`kiosk: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

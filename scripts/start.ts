@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the whole demo on one machine. Starts, in order, the virtual
+ * hardware (socat pty pairs with a virtual printer and card reader), the
+ * booth-server (SFU workers, store, demo seed), and the kiosk shell; prints
+ * the URLs and demo logins. Ctrl-C (or SIGTERM) stops every child and waits for
+ * it, so no socat, mediasoup-worker or browser process is left behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { loadConfig, ConfigError, REPO_ROOT } from '@citizen/config';
+import { DEMO_ACCOUNTS } from '../booth-server/src/demo/seed';
+
+const STOP_TIMEOUT_MS = 10_000;
+const colors = { hardware: 35, server: 36, kiosk: 33 } as const;
+type Part = keyof typeof colors;
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+
+const children = new Map<Part, ChildProcess>();
+let stopping = false;
+
+function prefixLines(part: Part, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, onLine?: (line: string) => void): void {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      out.write(`\x1b[${colors[part]}m[${part}]\x1b[0m ${line}\n`);
+      onLine?.(line);
+    }
+  });
+}
+
+/** Starts a part and resolves when it prints a line matching `ready`. */
+function startPart(part: Part, entry: string, ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(part, child);
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const check = (line: string): void => {
+      if (!done && ready.test(line)) {
+        done = true;
+        resolve(child);
+      }
+    };
+    prefixLines(part, child.stdout!, process.stdout, check);
+    prefixLines(part, child.stderr!, process.stderr, check);
+    child.once('exit', (code, signal) => {
+      children.delete(part);
+      if (!done) {
+        done = true;
+        reject(new Error(`${part} exited during start-up (${signal ?? `code ${code}`})`));
+      } else if (!stopping) {
+        process.stderr.write(`[${part}] exited unexpectedly (${signal ?? `code ${code}`}); stopping the demo\n`);
+        void stopAll(1);
+      }
+    });
+  });
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // Reverse start order: kiosk, server (closes its mediasoup workers), hardware (socat).
+    for (const part of ['kiosk', 'server', 'hardware'] as const) {
+      const child = children.get(part);
+      if (!child || child.exitCode !== null) continue;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.stdout.write('demo stopped\n');
+  }
+  process.exit(code);
+}
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+try {
+  await startPart('hardware', 'hardware/src/virtual/main.ts', /^virtual hardware ready/);
+  await startPart('server', 'booth-server/src/main.ts', /Server listening at/, { BOOTH_LOG_PRETTY: process.env.BOOTH_LOG_PRETTY ?? 'true' });
+  await startPart('kiosk', 'kiosk/src/shell.ts', /^kiosk: /);
+} catch (err) {
+  process.stderr.write(`demo failed to start: ${(err as Error).message}\n`);
+  await stopAll(1);
+}
+
+const server = config.server.publicUrl;
+const lines = [
+  '',
+  'Citizen kiosk demo is running.',
+  `  Kiosk UI        http://127.0.0.1:${config.kiosk.hostPort}/kiosk/   (browser shell; Electron opens it itself when installed)`,
+  `  Agent console   ${server}/console/`,
+  `  API docs        ${server}/docs`,
+  `  Health          ${server}/health   ${server}/ready`,
+  `  Metrics         ${server}/metrics  (technician session or metrics token)`,
+  `  Virtual devices printer ${config.kiosk.printer.path}, card reader ${config.kiosk.cardReader.path}`,
+  '  Demo logins (agent console):',
+  ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(11)} ${a.username.padEnd(6)} / ${a.password}`),
+  'Press Ctrl-C to stop everything.',
+  '',
+];
+process.stdout.write(`${lines.join('\n')}\n`);
