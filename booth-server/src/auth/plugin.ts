@@ -40,6 +40,15 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   if (!store) throw new TypeError('auth plugin: store is required');
   app.decorateRequest('principal', null);
 
+  // Structural deny-by-default: a route registered without `config.auth` fails
+  // start-up, so a forgotten declaration cannot ship as an open route.
+  app.addHook('onRoute', (route) => {
+    const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
+    if (auth === undefined && !publicPrefixes.some((p) => route.url.startsWith(p))) {
+      throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${String(route.method)} ${route.url} declares no config.auth`);
+    }
+  });
+
   app.addHook('onRequest', async (request) => {
     const auth = request.routeOptions.config.auth;
     if (auth === undefined) {

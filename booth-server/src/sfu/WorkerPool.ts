@@ -109,10 +109,31 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return best;
   }
 
+  /** Closes every worker and resolves once their processes have exited. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const pids = this.#slots.flatMap((s) => (s ? [s.worker.pid] : []));
     for (const s of this.#slots) s?.worker.close();
     this.#slots.length = 0;
+    await Promise.all(pids.map((pid) => waitForExit(pid, 3000)));
+  }
+}
+
+/** mediasoup's Worker.close() signals the process but does not wait for it; shutdown must. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCredentialFile } from './demo/seed';
+import { buildApp } from './app';
+import { SqliteStore } from './store/SqliteStore';
+import { createTestApp, signIn, type TestApp } from './testing';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.app.close();
+});
+
+const kioskAuth = (): string => {
+  const c = readCredentialFile(t.credentialFile);
+  if (!c) throw new Error('demo kiosk credential missing');
+  return `Kiosk ${c.kioskId}:${c.credential}`;
+};
+
+describe('authentication', () => {
+  it('refuses to register a route that declares no auth (deny by default)', async () => {
+    const store = new SqliteStore(':memory:');
+    const app = await buildApp({ config: t.config, store, sfu: t.sfu });
+    expect(() => app.get('/api/forgotten', async () => 'open')).toThrow(/GET \/api\/forgotten declares no config.auth/);
+    expect(() => app.get('/api/declared', { config: { auth: 'public' } }, async () => 'open')).not.toThrow();
+    await store.close();
+  });
+
+  it('signs in an agent with a HttpOnly, SameSite=Strict cookie and identifies them', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'anna', password: 'demo-agent' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().user).toMatchObject({ username: 'anna', role: 'agent' });
+    const cookie = res.cookies.find((c) => c.name === 'sid');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: `sid=${cookie!.value}` } });
+    expect(me.json().user.displayName).toBe('Anna Holm');
+  });
+
+  it('refuses a wrong password and an unknown user with the same error', async () => {
+    for (const payload of [
+      { username: 'anna', password: 'nope' },
+      { username: 'nobody', password: 'nope' },
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'LOGIN_FAILED' });
+    }
+  });
+
+  it('throttles repeated failures for one username', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'sara', password: `wrong${i}` } });
+      codes.push(res.json().code);
+    }
+    expect(codes.slice(0, 5).every((c) => c === 'LOGIN_FAILED')).toBe(true);
+    expect(codes.slice(5)).toEqual(['LOGIN_THROTTLED', 'LOGIN_THROTTLED']);
+  });
+
+  it('ends the session on logout', async () => {
+    const cookie = await signIn(t.app, 'omar', 'demo-agent');
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(204);
+    const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
+    expect(me.statusCode).toBe(401);
+    expect(me.json().code).toBe('UNAUTHENTICATED');
+  });
+
+  it('authenticates the demo kiosk by its credential and rejects a wrong one', async () => {
+    const ok = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: kioskAuth() } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().kiosk.id).toBe('k-demo-central-1');
+    const bad = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: 'Kiosk k-demo-central-1:wrong-secret-value' } });
+    expect(bad.statusCode).toBe(401);
+  });
+});
+
+describe('authorization', () => {
+  it('lets technicians enrol kiosks (credential shown once) and refuses agents and kiosks', async () => {
+    const tech = await signIn(t.app, 'tech', 'demo-tech');
+    const agent = await signIn(t.app, 'anna', 'demo-agent');
+    const body = { id: 'k-library-2', name: 'Main library', location: 'Ground floor', languages: ['da', 'en'] };
+    const denied = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: agent }, payload: body });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().code).toBe('FORBIDDEN');
+    const asKiosk = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: { authorization: kioskAuth() } });
+    expect(asKiosk.statusCode).toBe(403);
+
+    const created = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: tech }, payload: body });
+    expect(created.statusCode).toBe(201);
+    const { credential } = created.json();
+    expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const again = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: tech }, payload: body });
+    expect(again.json().code).toBe('KIOSK_EXISTS');
+    const self = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: `Kiosk k-library-2:${credential}` } });
+    expect(self.json().kiosk.name).toBe('Main library');
+    const list = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: { cookie: tech } });
+    expect(list.json().kiosks.map((k: { id: string }) => k.id)).toEqual(['k-demo-central-1', 'k-library-2']);
+  });
+
+  it('keeps staff routes closed to anonymous callers', async () => {
+    for (const [method, url] of [
+      ['GET', '/api/kiosks'],
+      ['GET', '/api/auth/me'],
+      ['GET', '/api/kiosk/self'],
+      ['GET', '/metrics'],
+    ] as const) {
+      const res = await t.app.inject({ method, url });
+      expect(res.statusCode, `${method} ${url}`).toBe(401);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('answers a malformed body with a coded error and keeps serving', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'anna' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(bad.json().message).toMatch(/password/);
+    const notJson = await t.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username":' });
+    expect(notJson.statusCode).toBe(400);
+    const extra = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'anna', password: 'demo-agent', admin: true } });
+    expect(extra.statusCode).toBe(400);
+    const ok = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'anna', password: 'demo-agent' } });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it('refuses bodies over the configured limit', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'anna', password: 'x'.repeat(70_000) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers unknown routes with a coded 404', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('NOT_FOUND');
+  });
+});
+
+describe('operations', () => {
+  it('reports liveness and readiness with the SFU worker count', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { store: true, sfu: { workers: 1, alive: 1 } } });
+  });
+
+  it('serves Prometheus metrics to the metrics token and to technicians only', async () => {
+    const withToken = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer test-metrics-token' } });
+    expect(withToken.statusCode).toBe(200);
+    expect(withToken.body).toContain('booth_sfu_workers{state="alive"} 1');
+    expect(withToken.body).toContain('booth_store_up 1');
+    expect(withToken.body).toContain('booth_http_request_duration_seconds_bucket');
+    const agent = await signIn(t.app, 'anna', 'demo-agent');
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: agent } })).statusCode).toBe(403);
+    const tech = await signIn(t.app, 'tech', 'demo-tech');
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: tech } })).statusCode).toBe(200);
+  });
+
+  it('publishes an OpenAPI document of the REST API', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/kiosks', '/api/kiosk/self', '/ready']));
+  });
+});
+

@@ -1,0 +1,104 @@
+/**
+ * Runs `npm start`'s orchestrator (scripts/start.ts) as a user would, in its
+ * own process group, with a site config that puts every port and file in a
+ * temporary folder so tests never touch the developer's data/.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface Demo {
+  proc: ChildProcess;
+  dir: string;
+  serverUrl: string;
+  kioskUrl: string;
+  output: () => string;
+  /** Sends SIGINT to the whole process group, as Ctrl-C in a terminal does; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+  /** Pids still alive in the demo's process group. */
+  leftovers(): number[];
+}
+
+export async function startDemo(rtcMinPort: number): Promise<Demo> {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-'));
+  const port = await freePort();
+  const hostPort = await freePort();
+  const serverUrl = `http://127.0.0.1:${port}`;
+  const site = {
+    server: { port, publicUrl: serverUrl },
+    dataDir: join(dir, 'data'),
+    sfu: { numWorkers: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
+    kiosk: {
+      serverUrl,
+      hostPort,
+      credentialFile: join(dir, 'data/kiosk-credential.json'),
+      printer: { path: join(dir, 'dev/printer'), baudRate: 9600 },
+      cardReader: { path: join(dir, 'dev/card-reader'), baudRate: 9600 },
+    },
+  };
+  const configFile = join(dir, 'site.json');
+  writeFileSync(configFile, JSON.stringify(site));
+
+  const proc = spawn(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  await new Promise((r) => proc.once('exit', r));
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, BOOTH_CONFIG: configFile, BOOTH_LOG_PRETTY: 'false', KIOSK_NO_BROWSER: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  demo.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  demo.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`demo did not start in 60 s:\n${out}`)), 60_000);
+    const poll = setInterval(() => {
+      if (out.includes('Citizen kiosk demo is running')) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        res();
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      rej(new Error(`demo exited with ${code} during start-up:\n${out}`));
+    });
+  });
+
+  return {
+    proc: demo,
+    dir,
+    serverUrl,
+    kioskUrl: `http://127.0.0.1:${hostPort}/kiosk/`,
+    output: () => out,
+    async interrupt() {
+      process.kill(-demo.pid!, 'SIGINT');
+      return exited;
+    },
+    leftovers() {
+      try {
+        return execFileSync('pgrep', ['-g', String(demo.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+      } catch {
+        return []; // pgrep exits 1 when nothing matches
+      }
+    },
+  };
+}
