@@ -13,6 +13,7 @@ import { ErrorBody } from '@citizen/protocol';
 import authPlugin from './auth/plugin';
 import { authRoutes } from './auth/routes';
 import { kioskRoutes } from './kiosks/routes';
+import callsPlugin from './calls/plugin';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
 import { staticRoutes, type StaticOptions } from './web/static';
@@ -50,7 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.calls.maxMessageBytes } });
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { store, sfu });
   await app.register(authRoutes, { store, sessionTtlMinutes: config.auth.sessionTtlMinutes, secureCookies: config.auth.secureCookies });
   await app.register(kioskRoutes, { store });
+  await app.register(callsPlugin, { store, sfu, config });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 
   // Closing order: stop accepting (fastify), then the SFU (ends media), then the store.

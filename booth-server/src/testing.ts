@@ -10,7 +10,10 @@ import { loadConfig, type BoothConfig } from '@citizen/config';
 import { buildApp } from './app';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkerPool } from './sfu/WorkerPool';
-import { seedDemo } from './demo/seed';
+import { readCredentialFile, seedDemo } from './demo/seed';
+import WebSocket from 'ws';
+import { KIOSK_WS_PATH, STAFF_WS_PATH, type KioskRequests, type StaffRequests } from '@citizen/protocol';
+import { SignalClient, type SocketLike } from '@citizen/call-client';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -41,4 +44,41 @@ export async function signIn(app: FastifyInstance, username: string, password: s
   const cookie = res.cookies.find((c) => c.name === 'sid');
   if (!cookie) throw new Error('no session cookie');
   return `sid=${cookie.value}`;
+}
+
+
+/** A signalling client over a real socket, as a kiosk (demo kiosk credential) or a signed-in staff member. */
+export function kioskClient(baseUrl: string, credentialFile: string, opts: { minBackoffMs?: number } = {}): SignalClient<KioskRequests> {
+  const c = readCredentialFile(credentialFile);
+  if (!c) throw new Error('no kiosk credential');
+  const url = baseUrl.replace(/^http/, 'ws') + KIOSK_WS_PATH;
+  return new SignalClient<KioskRequests>({
+    connect: () => new WebSocket(url, { headers: { authorization: `Kiosk ${c.kioskId}:${c.credential}` } }) as unknown as SocketLike,
+    minBackoffMs: opts.minBackoffMs ?? 20,
+    maxBackoffMs: 200,
+  });
+}
+
+export function staffClient(baseUrl: string, cookie: string): SignalClient<StaffRequests> {
+  const url = baseUrl.replace(/^http/, 'ws') + STAFF_WS_PATH;
+  return new SignalClient<StaffRequests>({
+    connect: () => new WebSocket(url, { headers: { cookie } }) as unknown as SocketLike,
+    minBackoffMs: 20,
+    maxBackoffMs: 200,
+  });
+}
+
+/** Resolves with the next notification of that kind. */
+export function next<T>(client: { on(e: string, fn: (d: T) => void): () => void }, event: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = client.on(event, (d) => {
+      clearTimeout(timer);
+      off();
+      resolve(d);
+    });
+  });
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kioskId, userId, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
-import { StoreClosedError, StoreConflictError, type KioskRecord, type SessionRecord, type Store, type UserRecord } from './Store';
+import { StoreClosedError, StoreConflictError, type InquiryRecord, type InquiryStatus, type InquiryUpdate, type KioskRecord, type SessionRecord, type Store, type UserRecord } from './Store';
 
 interface UserRow {
   id: string;
@@ -18,6 +18,18 @@ interface SessionRow {
   user_id: string;
   created_at: number;
   expires_at: number;
+}
+interface InquiryRow {
+  id: string;
+  kiosk_id: string;
+  language: string;
+  topic: string | null;
+  answers: string;
+  status: string;
+  agent_id: string | null;
+  end_reason: string | null;
+  created_at: number;
+  ended_at: number | null;
 }
 interface KioskRow {
   id: string;
@@ -157,6 +169,44 @@ export class SqliteStore implements Store {
 
   async setKioskCredential(id: string, credentialHash: string): Promise<boolean> {
     return this.#db_().prepare('UPDATE kiosks SET credential_hash = ? WHERE id = ?').run(credentialHash, id).changes === 1;
+  }
+
+  async createInquiry(i: InquiryRecord): Promise<void> {
+    try {
+      this.#db_()
+        .prepare(
+          'INSERT INTO inquiries (id, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(i.id, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null, i.createdAt.getTime(), i.endedAt?.getTime() ?? null);
+    } catch (err) {
+      throw conflictOr(err, `inquiry ${i.id}`);
+    }
+  }
+
+  async updateInquiry(id: string, u: InquiryUpdate): Promise<void> {
+    this.#db_()
+      .prepare(
+        'UPDATE inquiries SET status = ?, agent_id = COALESCE(?, agent_id), end_reason = COALESCE(?, end_reason), ended_at = COALESCE(?, ended_at) WHERE id = ?',
+      )
+      .run(u.status, u.agentId ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
+  }
+
+  async findInquiry(id: string): Promise<InquiryRecord | undefined> {
+    const r = this.#db_().prepare('SELECT * FROM inquiries WHERE id = ?').get(id) as InquiryRow | undefined;
+    return (
+      r && {
+        id: r.id,
+        kioskId: r.kiosk_id,
+        language: r.language,
+        topic: r.topic,
+        answers: JSON.parse(r.answers) as Record<string, string>,
+        status: r.status as InquiryStatus,
+        agentId: r.agent_id,
+        endReason: r.end_reason,
+        createdAt: new Date(r.created_at),
+        endedAt: r.ended_at === null ? null : new Date(r.ended_at),
+      }
+    );
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,29 @@ export interface KioskRecord {
   lastSeenAt: Date | null;
 }
 
+export type InquiryStatus = 'queued' | 'in-call' | 'ended' | 'abandoned';
+
+/** What the resident asked for, kept after the call (the follow-up record). */
+export interface InquiryRecord {
+  id: string;
+  kioskId: string;
+  language: string;
+  topic: string | null;
+  answers: Record<string, string>;
+  status: InquiryStatus;
+  createdAt: Date;
+  agentId?: string | null;
+  endReason?: string | null;
+  endedAt?: Date | null;
+}
+
+export interface InquiryUpdate {
+  status: InquiryStatus;
+  agentId?: string;
+  endReason?: string;
+  endedAt?: Date;
+}
+
 export interface Store {
   /** Cheap round trip for /ready. Resolves false instead of throwing. */
   ping(): Promise<boolean>;
@@ -54,6 +77,10 @@ export interface Store {
   touchKiosk(id: KioskId, at: Date): Promise<void>;
   /** Replaces the credential hash (credential rotation); resolves false if the kiosk is unknown. */
   setKioskCredential(id: KioskId, credentialHash: string): Promise<boolean>;
+
+  createInquiry(inquiry: InquiryRecord): Promise<void>;
+  updateInquiry(id: string, update: InquiryUpdate): Promise<void>;
+  findInquiry(id: string): Promise<InquiryRecord | undefined>;
 
   /** Idempotent. */
   close(): Promise<void>;

@@ -39,4 +39,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'inquiries',
+    sql: `
+      CREATE TABLE inquiries (
+        id TEXT PRIMARY KEY,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        language TEXT NOT NULL,
+        topic TEXT,
+        answers TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'in-call', 'ended', 'abandoned')),
+        agent_id TEXT REFERENCES users(id),
+        end_reason TEXT,
+        created_at INTEGER NOT NULL,
+        ended_at INTEGER
+      );
+      CREATE INDEX inquiries_kiosk ON inquiries(kiosk_id, created_at);
+    `,
+  },
 ];

@@ -1,0 +1,288 @@
+/**
+ * The signalling protocol spoken over one WebSocket per client (kiosk at
+ * /ws/kiosk, staff at /ws/agent). Three envelopes:
+ *
+ *   client → server  { type: 'request', id, method, data }
+ *   server → client  { type: 'response', id, ok: true, data } | { type: 'response', id, ok: false, error }
+ *   server → client  { type: 'notification', method, data }
+ *
+ * Every request method and notification has one schema for its data (and a
+ * result schema); the server validates every incoming message against them
+ * and answers a bad one with an error response, never by closing the socket.
+ *
+ * Sessions survive a dropped socket: `hello` returns a resume token; a client
+ * that reconnects within the grace period and says `hello { resumeToken }`
+ * gets the same session back (same call, same place in the queue).
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LanguageTag } from './http';
+
+// ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
+const Str = (max = 256) => Type.String({ maxLength: max });
+const Params = Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]), {
+  maxProperties: 32,
+});
+const RtcpFeedback = Type.Object({ type: Str(32), parameter: Type.Optional(Str(32)) });
+const RtpCodec = Type.Object({
+  mimeType: Str(64),
+  payloadType: Type.Optional(Type.Integer({ minimum: 0, maximum: 127 })),
+  preferredPayloadType: Type.Optional(Type.Integer({ minimum: 0, maximum: 127 })),
+  clockRate: Type.Integer({ minimum: 1 }),
+  channels: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+  kind: Type.Optional(Type.Union([Type.Literal('audio'), Type.Literal('video')])),
+  parameters: Type.Optional(Params),
+  rtcpFeedback: Type.Optional(Type.Array(RtcpFeedback, { maxItems: 16 })),
+});
+const HeaderExtension = Type.Object({
+  uri: Str(256),
+  id: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
+  preferredId: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
+  kind: Type.Optional(Str(16)),
+  encrypt: Type.Optional(Type.Boolean()),
+  preferredEncrypt: Type.Optional(Type.Boolean()),
+  direction: Type.Optional(Str(16)),
+  parameters: Type.Optional(Params),
+});
+const Encoding = Type.Object(
+  {
+    ssrc: Type.Optional(Type.Integer({ minimum: 0 })),
+    rid: Type.Optional(Str(32)),
+    codecPayloadType: Type.Optional(Type.Integer()),
+    rtx: Type.Optional(Type.Object({ ssrc: Type.Integer({ minimum: 0 }) })),
+    dtx: Type.Optional(Type.Boolean()),
+    scalabilityMode: Type.Optional(Str(16)),
+    maxBitrate: Type.Optional(Type.Integer({ minimum: 0 })),
+    scaleResolutionDownBy: Type.Optional(Type.Number()),
+    active: Type.Optional(Type.Boolean()),
+    networkPriority: Type.Optional(Str(16)),
+    maxFramerate: Type.Optional(Type.Number()),
+    adaptivePtime: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+export const RtpParameters = Type.Object({
+  mid: Type.Optional(Str(32)),
+  codecs: Type.Array(RtpCodec, { minItems: 1, maxItems: 16 }),
+  headerExtensions: Type.Optional(Type.Array(HeaderExtension, { maxItems: 32 })),
+  encodings: Type.Optional(Type.Array(Encoding, { maxItems: 4 })),
+  rtcp: Type.Optional(Type.Object({ cname: Type.Optional(Str(64)), reducedSize: Type.Optional(Type.Boolean()), mux: Type.Optional(Type.Boolean()) })),
+});
+export const RtpCapabilities = Type.Object({
+  codecs: Type.Optional(Type.Array(RtpCodec, { maxItems: 64 })),
+  headerExtensions: Type.Optional(Type.Array(HeaderExtension, { maxItems: 64 })),
+});
+export const DtlsParameters = Type.Object({
+  role: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('client'), Type.Literal('server')])),
+  fingerprints: Type.Array(Type.Object({ algorithm: Str(16), value: Str(256) }), { minItems: 1, maxItems: 8 }),
+});
+const IceParameters = Type.Object({ usernameFragment: Str(), password: Str(), iceLite: Type.Optional(Type.Boolean()) });
+const IceCandidate = Type.Object({
+  foundation: Str(),
+  priority: Type.Number(),
+  ip: Str(64),
+  address: Type.Optional(Str(64)),
+  protocol: Type.Union([Type.Literal('udp'), Type.Literal('tcp')]),
+  port: Type.Integer(),
+  type: Str(16),
+  tcpType: Type.Optional(Str(16)),
+});
+export const TransportParams = Type.Object({
+  id: Str(64),
+  iceParameters: IceParameters,
+  iceCandidates: Type.Array(IceCandidate),
+  dtlsParameters: DtlsParameters,
+});
+export type TransportParams = Static<typeof TransportParams>;
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type MediaKind = Static<typeof MediaKind>;
+/** What a producer carries, so the far side can lay it out. */
+const Source = Type.Union([Type.Literal('camera'), Type.Literal('microphone')]);
+
+// ---------------------------------------------------------------- call state shared by both sides
+export const ParticipantRole = Type.Union([Type.Literal('resident'), Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('interpreter')]);
+export type ParticipantRole = Static<typeof ParticipantRole>;
+
+export const ProducerInfo = Type.Object({
+  producerId: Id,
+  participantId: Id,
+  kind: MediaKind,
+  source: Source,
+  paused: Type.Boolean(),
+});
+export type ProducerInfo = Static<typeof ProducerInfo>;
+
+export const ParticipantInfo = Type.Object({ participantId: Id, role: ParticipantRole, displayName: Str(120) });
+export type ParticipantInfo = Static<typeof ParticipantInfo>;
+
+export const CallRequestInfo = Type.Object({
+  language: LanguageTag,
+  topic: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' })),
+  /** Answers the resident already gave in a guided flow: never asked twice. */
+  answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 40 })),
+});
+export type CallRequestInfo = Static<typeof CallRequestInfo>;
+
+export const EndReason = Type.Union([
+  Type.Literal('hangup-resident'),
+  Type.Literal('hangup-agent'),
+  Type.Literal('left-queue'),
+  Type.Literal('connection-lost'),
+  Type.Literal('no-agent'),
+  Type.Literal('server-shutdown'),
+]);
+export type EndReason = Static<typeof EndReason>;
+
+/** The whole call as one participant sees it; sent on (re)connect so a client can resync. */
+export const CallSnapshot = Type.Union([
+  Type.Object({ step: Type.Literal('queued'), callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
+  Type.Object({
+    step: Type.Literal('offered'),
+    callId: Id,
+  }),
+  Type.Object({
+    step: Type.Literal('in-call'),
+    callId: Id,
+    participantId: Id,
+    routerRtpCapabilities: RtpCapabilities,
+    participants: Type.Array(ParticipantInfo),
+    producers: Type.Array(ProducerInfo),
+    request: CallRequestInfo,
+    startedAt: Type.String(),
+  }),
+  Type.Object({ step: Type.Literal('ended'), callId: Id, reason: EndReason }),
+]);
+export type CallSnapshot = Static<typeof CallSnapshot>;
+
+export const CallOffer = Type.Object({
+  callId: Id,
+  kiosk: Type.Object({ id: Str(64), name: Str(120), location: Str(200) }),
+  request: CallRequestInfo,
+  queuedAt: Type.String(),
+});
+export type CallOffer = Static<typeof CallOffer>;
+
+export const OngoingCall = Type.Object({
+  callId: Id,
+  kioskName: Str(120),
+  language: LanguageTag,
+  topic: Type.Optional(Str(64)),
+  participants: Type.Array(ParticipantInfo),
+  startedAt: Type.String(),
+});
+export type OngoingCall = Static<typeof OngoingCall>;
+
+export const TransportStats = Type.Object({
+  transportId: Id,
+  bytesSent: Type.Number(),
+  bytesReceived: Type.Number(),
+  sendBitrate: Type.Number(),
+  recvBitrate: Type.Number(),
+  iceState: Str(16),
+  dtlsState: Str(16),
+});
+
+// ---------------------------------------------------------------- requests: method → [data schema, result schema]
+const Empty = Type.Object({}, { additionalProperties: false });
+const req = <D extends TSchema, R extends TSchema>(data: D, result: R) => ({ data, result });
+const obj = <P extends Parameters<typeof Type.Object>[0]>(p: P) => Type.Object(p, { additionalProperties: false });
+
+/** Requests both kinds of client may send. */
+export const COMMON_REQUESTS = {
+  hello: req(
+    obj({ resumeToken: Type.Optional(Type.String({ maxLength: 128 })) }),
+    Type.Object({ resumeToken: Type.String(), resumed: Type.Boolean(), call: Type.Union([CallSnapshot, Type.Null()]) }),
+  ),
+  createTransport: req(obj({ callId: Id, direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) }), TransportParams),
+  connectTransport: req(obj({ callId: Id, transportId: Id, dtlsParameters: DtlsParameters }), Empty),
+  produce: req(obj({ callId: Id, transportId: Id, kind: MediaKind, source: Source, rtpParameters: RtpParameters, paused: Type.Optional(Type.Boolean()) }), Type.Object({ producerId: Id })),
+  closeProducer: req(obj({ callId: Id, producerId: Id }), Empty),
+  pauseProducer: req(obj({ callId: Id, producerId: Id }), Empty),
+  resumeProducer: req(obj({ callId: Id, producerId: Id }), Empty),
+  consume: req(
+    obj({ callId: Id, transportId: Id, producerId: Id, rtpCapabilities: RtpCapabilities }),
+    Type.Object({ consumerId: Id, producerId: Id, kind: MediaKind, rtpParameters: RtpParameters, producerPaused: Type.Boolean() }),
+  ),
+  resumeConsumer: req(obj({ callId: Id, consumerId: Id }), Empty),
+  restartIce: req(obj({ callId: Id, transportId: Id }), Type.Object({ iceParameters: IceParameters })),
+  getTransportStats: req(obj({ callId: Id, transportId: Id }), TransportStats),
+  endCall: req(obj({ callId: Id }), Empty),
+} as const;
+
+export const KIOSK_REQUESTS = {
+  ...COMMON_REQUESTS,
+  requestCall: req(CallRequestInfo, Type.Object({ callId: Id, position: Type.Integer(), estimatedWaitSeconds: Type.Integer() })),
+  leaveQueue: req(obj({ callId: Id }), Empty),
+} as const;
+
+export const STAFF_REQUESTS = {
+  ...COMMON_REQUESTS,
+  setAvailability: req(obj({ available: Type.Boolean() }), Type.Object({ available: Type.Boolean(), offer: Type.Union([CallOffer, Type.Null()]) })),
+  acceptCall: req(obj({ callId: Id }), CallSnapshot),
+  declineCall: req(obj({ callId: Id }), Empty),
+  listCalls: req(Empty, Type.Object({ calls: Type.Array(OngoingCall) })),
+  joinCall: req(obj({ callId: Id, as: Type.Union([Type.Literal('supervisor'), Type.Literal('interpreter')]) }), CallSnapshot),
+  leaveCall: req(obj({ callId: Id }), Empty),
+} as const;
+
+// ---------------------------------------------------------------- notifications: method → data schema
+export const NOTIFICATIONS = {
+  queueUpdate: obj({ callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
+  /** The call has media now (agent accepted, or the call moved to a new router). */
+  callStarted: CallSnapshot,
+  /** The call's router went away (worker died); recreate transports against the new router. */
+  mediaReset: obj({ callId: Id, routerRtpCapabilities: RtpCapabilities }),
+  participantJoined: obj({ callId: Id, participant: ParticipantInfo }),
+  participantLeft: obj({ callId: Id, participantId: Id }),
+  producerAdded: obj({ callId: Id, producer: ProducerInfo }),
+  producerClosed: obj({ callId: Id, producerId: Id }),
+  producerPaused: obj({ callId: Id, producerId: Id }),
+  producerResumed: obj({ callId: Id, producerId: Id }),
+  callEnded: obj({ callId: Id, reason: EndReason }),
+  /** Staff: a call is offered to you. */
+  callOffered: CallOffer,
+  /** Staff: the offer was taken back (resident left, or offered to someone else after a timeout). */
+  offerWithdrawn: obj({ callId: Id }),
+} as const;
+
+export type KioskRequests = typeof KIOSK_REQUESTS;
+export type StaffRequests = typeof STAFF_REQUESTS;
+export type Notifications = typeof NOTIFICATIONS;
+export type RequestData<M extends Record<string, { data: TSchema }>, K extends keyof M> = Static<M[K]['data']>;
+export type RequestResult<M extends Record<string, { result: TSchema }>, K extends keyof M> = Static<M[K]['result']>;
+export type NotificationData<K extends keyof Notifications> = Static<Notifications[K]>;
+
+// ---------------------------------------------------------------- envelopes
+export const RequestEnvelope = Type.Object(
+  { type: Type.Literal('request'), id: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), method: Type.String({ maxLength: 64 }), data: Type.Unknown() },
+  { additionalProperties: false },
+);
+export type RequestEnvelope = Static<typeof RequestEnvelope>;
+
+export const SignalError = Type.Object({ code: Type.String(), message: Type.String() });
+export type SignalError = Static<typeof SignalError>;
+
+export type ResponseEnvelope = { type: 'response'; id: number; ok: true; data: unknown } | { type: 'response'; id: number | null; ok: false; error: SignalError };
+export type NotificationEnvelope = { type: 'notification'; method: keyof Notifications; data: unknown };
+export type ServerMessage = ResponseEnvelope | NotificationEnvelope;
+
+/** Signalling error codes. Stable; never reuse a retired one. */
+export const SIGNAL_ERRORS = {
+  BAD_MESSAGE: 'not a JSON request envelope',
+  UNKNOWN_METHOD: 'no such method for this client',
+  INVALID_DATA: 'request data does not match the method schema',
+  RATE_LIMITED: 'too many messages; slow down',
+  NOT_IN_CALL: 'this socket does not belong to that call',
+  WRONG_STATE: 'the call is not in a state that allows this',
+  NOT_FOUND: 'no such transport, producer or consumer in this call',
+  HELLO_FIRST: 'send hello before anything else',
+  ALREADY_QUEUED: 'this kiosk already has a call',
+  NOT_AVAILABLE: 'the agent is not available',
+  MEDIA_FAILED: 'the SFU refused the operation',
+  FORBIDDEN: 'your role may not do this',
+} as const;
+export type SignalErrorCode = keyof typeof SIGNAL_ERRORS;
+
+export const KIOSK_WS_PATH = '/ws/kiosk';
+export const STAFF_WS_PATH = '/ws/agent';
