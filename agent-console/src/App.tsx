@@ -1,6 +1,8 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import type { Kiosk } from '@citizen/protocol';
+import { Desk } from './call/Desk';
+import { browserConnect, createDeskState, type DeskState } from './call/deskState';
+import type { Kiosk, User } from '@citizen/protocol';
 import { api } from './api';
 import type { SessionState } from './state';
 
@@ -27,7 +29,10 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main>{s.user.role === 'technician' || s.user.role === 'supervisor' ? <KioskList /> : <AgentHome languages={s.user.languages} />}</main>
+      <main>
+        {s.user.role === 'technician' ? <KioskList /> : <DeskHost user={s.user} />}
+        {s.user.role === 'supervisor' && <KioskList />}
+      </main>
     </div>
   );
 }
@@ -64,14 +69,22 @@ function SignIn({ error }: { error: string | null }) {
   );
 }
 
-function AgentHome({ languages }: { languages: string[] }) {
+/** One desk (one signalling socket) per signed-in agent or supervisor; closed on sign-out. */
+function DeskHost({ user }: { user: User }) {
+  const [desk, setDesk] = useState<DeskState | null>(null);
+  useEffect(() => {
+    const d = createDeskState(browserConnect());
+    setDesk(d);
+    if (new URLSearchParams(location.search).has('debug')) (window as unknown as { __desk: DeskState }).__desk = d;
+    return () => d.close();
+  }, [user.id]);
   return (
-    <section>
-      <h2>Ready</h2>
+    <>
       <p>
-        You serve residents in: <span data-testid="agent-languages">{languages.join(', ')}</span>.
+        You serve residents in: <span data-testid="agent-languages">{user.languages.join(', ')}</span>.
       </p>
-    </section>
+      {desk && <Desk desk={desk} user={user} />}
+    </>
   );
 }
 

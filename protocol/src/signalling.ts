@@ -146,6 +146,8 @@ export const CallSnapshot = Type.Union([
     callId: Id,
     participantId: Id,
     routerRtpCapabilities: RtpCapabilities,
+    /** Cap the client applies to its camera encoding (from the server's config). */
+    maxVideoBitrate: Type.Integer({ minimum: 0 }),
     participants: Type.Array(ParticipantInfo),
     producers: Type.Array(ProducerInfo),
     request: CallRequestInfo,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
+export const METRICS_TOKEN = 'demo-test-metrics-token';
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -32,6 +33,10 @@ export interface Demo {
   interrupt(): Promise<number | null>;
   /** Pids still alive in the demo's process group. */
   leftovers(): number[];
+  /** Pids of the demo's mediasoup worker processes. */
+  workerPids(): number[];
+  /** Prometheus text from the demo's /metrics. */
+  metrics(): Promise<string>;
 }
 
 export async function startDemo(rtcMinPort: number): Promise<Demo> {
@@ -42,6 +47,7 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
   const site = {
     server: { port, publicUrl: serverUrl },
     dataDir: join(dir, 'data'),
+    auth: { metricsToken: METRICS_TOKEN },
     sfu: { numWorkers: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
     kiosk: {
       serverUrl,
@@ -92,6 +98,18 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     async interrupt() {
       process.kill(-demo.pid!, 'SIGINT');
       return exited;
+    },
+    workerPids() {
+      try {
+        const out = execFileSync('pgrep', ['-g', String(demo.pid), '-f', 'mediasoup-worker'], { encoding: 'utf8' });
+        return out.trim().split('\n').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    },
+    async metrics() {
+      const res = await fetch(`${serverUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      return res.text();
     },
     leftovers() {
       try {

@@ -15,6 +15,7 @@ export interface RoomMediaOptions {
   listenIps: { ip: string; announcedIp?: string }[];
   initialAvailableOutgoingBitrate: number;
   maxIncomingBitrate: number;
+  maxVideoBitrate: number;
 }
 
 export const MEDIA_CODECS: ms.RtpCodecCapability[] = [

@@ -171,6 +171,7 @@ export class CallService {
           callId: call.id,
           participantId: session.id,
           routerRtpCapabilities: room.rtpCapabilities as never,
+          maxVideoBitrate: this.opts.media.maxVideoBitrate,
           participants: room.participants(),
           producers: room.producers(),
           request: call.request,

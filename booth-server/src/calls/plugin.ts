@@ -41,6 +41,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
       listenIps: config.sfu.listenIps,
       initialAvailableOutgoingBitrate: config.sfu.initialAvailableOutgoingBitrate,
       maxIncomingBitrate: config.sfu.maxIncomingBitrate,
+      maxVideoBitrate: config.sfu.maxVideoBitrate,
     },
     reconnectGraceSeconds: config.calls.reconnectGraceSeconds,
     offerTimeoutSeconds: config.calls.offerTimeoutSeconds,

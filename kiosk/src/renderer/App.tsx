@@ -3,6 +3,7 @@ import { useContext } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
 import { LANGUAGES, type Lang } from './i18n';
 import type { KioskState } from './state';
+import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
 
 export const StateContext = createContext<KioskState | null>(null);
 const useKiosk = (): KioskState => {
@@ -12,8 +13,12 @@ const useKiosk = (): KioskState => {
 };
 
 export function App() {
-  const { connection, t } = useKiosk();
+  const { connection, t, call, lang } = useKiosk();
   const c = connection.value;
+  const step = call.state.value;
+  if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'ended') return <Frame><EndedScreen step={step} call={call} t={t.value} /></Frame>;
   return (
     <main class="kiosk" lang={useKiosk().lang.value}>
       <header>
@@ -31,8 +36,26 @@ export function App() {
         </p>
       )}
       <p class="intro">{t.value.intro}</p>
+      <button
+        type="button"
+        class="big primary talk"
+        disabled={c.state !== 'online' || step.step === 'requesting'}
+        onClick={() => void call.talkToAPerson({ language: lang.value })}
+      >
+        {step.step === 'requesting' ? t.value.connecting : t.value.talkToPerson}
+        <small>{t.value.talkToPersonHint}</small>
+      </button>
       <LanguagePicker />
       <Devices />
+    </main>
+  );
+}
+
+function Frame({ children }: { children: preact.ComponentChildren }) {
+  const { lang } = useKiosk();
+  return (
+    <main class="kiosk" lang={lang.value}>
+      {children}
     </main>
   );
 }

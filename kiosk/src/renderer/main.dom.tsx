@@ -2,9 +2,26 @@ import { render } from 'preact';
 import { App, StateContext } from './App';
 import { bridge } from './bridge.dom';
 import { createKioskState } from './state';
+import { browserCallDeps } from './call/callState';
 import './kiosk.css';
 
-const state = createKioskState(bridge);
+const state = createKioskState(bridge, browserCallDeps());
+// Diagnostics for technicians and the browser tests: only with ?debug in the URL.
+if (new URLSearchParams(location.search).has('debug')) {
+  (window as unknown as { __kiosk: unknown }).__kiosk = {
+    step: () => state.call.state.value.step,
+    stats: () => {
+      const s = state.call.state.value;
+      return s.step === 'in-call' ? s.call.media.stats() : null;
+    },
+    restartIce: () => {
+      const s = state.call.state.value;
+      return s.step === 'in-call' ? s.call.media.restartIce() : null;
+    },
+    dropSignalling: () => state.call.client()?.dropConnection(),
+    localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
+  };
+}
 void state.refresh().catch((err: unknown) => console.error('kiosk refresh failed', err));
 render(
   <StateContext.Provider value={state}>

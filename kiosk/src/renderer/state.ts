@@ -5,15 +5,17 @@ import { computed, signal } from '@preact/signals';
 import type { Kiosk } from '@citizen/protocol';
 import type { HardwareStatus, KioskBridge, ShellInfo } from '../contract';
 import { STRINGS, type Lang } from './i18n';
+import { createCallState, type CallDeps } from './call/callState';
 
 export type Connection = { state: 'loading' } | { state: 'online'; kiosk: Kiosk } | { state: 'offline'; reason: string };
 
-export function createKioskState(bridge: KioskBridge, fetchImpl: typeof fetch = fetch) {
+export function createKioskState(bridge: KioskBridge, callDeps: CallDeps, fetchImpl: typeof fetch = fetch) {
   const lang = signal<Lang>('da');
   const connection = signal<Connection>({ state: 'loading' });
   const shell = signal<ShellInfo | null>(null);
   const hardware = signal<HardwareStatus | null>(null);
   const t = computed(() => STRINGS[lang.value]);
+  const call = createCallState(callDeps);
 
   async function refresh(): Promise<void> {
     const [self, info, hw] = await Promise.allSettled([
@@ -29,6 +31,6 @@ export function createKioskState(bridge: KioskBridge, fetchImpl: typeof fetch = 
     if (hw.status === 'fulfilled') hardware.value = hw.value;
   }
 
-  return { lang, connection, shell, hardware, t, refresh };
+  return { lang, connection, shell, hardware, t, call, refresh };
 }
 export type KioskState = ReturnType<typeof createKioskState>;

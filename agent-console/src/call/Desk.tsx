@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'preact/hooks';
+import { AudioSink, VideoView, describeQuality, type CallStats } from '@citizen/call-client';
+import type { User } from '@citizen/protocol';
+import type { ActiveCall, DeskState } from './deskState';
+
+export function Desk({ desk, user }: { desk: DeskState; user: User }) {
+  const active = desk.active.value;
+  return (
+    <section class="desk">
+      <div class="desk-bar">
+        <span class={`conn ${desk.connection.value}`} data-testid="desk-connection">
+          {desk.connection.value}
+        </span>
+        {user.role === 'agent' && !active && (
+          <label class="toggle">
+            <input type="checkbox" checked={desk.available.value} onChange={(e) => void desk.setAvailable(e.currentTarget.checked)} data-testid="available" />
+            Available for calls
+          </label>
+        )}
+        {desk.error.value && <span role="alert" class="error">{desk.error.value}</span>}
+      </div>
+      {active ? <CallView desk={desk} call={active} /> : <Idle desk={desk} user={user} />}
+    </section>
+  );
+}
+
+function Idle({ desk, user }: { desk: DeskState; user: User }) {
+  const offer = desk.offer.value;
+  const ended = desk.lastEnded.value;
+  useEffect(() => {
+    if (user.role !== 'supervisor') return;
+    void desk.refreshOngoing();
+    const timer = setInterval(() => void desk.refreshOngoing(), 3000);
+    return () => clearInterval(timer);
+  }, [user.role]);
+  return (
+    <div>
+      {ended && <p data-testid="last-ended">Call ended ({ended.reason}).</p>}
+      {offer && (
+        <article class="offer" data-testid="offer">
+          <h3>Incoming call</h3>
+          <p>
+            <strong>{offer.kiosk.name}</strong> · {offer.kiosk.location}
+          </p>
+          <p>
+            Language: <strong>{offer.request.language}</strong>
+            {offer.request.topic && (
+              <>
+                {' '}
+                · Topic: <strong>{offer.request.topic}</strong>
+              </>
+            )}
+          </p>
+          <Answers answers={offer.request.answers} />
+          <div class="row">
+            <button type="button" onClick={() => void desk.accept()}>
+              Accept
+            </button>
+            <button type="button" class="secondary" onClick={() => void desk.decline()}>
+              Decline
+            </button>
+          </div>
+        </article>
+      )}
+      {user.role === 'agent' && !offer && <p>{desk.available.value ? 'Waiting for the next resident…' : 'You are not taking calls.'}</p>}
+      {user.role === 'supervisor' && (
+        <section>
+          <h3>Ongoing calls</h3>
+          {desk.ongoing.value.length === 0 && <p>No calls in progress.</p>}
+          <ul class="ongoing" data-testid="ongoing">
+            {desk.ongoing.value.map((c) => (
+              <li key={c.callId}>
+                {c.kioskName} · {c.language} · {c.participants.map((p) => p.displayName).join(', ')}{' '}
+                <button type="button" onClick={() => void desk.join(c.callId, 'supervisor')}>
+                  Join
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function Answers({ answers }: { answers?: Record<string, string> | undefined }) {
+  const entries = Object.entries(answers ?? {});
+  if (entries.length === 0) return <p class="muted">The resident has not answered any questions yet.</p>;
+  return (
+    <dl class="answers" data-testid="answers">
+      {entries.map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
+  const v = call.view;
+  const remotes = v.remotes.value;
+  const residentId = v.participants.value.find((p) => p.role === 'resident')?.participantId;
+  const residentVideo = remotes.find((r) => r.kind === 'video' && r.participantId === residentId);
+  const others = remotes.filter((r) => r.kind === 'video' && r !== residentVideo);
+  const residentAudio = remotes.find((r) => r.kind === 'audio' && r.participantId === residentId);
+  const local = v.local.value;
+  const [elapsed, setElapsed] = useState(0);
+  const [quality, setQuality] = useState<string>('measuring…');
+  const [server, setServer] = useState<string>('');
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setElapsed(Math.floor((Date.now() - v.startedAt) / 1000));
+      void v.media.stats().then((s: CallStats) => setQuality(describeQuality(s)));
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [v]);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const [transportId] = v.media.transportIds();
+      if (!transportId) return;
+      void desk.client
+        .request('getTransportStats', { callId: v.callId, transportId })
+        .then((s) => setServer(`· server: ICE ${s.iceState}, DTLS ${s.dtlsState}, in ${Math.round(s.recvBitrate / 1000)} kbit/s`))
+        .catch(() => setServer(''));
+    }, 3000);
+    return () => clearInterval(timer);
+  }, [v]);
+  return (
+    <div class="call">
+      <div class="stage">
+        {residentVideo ? <VideoView class="remote" track={residentVideo.track} testId="resident-video" label="resident" /> : <div class="remote placeholder">Waiting for the resident’s video…</div>}
+        {others.map((r) => (
+          <VideoView key={r.producerId} class="third" track={r.track} testId="other-video" label={r.participantId} />
+        ))}
+        {local.stream && local.cameraOn && <VideoView class="self" stream={local.stream} muted mirror label="self" />}
+        {v.health.value === 'reconnecting' && <div class="overlay">Reconnecting…</div>}
+      </div>
+      {remotes.filter((r) => r.kind === 'audio').map((r) => <AudioSink key={r.producerId} track={r.track} />)}
+      <p class="meta">
+        <span data-testid="call-timer">{formatDuration(elapsed)}</span> · {v.participants.value.map((p) => `${p.displayName} (${p.role})`).join(', ')}
+        {residentAudio?.paused && <span data-testid="resident-muted"> · resident muted</span>}
+      </p>
+      <p class="quality" data-testid="quality">
+        {quality} {server}
+      </p>
+      <Answers answers={call.snapshot.request.answers} />
+      <div class="row">
+        <button type="button" onClick={() => void v.media.setMicMuted(!local.micMuted)}>
+          {local.micMuted ? 'Unmute' : 'Mute'}
+        </button>
+        <button type="button" onClick={() => void v.media.setCameraOn(!local.cameraOn)}>
+          {local.cameraOn ? 'Camera off' : 'Camera on'}
+        </button>
+        <button type="button" class="danger" onClick={() => void desk.hangUp()}>
+          {call.role === 'agent' ? 'End call' : 'Leave call'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function formatDuration(s: number): string {
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,117 @@
+/**
+ * An agent's (or supervisor's) desk as signals: availability, the call on
+ * offer, the call in progress, and for supervisors the ongoing calls they
+ * may join. One signalling socket per signed-in console.
+ */
+import { signal } from '@preact/signals';
+import { STAFF_WS_PATH, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall, type StaffRequests } from '@citizen/protocol';
+import { SignalClient, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+
+type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
+export interface ActiveCall {
+  view: MediaCallView;
+  snapshot: InCall;
+  role: 'agent' | 'supervisor' | 'interpreter';
+}
+
+export function browserConnect(): () => SocketLike {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${STAFF_WS_PATH}`;
+  return () => new WebSocket(url) as unknown as SocketLike;
+}
+
+export function createDeskState(connect: () => SocketLike, startMedia: typeof startMediaCall = startMediaCall) {
+  const available = signal(false);
+  const offer = signal<CallOffer | null>(null);
+  const active = signal<ActiveCall | null>(null);
+  const lastEnded = signal<{ callId: string; reason: EndReason } | null>(null);
+  const ongoing = signal<OngoingCall[]>([]);
+  const connection = signal<'connecting' | 'open' | 'reconnecting' | 'closed'>('connecting');
+  const error = signal<string | null>(null);
+
+  const client = new SignalClient<StaffRequests>({ connect, resumeToken: sessionStorage.getItem('desk.resume'), onResumeToken: (t) => sessionStorage.setItem('desk.resume', t) });
+  client.on('state', (s) => (connection.value = s));
+  client.on('callOffered', (o) => (offer.value = o));
+  client.on('offerWithdrawn', ({ callId }) => {
+    if (offer.value?.callId === callId) offer.value = null;
+  });
+  client.on('callEnded', ({ callId, reason }) => {
+    if (offer.value?.callId === callId) offer.value = null;
+    if (active.value?.snapshot.callId === callId) finish(callId, reason);
+  });
+  client.on('session', ({ call }) => {
+    const cur = active.value;
+    if (cur && call?.step === 'in-call' && call.callId === cur.snapshot.callId) cur.view.media.resync(call);
+    else if (cur && (!call || call.step !== 'in-call')) finish(cur.snapshot.callId, 'connection-lost');
+  });
+
+  function finish(callId: string, reason: EndReason): void {
+    active.value?.view.stop();
+    active.value = null;
+    lastEnded.value = { callId, reason };
+  }
+
+  function enter(snapshot: CallSnapshot, role: ActiveCall['role']): void {
+    if (snapshot.step !== 'in-call') throw new Error(`expected an in-call snapshot, got ${snapshot.step}`);
+    lastEnded.value = null;
+    active.value = { view: startMedia(client, snapshot), snapshot, role };
+  }
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      error.value = null;
+      return await fn();
+    } catch (err) {
+      error.value = (err as Error).message;
+      return undefined;
+    }
+  };
+
+  return {
+    available,
+    offer,
+    active,
+    lastEnded,
+    ongoing,
+    connection,
+    error,
+    client,
+    setAvailable: (on: boolean) =>
+      guard(async () => {
+        const r = await client.request('setAvailability', { available: on });
+        available.value = r.available;
+        if (r.offer) offer.value = r.offer;
+      }),
+    accept: () =>
+      guard(async () => {
+        const o = offer.value;
+        if (!o) return;
+        offer.value = null;
+        enter(await client.request('acceptCall', { callId: o.callId }), 'agent');
+      }),
+    decline: () =>
+      guard(async () => {
+        const o = offer.value;
+        if (!o) return;
+        offer.value = null;
+        await client.request('declineCall', { callId: o.callId });
+      }),
+    hangUp: () =>
+      guard(async () => {
+        const cur = active.value;
+        if (!cur) return;
+        if (cur.role === 'agent') await client.request('endCall', { callId: cur.snapshot.callId });
+        else await client.request('leaveCall', { callId: cur.snapshot.callId });
+        finish(cur.snapshot.callId, 'hangup-agent');
+      }),
+    refreshOngoing: () =>
+      guard(async () => {
+        ongoing.value = (await client.request('listCalls', {})).calls;
+      }),
+    join: (callId: string, as: 'supervisor' | 'interpreter') => guard(async () => enter(await client.request('joinCall', { callId, as }), as)),
+    close: () => {
+      active.value?.view.stop();
+      client.close();
+    },
+  };
+}
+export type DeskState = ReturnType<typeof createDeskState>;

@@ -1,0 +1,64 @@
+/**
+ * Glue between a SignalClient and a CallMedia for one participant: starts
+ * media when the call has it, resyncs it after a signalling resume, and
+ * exposes everything a call screen shows as signals.
+ */
+import { signal, type Signal } from '@preact/signals';
+import type { CallSnapshot, KioskRequests, StaffRequests } from '@citizen/protocol';
+import { CallMedia, type CallStats, type MediaHealth, type RemoteMedia } from './CallMedia.dom';
+import type { SignalClient } from './SignalClient';
+
+type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
+
+export interface MediaCallView {
+  callId: string;
+  participants: Signal<InCall['participants']>;
+  remotes: Signal<RemoteMedia[]>;
+  health: Signal<MediaHealth>;
+  local: Signal<{ stream: MediaStream | null; micMuted: boolean; cameraOn: boolean }>;
+  startedAt: number;
+  media: CallMedia;
+  /** Stops media, releases camera and microphone, unsubscribes. Idempotent. */
+  stop(): void;
+}
+
+export function startMediaCall(signalClient: SignalClient<KioskRequests> | SignalClient<StaffRequests>, snapshot: InCall, opts: { video: boolean } = { video: true }): MediaCallView {
+  const media = new CallMedia(signalClient, snapshot);
+  const offs: (() => void)[] = [];
+  const view: MediaCallView = {
+    callId: snapshot.callId,
+    participants: signal(snapshot.participants),
+    remotes: signal<RemoteMedia[]>([]),
+    health: signal<MediaHealth>('connecting'),
+    local: signal({ stream: null as MediaStream | null, micMuted: false, cameraOn: false }),
+    startedAt: Date.parse(snapshot.startedAt),
+    media,
+    stop: () => {
+      for (const off of offs.splice(0)) off();
+      media.stop();
+    },
+  };
+  media.on('remote', (r) => (view.remotes.value = r));
+  media.on('health', (h) => (view.health.value = h));
+  media.on('local', (l) => (view.local.value = l));
+  const s = signalClient as SignalClient<KioskRequests>;
+  offs.push(
+    s.on('participantJoined', ({ callId, participant }) => {
+      if (callId === snapshot.callId) view.participants.value = [...view.participants.value.filter((p) => p.participantId !== participant.participantId), participant];
+    }),
+    s.on('participantLeft', ({ callId, participantId }) => {
+      if (callId === snapshot.callId) view.participants.value = view.participants.value.filter((p) => p.participantId !== participantId);
+    }),
+  );
+  void media.start(opts).catch((err: unknown) => {
+    console.error('could not start media', err);
+    view.health.value = 'reconnecting';
+  });
+  return view;
+}
+
+/** Formats what the quality panel shows. */
+export function describeQuality(s: CallStats): string {
+  const rtt = s.roundTripTimeMs === null ? '–' : `${s.roundTripTimeMs} ms`;
+  return `RTT ${rtt} · lost ${s.packetsLost} · in ${Math.round(s.recvBitrate / 1000)} kbit/s · out ${Math.round(s.sendBitrate / 1000)} kbit/s`;
+}
