@@ -55,12 +55,20 @@ export class CallMedia {
   #recv: msc.Transport | null = null;
   readonly #producers = new Map<'camera' | 'microphone', msc.Producer>();
   readonly #consumers = new Map<string, { consumer: msc.Consumer; info: RemoteMedia }>();
+  /**
+   * Every remote producer we know of, consumed or not. A producer announced
+   * while the transports are being (re)built is remembered here and consumed
+   * when the build finishes, instead of being lost.
+   */
+  readonly #remoteProducers = new Map<string, ProducerInfo>();
   #stream = new MediaStream();
   #micMuted = false;
   #health: MediaHealth = 'connecting';
   #closed = false;
   #snapshot: InCall;
   #building: Promise<void> = Promise.resolve();
+  /** True once both transports exist and local media is produced; consumes wait for it. */
+  #built = false;
   #iceRestarts = 0;
   #mediaResets = 0;
   #lastBytes = { at: 0, sent: 0, recv: 0 };
@@ -71,16 +79,26 @@ export class CallMedia {
     snapshot: InCall,
   ) {
     this.#snapshot = snapshot;
+    for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
     const s = signal as SignalClient<KioskRequests>;
     this.#unsubscribe.push(
-      s.on('producerAdded', ({ callId, producer }) => callId === this.callId && void this.#consume(producer)),
-      s.on('producerClosed', ({ callId, producerId }) => callId === this.callId && this.#dropConsumer(producerId)),
+      s.on('producerAdded', ({ callId, producer }) => {
+        if (callId !== this.callId) return;
+        this.#remoteProducers.set(producer.producerId, producer);
+        void this.#consume(producer).catch((err: unknown) => console.warn('consume failed', err));
+      }),
+      s.on('producerClosed', ({ callId, producerId }) => {
+        if (callId !== this.callId) return;
+        this.#remoteProducers.delete(producerId);
+        this.#dropConsumer(producerId);
+      }),
       s.on('producerPaused', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, true)),
       s.on('producerResumed', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, false)),
       s.on('mediaReset', ({ callId, routerRtpCapabilities }) => {
         if (callId !== this.callId) return;
         this.#mediaResets++;
         this.#snapshot = { ...this.#snapshot, routerRtpCapabilities, producers: [] };
+        this.#remoteProducers.clear();
         this.#rebuild();
       }),
       s.on('state', (st) => st === 'reconnecting' && this.#setHealth('reconnecting')),
@@ -134,6 +152,7 @@ export class CallMedia {
 
   async #build(): Promise<void> {
     if (this.#closed) return;
+    this.#built = false;
     this.#closeTransports();
     this.#setHealth('connecting');
     const device = new Device();
@@ -145,7 +164,8 @@ export class CallMedia {
     const video = this.#stream.getVideoTracks()[0];
     if (audio) await this.#produce('microphone', audio, this.#micMuted);
     if (video && video.readyState === 'live') await this.#produce('camera', video, false);
-    for (const p of this.#snapshot.producers) await this.#consume(p);
+    this.#built = true;
+    for (const p of [...this.#remoteProducers.values()]) await this.#consume(p);
   }
 
   async #transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
@@ -201,7 +221,7 @@ export class CallMedia {
   }
 
   async #consume(info: ProducerInfo): Promise<void> {
-    if (this.#consumers.has(info.producerId) || info.participantId === this.#snapshot.participantId || !this.#recv || !this.#device) return;
+    if (!this.#built || this.#consumers.has(info.producerId) || info.participantId === this.#snapshot.participantId || !this.#recv || !this.#device) return;
     const recv = this.#recv;
     const r = (await this.#req('consume', {
       callId: this.callId,
@@ -235,6 +255,8 @@ export class CallMedia {
   /** After a signalling resume: catch up with producers added or closed while the socket was down. */
   resync(snapshot: InCall): void {
     this.#snapshot = { ...snapshot };
+    this.#remoteProducers.clear();
+    for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
     const live = new Set(snapshot.producers.map((p) => p.producerId));
     for (const id of [...this.#consumers.keys()]) if (!live.has(id)) this.#dropConsumer(id);
     for (const p of snapshot.producers) {

@@ -44,6 +44,8 @@ export class CallRoom {
   #router: ms.Router;
   readonly #participants = new Map<string, Participant>();
   #closed = false;
+  /** Set while media is torn down wholesale (call end, router migration): no per-producer announcements then. */
+  #quiet = false;
 
   constructor(
     readonly callId: string,
@@ -156,7 +158,7 @@ export class CallRoom {
     p.producers.set(producer.id, { producer, source });
     producer.observer.on('close', () => {
       p.producers.delete(producer.id);
-      if (!this.#closed) this.#broadcast(participantId, 'producerClosed', { callId: this.callId, producerId: producer.id });
+      if (!this.#closed && !this.#quiet) this.#broadcast(participantId, 'producerClosed', { callId: this.callId, producerId: producer.id });
     });
     this.#broadcast(participantId, 'producerAdded', {
       callId: this.callId,
@@ -245,8 +247,12 @@ export class CallRoom {
   }
 
   #dropMedia(p: Participant, announce: boolean): void {
-    if (!announce) for (const { producer } of p.producers.values()) producer.observer.removeAllListeners('close');
-    for (const t of [...p.transports.values()]) t.close();
+    this.#quiet = !announce;
+    try {
+      for (const t of [...p.transports.values()]) t.close();
+    } finally {
+      this.#quiet = false;
+    }
     p.transports.clear();
     p.producers.clear();
     p.consumers.clear();

@@ -19,6 +19,7 @@ if (new URLSearchParams(location.search).has('debug')) {
       return s.step === 'in-call' ? s.call.media.restartIce() : null;
     },
     dropSignalling: () => state.call.client()?.dropConnection(),
+    resumes: () => state.call.resumes(),
     localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
   };
 }

@@ -35,6 +35,8 @@ export function createCallState(deps: CallDeps) {
   let client: SignalClient<KioskRequests> | null = null;
   /** The most recent call's media, kept for diagnostics (were camera and mic released?). */
   let lastCall: MediaCallView | null = null;
+  /** How many times the signalling session was resumed after a dropped socket (diagnostics). */
+  let resumes = 0;
   const startMedia = deps.startMedia ?? startMediaCall;
 
   function enterCall(snapshot: Extract<CallSnapshot, { step: 'in-call' }>): void {
@@ -74,7 +76,10 @@ export function createCallState(deps: CallDeps) {
       onResumeToken: (t) => deps.storage.setItem(RESUME_KEY, t),
     });
     c.on('state', (s) => (connection.value = s === 'open' ? 'open' : s === 'closed' ? 'closed' : 'reconnecting'));
-    c.on('session', ({ call }) => apply(call));
+    c.on('session', ({ resumed, call }) => {
+      if (resumed) resumes++;
+      apply(call);
+    });
     c.on('queueUpdate', (q) => {
       const cur = state.value;
       if (cur.step === 'queued' && cur.callId === q.callId) state.value = { ...cur, position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds };
@@ -119,6 +124,6 @@ export function createCallState(deps: CallDeps) {
     state.value = { step: 'idle' };
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, client: () => client, lastCall: () => lastCall };
+  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, client: () => client, lastCall: () => lastCall, resumes: () => resumes };
 }
 export type CallState = ReturnType<typeof createCallState>;

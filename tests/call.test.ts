@@ -1,0 +1,124 @@
+/**
+ * Video calls end to end, in real Chromium with fake camera and microphone,
+ * through the real SFU: a kiosk calls, an agent accepts; media both ways;
+ * mute and camera-off reach the far side; the call survives a dropped
+ * signalling socket, an ICE restart and a SIGKILLed mediasoup worker without
+ * user action; a supervisor joins as a third participant; ending the call
+ * brings both UIs and the SFU's object counts back to zero.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './support/browser';
+import { startDemo, type Demo } from './support/demo';
+import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk } from './support/pages';
+
+let demo: Demo;
+let browser: Browser;
+let kiosk: Page;
+let agent: Page;
+let supervisor: Page;
+
+beforeAll(async () => {
+  demo = await startDemo(47000);
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  if (demo && demo.proc.exitCode === null) await demo.interrupt();
+});
+
+const sfuObjects = async (): Promise<Record<string, number>> => {
+  const text = await demo.metrics();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^booth_sfu_objects\{kind="(\w+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+};
+
+describe('video call kiosk ⇄ agent', () => {
+  it('connects a resident who taps "talk to a person" with an agent who accepts; media flows both ways', async () => {
+    agent = await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent');
+    await agent.getByTestId('available').check();
+    kiosk = await openKiosk(browser, demo.kioskUrl);
+    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await agent.getByTestId('offer').textContent()).toContain('Borgerservice Mini');
+    await agent.getByRole('button', { name: 'Accept' }).click();
+
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+    expect(await kiosk.getByTestId('camera-indicator').textContent()).toBe('Kameraet er tændt');
+    expect(await kiosk.evaluate(() => (window as unknown as { __kiosk: { localTracks(): string[] } }).__kiosk.localTracks())).toEqual(['audio:live', 'video:live']);
+    await expect.poll(() => agent.getByTestId('call-timer').textContent()).not.toBe('0:00');
+    await expect.poll(() => agent.getByTestId('quality').textContent(), { timeout: 10_000 }).toMatch(/RTT \d+ ms/);
+  });
+
+  it('carries mute and camera-off to the far side', async () => {
+    await agent.getByRole('button', { name: 'Mute' }).click();
+    await expect.poll(() => kiosk.getByTestId('agent-muted').isVisible()).toBe(true);
+    await agent.getByRole('button', { name: 'Unmute' }).click();
+    await expect.poll(() => kiosk.getByTestId('agent-muted').isVisible()).toBe(false);
+
+    await kiosk.getByRole('button', { name: 'Sluk kamera' }).click();
+    await expect.poll(() => kiosk.getByTestId('camera-indicator').textContent()).toBe('Kameraet er slukket');
+    await expect.poll(() => agent.getByTestId('resident-video').count()).toBe(0);
+    expect(await kiosk.evaluate(() => (window as unknown as { __kiosk: { localTracks(): string[] } }).__kiosk.localTracks())).toEqual(['audio:live']);
+    await kiosk.getByRole('button', { name: 'Tænd kamera' }).click();
+    await expect.poll(() => agent.getByTestId('resident-video').count(), { timeout: 10_000 }).toBe(1);
+    await expectMediaFlowing(() => deskStats(agent), 'agent after camera on');
+  });
+
+  it('survives a dropped signalling socket without user action', async () => {
+    type Debug = { __kiosk: { dropSignalling(): void; resumes(): number; step(): string } };
+    expect(await kiosk.evaluate(() => (window as unknown as Debug).__kiosk.resumes())).toBe(0);
+    await kiosk.evaluate(() => (window as unknown as Debug).__kiosk.dropSignalling());
+    await expect.poll(() => kiosk.evaluate(() => (window as unknown as Debug).__kiosk.resumes())).toBe(1);
+    expect(await kiosk.evaluate(() => (window as unknown as Debug).__kiosk.step())).toBe('in-call');
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk after socket drop');
+    // The server still has one call and the same session (a new one would have ended the call).
+    expect(await demo.metrics()).toMatch(/booth_calls\{state="in-call"\} 1/);
+  });
+
+  it('restarts ICE and keeps media flowing', async () => {
+    await kiosk.evaluate(() => (window as unknown as { __kiosk: { restartIce(): Promise<void> } }).__kiosk.restartIce());
+    const s = await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk after ICE restart');
+    expect(s.iceRestarts).toBeGreaterThanOrEqual(2);
+    await expectMediaFlowing(() => deskStats(agent), 'agent after kiosk ICE restart');
+  });
+
+  it('recovers from a SIGKILLed mediasoup worker without user action', async () => {
+    const [pid] = demo.workerPids();
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    await expect.poll(async () => (await kioskStats(kiosk))?.mediaResets ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk after worker death', 30_000);
+    await expectMediaFlowing(() => deskStats(agent), 'agent after worker death', 30_000);
+    expect(demo.workerPids()).not.toContain(pid);
+  });
+
+  it('lets a supervisor join who sees and hears both, and leave again', async () => {
+    supervisor = await openConsole(browser, demo.serverUrl, 'sara', 'demo-supervisor');
+    await expect.poll(() => supervisor.getByTestId('ongoing').locator('li').count(), { timeout: 10_000 }).toBe(1);
+    await supervisor.getByTestId('ongoing').getByRole('button', { name: 'Join' }).click();
+    await expect.poll(() => supervisor.getByTestId('resident-video').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => supervisor.getByTestId('other-video').count(), { timeout: 15_000 }).toBe(1);
+    // Two remote video streams and two audio streams: decoded frames and packets from both.
+    await expectMediaFlowing(() => deskStats(supervisor), 'supervisor');
+    const remotes = await supervisor.evaluate(() =>
+      (window as unknown as { __desk: { active: { value: { view: { remotes: { value: { kind: string }[] } } } } } }).__desk.active.value.view.remotes.value.map((r) => r.kind).sort(),
+    );
+    expect(remotes).toEqual(['audio', 'audio', 'video', 'video']);
+    await expect.poll(() => kiosk.getByTestId('third-video').count(), { timeout: 15_000 }).toBe(1);
+    await supervisor.getByRole('button', { name: 'Leave call' }).click();
+    await expect.poll(() => kiosk.getByTestId('third-video').count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('ends the call: both UIs return and the SFU object counts go back to zero', async () => {
+    await agent.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => kiosk.getByTestId('call-ended').isVisible()).toBe(true);
+    await expect.poll(() => agent.getByTestId('last-ended').textContent()).toContain('hangup-agent');
+    expect(await kiosk.evaluate(() => (window as unknown as { __kiosk: { localTracks(): string[] } }).__kiosk.localTracks())).toEqual(['audio:ended', 'video:ended']);
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toEqual({ router: 0, transport: 0, producer: 0, consumer: 0 });
+    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
+  });
+});
