@@ -101,6 +101,8 @@ export class CallService {
    * A kiosk has at most one session: a new one supersedes the old.
    */
   hello(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): { session: Session; resumed: boolean } {
+    // A repeated hello on the same socket keeps its session.
+    for (const s of this.#sessions.values()) if (s.peer === peer) return { session: s, resumed: true };
     const existing = resumeToken ? this.#sessions.get(resumeToken) : undefined;
     if (existing && sameClient(existing, identity)) {
       if (existing.graceTimer) clearTimeout(existing.graceTimer);
