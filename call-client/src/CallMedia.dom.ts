@@ -67,6 +67,8 @@ export class CallMedia {
   #closed = false;
   #snapshot: InCall;
   #building: Promise<void> = Promise.resolve();
+  /** Resolves once camera and microphone are open (or were refused). */
+  #localMedia: Promise<void> = Promise.resolve();
   /** True once both transports exist and local media is produced; consumes wait for it. */
   #built = false;
   #iceRestarts = 0;
@@ -126,20 +128,26 @@ export class CallMedia {
 
   #req: Req = (method, data) => (this.signal as unknown as { request: Req }).request(method, data);
 
-  /** Asks for camera and microphone (only now, when the call starts), then connects media. */
+  /**
+   * Asks for camera and microphone (only now, when the call starts) and
+   * connects media. The receive side is built while the devices open, so the
+   * far side's video does not wait for our camera.
+   */
   async start(want: { video: boolean } = { video: true }): Promise<void> {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-      video: want.video ? { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } : false,
-    });
-    if (this.#closed) {
-      for (const t of stream.getTracks()) t.stop();
-      return;
-    }
-    this.#stream = stream;
-    this.#emitLocal();
+    this.#localMedia = navigator.mediaDevices
+      .getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        video: want.video ? { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } : false,
+      })
+      .then((stream) => {
+        if (this.#closed) for (const t of stream.getTracks()) t.stop();
+        else {
+          this.#stream = stream;
+          this.#emitLocal();
+        }
+      });
     this.#rebuild();
-    await this.#building;
+    await Promise.all([this.#localMedia, this.#building]);
   }
 
   /** Serializes (re)builds: a mediaReset arriving mid-build waits for the build to finish, then runs. */
@@ -158,14 +166,23 @@ export class CallMedia {
     const device = new Device();
     await device.load({ routerRtpCapabilities: this.#snapshot.routerRtpCapabilities as msc.RtpCapabilities });
     this.#device = device;
-    this.#send = await this.#transport('send');
-    this.#recv = await this.#transport('recv');
-    const audio = this.#stream.getAudioTracks()[0];
-    const video = this.#stream.getVideoTracks()[0];
-    if (audio) await this.#produce('microphone', audio, this.#micMuted);
-    if (video && video.readyState === 'live') await this.#produce('camera', video, false);
-    this.#built = true;
-    for (const p of [...this.#remoteProducers.values()]) await this.#consume(p);
+    // Both directions at once: what this side waits to see does not depend on its own camera,
+    // and what the far side waits to see does not depend on our receive transport.
+    const receiving = this.#transport('recv').then((recv) => {
+      this.#recv = recv;
+      this.#built = true;
+      return Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p)));
+    });
+    const sending = Promise.all([this.#transport('send'), this.#localMedia]).then(async ([send]) => {
+      this.#send = send;
+      const audio = this.#stream.getAudioTracks()[0];
+      const video = this.#stream.getVideoTracks()[0];
+      // Camera first: the far side's first frame is what its resident is waiting for.
+      if (video && video.readyState === 'live') await this.#produce('camera', video, false);
+      if (audio) await this.#produce('microphone', audio, this.#micMuted);
+    });
+    const consuming = Promise.all([receiving, sending]);
+    await consuming;
   }
 
   async #transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
