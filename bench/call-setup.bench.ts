@@ -107,5 +107,5 @@ try {
   console.log(`  ratio (median call / median loopback): ${(cm / lm).toFixed(2)}   target ≤ 1.3`);
 } finally {
   await browser.close();
-  await demo.interrupt();
+  await demo.dispose();
 }

@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  if (demo && demo.proc.exitCode === null) await demo.interrupt();
+  await demo?.dispose();
 });
 
 const sfuObjects = async (): Promise<Record<string, number>> => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  if (demo && demo.proc.exitCode === null) await demo.interrupt();
+  await demo?.dispose();
 });
 
 describe('npm start demo', () => {

@@ -2,7 +2,7 @@
  * Helpers for booth-server tests: an app on an in-memory store with a real
  * one-worker SFU pool and the demo seed.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -30,9 +30,11 @@ export async function createTestApp(overrides: (c: BoothConfig) => void = () => 
   overrides(config);
   const store = new SqliteStore(':memory:');
   const sfu = await WorkerPool.create({ ...config.sfu, logLevel: 'warn' });
-  const credentialFile = join(mkdtempSync(join(tmpdir(), 'booth-test-')), 'kiosk.json');
+  const dir = mkdtempSync(join(tmpdir(), 'booth-test-'));
+  const credentialFile = join(dir, 'kiosk.json');
   await seedDemo(store, credentialFile);
   const app = await buildApp({ config, store, sfu });
+  app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
   await app.ready();
   return { app, store, sfu, config, credentialFile };
 }

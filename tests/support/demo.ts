@@ -4,7 +4,7 @@
  * temporary folder so tests never touch the developer's data/.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,8 @@ export interface Demo {
   output: () => string;
   /** Sends SIGINT to the whole process group, as Ctrl-C in a terminal does; resolves with the exit code. */
   interrupt(): Promise<number | null>;
+  /** Stops the demo if it runs and removes its temporary folder. */
+  dispose(): Promise<void>;
   /** Pids still alive in the demo's process group. */
   leftovers(): number[];
   /** Pids of the demo's mediasoup worker processes. */
@@ -89,15 +91,20 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     });
   });
 
+  const interrupt = async (): Promise<number | null> => {
+    if (demo.exitCode === null && demo.signalCode === null) process.kill(-demo.pid!, 'SIGINT');
+    return exited;
+  };
   return {
     proc: demo,
     dir,
     serverUrl,
     kioskUrl: `http://127.0.0.1:${hostPort}/kiosk/`,
     output: () => out,
-    async interrupt() {
-      process.kill(-demo.pid!, 'SIGINT');
-      return exited;
+    interrupt,
+    async dispose() {
+      await interrupt();
+      rmSync(dir, { recursive: true, force: true });
     },
     workerPids() {
       try {

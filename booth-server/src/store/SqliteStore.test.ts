@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,7 +38,8 @@ const kiosk = {
 
 describe('SqliteStore', () => {
   it('applies every migration to a new database file, once', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'store-')), 'nested', 'booth.sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    const file = join(dir, 'nested', 'booth.sqlite');
     const s = open(file);
     expect(await s.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
     await s.close();
@@ -49,6 +50,7 @@ describe('SqliteStore', () => {
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
     db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('round-trips users and refuses a duplicate username', async () => {
