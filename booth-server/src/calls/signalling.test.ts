@@ -49,6 +49,18 @@ async function agentReady(username = 'anna'): Promise<SignalClient<StaffRequests
   return agent;
 }
 
+/** The demo kiosk in a call with anna. */
+async function callInProgress(): Promise<{ kiosk: SignalClient<KioskRequests>; agent: SignalClient<StaffRequests>; callId: string }> {
+  const kiosk = track(kioskClient(url, t.credentialFile));
+  await opened(kiosk);
+  const agent = await agentReady();
+  const offered = next<{ callId: string }>(agent as never, 'callOffered');
+  const { callId } = await kiosk.request('requestCall', { language: 'da' });
+  await offered;
+  await agent.request('acceptCall', { callId });
+  return { kiosk, agent, callId };
+}
+
 describe('queue and offers', () => {
   it('queues a kiosk call, offers it to an available agent, and starts it on accept', async () => {
     const kiosk = track(kioskClient(url, t.credentialFile));
@@ -133,13 +145,7 @@ describe('sessions across dropped sockets', () => {
   });
 
   it('ends the call cleanly when the kiosk does not come back within the grace period, and keeps the inquiry', async () => {
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const agent = await agentReady();
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { kiosk, agent, callId } = await callInProgress();
     const ended = next<{ reason: string }>(agent as never, 'callEnded', 5000);
     kiosk.close();
     expect((await ended).reason).toBe('connection-lost');
@@ -149,13 +155,7 @@ describe('sessions across dropped sockets', () => {
 
 describe('authorization between calls', () => {
   it('refuses media requests for a call the socket does not belong to', async () => {
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const agent = await agentReady();
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { kiosk, agent, callId } = await callInProgress();
     const omar = track(staffClient(url, await signIn(t.app, 'omar', 'demo-agent')));
     await opened(omar);
     await expect(omar.request('createTransport', { callId, direction: 'send' })).rejects.toMatchObject({ code: 'NOT_IN_CALL' });
@@ -166,13 +166,7 @@ describe('authorization between calls', () => {
   });
 
   it('lets a supervisor list ongoing calls, join as a third participant and leave', async () => {
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const agent = await agentReady();
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { kiosk, agent, callId } = await callInProgress();
     const sara = track(staffClient(url, await signIn(t.app, 'sara', 'demo-supervisor')));
     await opened(sara);
     const { calls } = await sara.request('listCalls', {});
@@ -189,13 +183,7 @@ describe('authorization between calls', () => {
 
 describe('SFU worker death', () => {
   it('moves the call to a new router and tells both sides to rebuild media', async () => {
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const agent = await agentReady();
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { kiosk, agent, callId } = await callInProgress();
     await kiosk.request('createTransport', { callId, direction: 'send' });
     const victim = t.sfu.workers()[0]!.worker.pid;
     const kioskReset = next<{ callId: string }>(kiosk as never, 'mediaReset', 10_000);
