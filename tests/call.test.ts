@@ -85,6 +85,26 @@ describe('video call kiosk ⇄ agent', () => {
     await expectMediaFlowing(() => deskStats(agent), 'agent after kiosk ICE restart');
   });
 
+  it('restarts ICE by itself after a media path outage, and media flows again', async () => {
+    // Freeze the SFU worker: no more STUN answers or media, as in a network outage. The browsers'
+    // transports go disconnected and each client restarts ICE on its own; nothing here calls into the pages.
+    const before = { kiosk: (await kioskStats(kiosk))!.iceRestarts, agent: (await deskStats(agent))!.iceRestarts };
+    const [pid] = demo.workerPids();
+    process.kill(pid!, 'SIGSTOP');
+    try {
+      await expect.poll(() => kiosk.getByTestId('reconnecting').isVisible(), { timeout: 20_000 }).toBe(true);
+    } finally {
+      await new Promise((r) => setTimeout(r, 2000));
+      process.kill(pid!, 'SIGCONT');
+    }
+    await expect.poll(async () => (await kioskStats(kiosk))!.iceRestarts, { timeout: 20_000 }).toBeGreaterThan(before.kiosk);
+    await expect.poll(async () => (await deskStats(agent))!.iceRestarts, { timeout: 20_000 }).toBeGreaterThan(before.agent);
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk after outage', 30_000);
+    await expectMediaFlowing(() => deskStats(agent), 'agent after outage', 30_000);
+    await expect.poll(() => kiosk.getByTestId('reconnecting').isVisible(), { timeout: 10_000 }).toBe(false);
+    expect(demo.workerPids()).toEqual([pid]);
+  });
+
   it('recovers from a SIGKILLed mediasoup worker without user action', async () => {
     const [pid] = demo.workerPids();
     expect(pid).toBeGreaterThan(0);
