@@ -1,0 +1,78 @@
+/**
+ * A card number is personal data. It travels inside this wrapper so that the
+ * clear value cannot leak by accident: string conversion, JSON (what pino and
+ * fastify serialize) and util.inspect (console.log, vitest diffs) all show the
+ * masked form. Only `reveal()` gives the clear number, and only the one
+ * consumer that needs it should call it.
+ */
+import { inspect } from 'node:util';
+
+export type CardKind = 'magstripe' | 'rfid-em4100' | 'barcode-line';
+
+/** Masked display form: all but the last four characters hidden, groups of four. */
+export function maskIdentifier(clear: string): string {
+  const visible = clear.slice(-4);
+  const hidden = Math.max(0, clear.length - visible.length);
+  const stars = '•'.repeat(Math.min(hidden, 12));
+  return stars ? `${stars.replace(/(.{4})(?=.)/g, '$1 ')} ${visible}` : visible;
+}
+
+export class CardNumber {
+  readonly #clear: string;
+  readonly masked: string;
+
+  constructor(clear: string) {
+    if (typeof clear !== 'string' || clear.length === 0) throw new TypeError('CardNumber: empty identifier');
+    this.#clear = clear;
+    this.masked = maskIdentifier(clear);
+  }
+
+  /** The clear identifier. Call only where it is needed; never log the result. */
+  reveal(): string {
+    return this.#clear;
+  }
+
+  equals(other: CardNumber): boolean {
+    return this.#clear === other.#clear;
+  }
+
+  toString(): string {
+    return this.masked;
+  }
+
+  toJSON(): string {
+    return this.masked;
+  }
+
+  [inspect.custom](): string {
+    return `CardNumber(${this.masked})`;
+  }
+}
+
+export interface CardRead {
+  kind: CardKind;
+  id: CardNumber;
+  /** Same as id.masked, for display. */
+  masked: string;
+}
+
+/** Luhn (ISO/IEC 7812-1 annex B) check digit test over a string of digits. */
+export function luhnValid(digits: string): boolean {
+  if (!/^\d{2,}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** The Luhn check digit to append to `body`. */
+export function luhnDigit(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return String(d);
+  throw new TypeError(`luhnDigit: not digits: ${body}`);
+}
