@@ -17,7 +17,7 @@ export async function openConsole(browser: Browser, serverUrl: string, username:
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('desk-connection').textContent(), { timeout: 10_000 }).toBe('open');
+  await expect.poll(() => page.getByTestId('desk-connection').getAttribute('data-state'), { timeout: 10_000 }).toBe('open');
   return page;
 }
 

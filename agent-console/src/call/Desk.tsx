@@ -3,13 +3,15 @@ import { AudioSink, VideoView, describeQuality, type CallStats } from '@citizen/
 import type { User } from '@citizen/protocol';
 import type { ActiveCall, DeskState } from './deskState';
 
+const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
+
 export function Desk({ desk, user }: { desk: DeskState; user: User }) {
   const active = desk.active.value;
   return (
     <section class="desk">
       <div class="desk-bar">
-        <span class={`conn ${desk.connection.value}`} data-testid="desk-connection">
-          {desk.connection.value}
+        <span class={`conn ${desk.connection.value}`} data-testid="desk-connection" data-state={desk.connection.value}>
+          {CONNECTION_LABEL[desk.connection.value]}
         </span>
         {user.role === 'agent' && !active && (
           <label class="toggle">
