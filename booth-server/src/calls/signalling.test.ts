@@ -4,8 +4,9 @@
  * expiry, authorization between calls, and SFU worker death.
  */
 import { writeFileSync } from 'node:fs';
+import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallSnapshot, KioskRequests, StaffRequests } from '@citizen/protocol';
+import { KIOSK_WS_PATH, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
 import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
 import { liveSfuObjects } from './plugin';
@@ -150,6 +151,27 @@ describe('sessions across dropped sockets', () => {
     kiosk.close();
     expect((await ended).reason).toBe('connection-lost');
     expect(await t.store.findInquiry(callId)).toMatchObject({ status: 'ended', endReason: 'connection-lost' });
+  });
+});
+
+describe('authentication before the upgrade', () => {
+  const upgrade = (path: string, headers: Record<string, string>): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url.replace('http', 'ws') + path, { headers });
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.once('error', reject);
+    });
+
+  it('refuses sockets without credentials, with a wrong credential, or of the wrong role', async () => {
+    expect(await upgrade(KIOSK_WS_PATH, {})).toBe(401);
+    expect(await upgrade(KIOSK_WS_PATH, { authorization: 'Kiosk k-demo-central-1:not-the-credential' })).toBe(401);
+    expect(await upgrade(STAFF_WS_PATH, {})).toBe(401);
+    expect(await upgrade(STAFF_WS_PATH, { cookie: await signIn(t.app, 'tech', 'demo-tech') })).toBe(403);
+    expect(await upgrade(STAFF_WS_PATH, { cookie: await signIn(t.app, 'anna', 'demo-agent') })).toBe(101);
   });
 });
 
