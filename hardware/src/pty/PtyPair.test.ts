@@ -80,7 +80,7 @@ describe('VirtualPrinter', () => {
     host.write(Buffer.from([0x1b, 0x40, 0x41, 0x10, 0x04, 0x01]));
     expect([...(await first)]).toEqual([0x12]);
 
-    printer.condition.paperOut = true;
+    printer.setCondition({ paperOut: true });
     const second = readBytes(host, 1);
     host.write(Buffer.from([0x10, 0x04, 0x04]));
     expect([...(await second)]).toEqual([0x7e]);

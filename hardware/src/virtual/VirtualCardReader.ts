@@ -1,8 +1,10 @@
 /**
- * A virtual card reader on the device end of a pty pair: whatever frame it is
- * told to send arrives at the kiosk's serial port as if a card was presented.
- * Frame encoders for each reader protocol come with the hardware issue (#5).
+ * A virtual card reader on the device end of a pty pair: presenting a card
+ * sends the frame its protocol's reader would send, so it arrives at the
+ * kiosk's serial port as if a card was swiped, tapped or scanned.
  */
+import type { CardKind } from '../card/CardNumber';
+import { frameFor } from './cardFrames';
 import { VirtualSerialDevice, type VirtualDeviceOptions } from './VirtualSerialDevice';
 
 export class VirtualCardReader extends VirtualSerialDevice {
@@ -13,6 +15,11 @@ export class VirtualCardReader extends VirtualSerialDevice {
   /** Sends raw frame bytes to the kiosk side. */
   send(frame: Uint8Array): Promise<void> {
     return this.write(frame);
+  }
+
+  /** Presents a card of `kind` (the demo card when no id is given). */
+  present(kind: CardKind, id?: string): Promise<void> {
+    return this.write(frameFor(kind, id));
   }
 
   protected onData(): void {

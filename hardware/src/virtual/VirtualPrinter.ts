@@ -1,55 +1,77 @@
 /**
- * A virtual ESC/POS receipt printer on the device end of a pty pair. It keeps
- * the byte stream it receives and answers real-time status requests
- * (DLE EOT n) the way an Epson TM-series printer does: one byte whose fixed
- * bits satisfy (b & 0x93) === 0x12.
+ * A virtual ESC/POS receipt printer on the device end of a pty pair.
  *
- * Decoding the whole ESC/POS stream into receipts (text, styles, cuts, QR) and
- * rendering them is built on top of this in the hardware issue (#5).
+ *  - Answers real-time status requests (DLE EOT n) as they arrive, the way an
+ *    Epson TM-series printer does, even while it cannot print: one byte whose
+ *    fixed bits satisfy (b & 0x93) === 0x12.
+ *  - Decodes the rest of the stream (EscPosDecoder) into receipts, one per
+ *    cut, and emits each as a `receipt` event; with `outDir` it also writes
+ *    each one as .txt and .png for a person to look at.
+ *  - Can be put into paper-out, cover-open, paper-near-end and offline. While
+ *    it cannot print, received print data waits in its buffer (as in a real
+ *    printer) and is printed when the condition clears.
  */
+import { EventEmitter } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandSet } from '../printer/codePages';
+import { DLE, EOT, NORMAL_CONDITION, statusByte, type PrinterCondition } from '../printer/status';
+import { EscPosDecoder, receiptToText, type DecodedReceipt } from './EscPosDecoder';
+import { receiptToPng } from './receiptImage';
 import { VirtualSerialDevice, type VirtualDeviceOptions } from './VirtualSerialDevice';
 
-export interface PrinterCondition {
-  offline: boolean;
-  coverOpen: boolean;
-  paperNearEnd: boolean;
-  paperOut: boolean;
+export { statusByte, type PrinterCondition } from '../printer/status';
+
+export interface VirtualPrinterOptions extends VirtualDeviceOptions {
+  commandSet?: CommandSet;
+  /** Where to write receipt-<n>.txt / .png; none when omitted. */
+  outDir?: string;
+  /** Characters per line, for the text and image renderings. */
+  lineWidth?: number;
 }
 
-const DLE = 0x10;
-const EOT = 0x04;
-
-/** The status byte a TM-series printer answers to DLE EOT n (n = 1..4). */
-export function statusByte(n: number, c: PrinterCondition): number {
-  let b = 0x12;
-  switch (n) {
-    case 1: // printer status: bit 3 offline
-      if (c.offline || c.coverOpen || c.paperOut) b |= 0x08;
-      break;
-    case 2: // offline cause: bit 2 cover open, bit 5 stopped by paper end
-      if (c.coverOpen) b |= 0x04;
-      if (c.paperOut) b |= 0x20;
-      break;
-    case 3: // error status: none modelled
-      break;
-    case 4: // roll paper sensor: bits 2-3 near end, bits 5-6 paper end
-      if (c.paperNearEnd || c.paperOut) b |= 0x0c;
-      if (c.paperOut) b |= 0x60;
-      break;
-    default:
-      throw new RangeError(`DLE EOT n must be 1..4, got ${n}`);
-  }
-  return b;
+export interface PrintedReceipt extends DecodedReceipt {
+  seq: number;
+  text: string;
+  files?: { txt: string; png: string };
 }
+
+export type VirtualPrinterEvents = { receipt: [receipt: PrintedReceipt]; statusRequest: [n: number] };
 
 export class VirtualPrinter extends VirtualSerialDevice {
-  readonly condition: PrinterCondition = { offline: false, coverOpen: false, paperNearEnd: false, paperOut: false };
+  readonly events = new EventEmitter<VirtualPrinterEvents>();
+  readonly receipts: PrintedReceipt[] = [];
+  #condition: PrinterCondition = { ...NORMAL_CONDITION };
   #received: number[] = [];
+  #held: number[] = [];
   #pendingDle = 0;
+  #decoder: EscPosDecoder;
+  readonly #printOpts: VirtualPrinterOptions;
   statusRequests = 0;
 
-  constructor(opts: VirtualDeviceOptions) {
+  constructor(opts: VirtualPrinterOptions) {
     super(opts);
+    this.#printOpts = opts;
+    this.#decoder = new EscPosDecoder(opts.commandSet ?? 'epson');
+  }
+
+  get condition(): Readonly<PrinterCondition> {
+    return { ...this.#condition };
+  }
+
+  get ready(): boolean {
+    const c = this.#condition;
+    return !c.offline && !c.coverOpen && !c.paperOut;
+  }
+
+  /** Changes the printer's condition; held print data is printed once it can print again. */
+  setCondition(patch: Partial<PrinterCondition>): void {
+    this.#condition = { ...this.#condition, ...patch };
+    if (this.ready && this.#held.length) {
+      const held = Buffer.from(this.#held);
+      this.#held = [];
+      this.#print(held);
+    }
   }
 
   /** Everything received so far that was not a status request. */
@@ -57,25 +79,63 @@ export class VirtualPrinter extends VirtualSerialDevice {
     return Buffer.from(this.#received);
   }
 
+  /** Waits for the next receipt (or returns one already printed after `afterSeq`). */
+  nextReceipt(afterSeq = this.receipts.length): Promise<PrintedReceipt> {
+    const have = this.receipts[afterSeq];
+    if (have) return Promise.resolve(have);
+    return new Promise((resolve) => {
+      const on = (r: PrintedReceipt): void => {
+        if (r.seq > afterSeq) {
+          this.events.off('receipt', on);
+          resolve(r);
+        }
+      };
+      this.events.on('receipt', on);
+    });
+  }
+
   protected onData(chunk: Buffer): void {
+    const data: number[] = [];
     for (const byte of chunk) {
       if (this.#pendingDle === 1) {
         this.#pendingDle = byte === EOT ? 2 : 0;
-        if (byte !== EOT) this.#received.push(DLE, byte);
+        if (byte !== EOT) data.push(DLE, byte);
         continue;
       }
       if (this.#pendingDle === 2) {
         this.#pendingDle = 0;
         if (byte >= 1 && byte <= 4) {
           this.statusRequests++;
-          void this.write([statusByte(byte, this.condition)]).catch(() => undefined);
+          this.events.emit('statusRequest', byte);
+          this.write([statusByte(byte, this.#condition)]).catch(() => undefined);
         } else {
-          this.#received.push(DLE, EOT, byte);
+          data.push(DLE, EOT, byte);
         }
         continue;
       }
       if (byte === DLE) this.#pendingDle = 1;
-      else this.#received.push(byte);
+      else data.push(byte);
+    }
+    if (!data.length) return;
+    for (const b of data) this.#received.push(b);
+    if (this.ready) this.#print(Buffer.from(data));
+    else for (const b of data) this.#held.push(b);
+  }
+
+  #print(bytes: Buffer): void {
+    for (const r of this.#decoder.push(bytes)) {
+      const seq = this.receipts.length + 1;
+      const width = this.#printOpts.lineWidth ?? 42;
+      const printed: PrintedReceipt = { ...r, seq, text: receiptToText(r, width) };
+      if (this.#printOpts.outDir) {
+        mkdirSync(this.#printOpts.outDir, { recursive: true });
+        const base = join(this.#printOpts.outDir, `receipt-${new Date().toISOString().replace(/[:.]/g, '-')}-${seq}`);
+        printed.files = { txt: `${base}.txt`, png: `${base}.png` };
+        writeFileSync(printed.files.txt, printed.text);
+        writeFileSync(printed.files.png, receiptToPng(r, width));
+      }
+      this.receipts.push(printed);
+      this.events.emit('receipt', printed);
     }
   }
 }

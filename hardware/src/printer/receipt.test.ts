@@ -1,0 +1,68 @@
+import ntp from 'node-thermal-printer';
+import { describe, expect, it } from 'vitest';
+import { EscPosDecoder, receiptPlainText } from '../virtual/EscPosDecoder';
+import { CODE_PAGE_NAMES, CODE_PAGES } from './codePages';
+import { buildReceipt, type ReceiptSite } from './receipt';
+import { FALLBACK_NOTE, RECEIPT_LANGUAGES, type ReceiptLanguage } from './receiptTemplates';
+
+const site: ReceiptSite = {
+  municipality: 'Aarhus Kommune',
+  place: 'Borgerservice Mini, Dokk1',
+  statusPageUrl: 'https://status.example.dk/sag/{reference}',
+  timeZone: 'Europe/Copenhagen',
+  fallbackLanguage: 'da',
+};
+const input = (language: ReceiptLanguage) => ({ reference: 'BS-2026-004217', language, nextSteps: ['bring-id', 'track-online'] as const, issuedAt: new Date('2026-11-23T10:15:00Z') });
+
+describe('code page table', () => {
+  it.each(CODE_PAGE_NAMES)('%s: select bytes match what node-thermal-printer emits', (page) => {
+    for (const [type, prefix] of [
+      ['epson', [0x1b, 0x74, CODE_PAGES[page].epson]],
+      ['star', [0x1b, 0x1d, 0x74, CODE_PAGES[page].star]],
+    ] as const) {
+      const p = new ntp.ThermalPrinter({ type, characterSet: page } as unknown as ConstructorParameters<typeof ntp.ThermalPrinter>[0]);
+      expect([...p.getBuffer()], `${type} ${page}`).toEqual(prefix);
+    }
+  });
+});
+
+describe('buildReceipt', () => {
+  it('prints in the resident language when the code page has every character', () => {
+    const r = buildReceipt(input('de'), site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 });
+    expect(r).toMatchObject({ printedLanguage: 'de', fallback: false, statusUrl: 'https://status.example.dk/sag/BS-2026-004217' });
+    const [decoded] = new EscPosDecoder('epson').push(r.bytes);
+    const text = receiptPlainText(decoded!);
+    expect(text).toContain('Aktenzeichen');
+    expect(text).toContain('23. November 2026');
+    expect(text).toContain('11:15');
+  });
+
+  it('falls back to the site language with a clear note when the code page cannot print it', () => {
+    for (const lang of ['pl', 'uk', 'ar'] as const) {
+      const r = buildReceipt(input(lang), site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 });
+      expect(r, lang).toMatchObject({ printedLanguage: 'da', fallback: true });
+      const text = receiptPlainText(new EscPosDecoder('epson').push(r.bytes)[0]!).replace(/\n/g, ' ');
+      expect(text).toContain('Sagsnummer');
+      expect(text.replace(/\s+/g, ' ')).toContain(FALLBACK_NOTE);
+    }
+  });
+
+  it('prints Ukrainian on a Cyrillic code page (Star command set)', () => {
+    const r = buildReceipt(input('uk'), { ...site, municipality: 'Aarhus Kommune' }, { commandSet: 'star', codePage: 'WPC1251_CYRILLIC', lineWidth: 42 });
+    expect(r).toMatchObject({ printedLanguage: 'uk', fallback: false });
+    const text = receiptPlainText(new EscPosDecoder('star').push(r.bytes)[0]!);
+    expect(text).toContain('Номер справи');
+  });
+
+  it('stays under 2.5 kB for every language and command set', () => {
+    for (const lang of RECEIPT_LANGUAGES)
+      for (const commandSet of ['epson', 'star'] as const)
+        expect(buildReceipt(input(lang), site, { commandSet, codePage: 'PC858_EURO', lineWidth: 42 }).bytes.length).toBeLessThanOrEqual(2500);
+  });
+
+  it('rejects a reference that is not a booth-server reference with RECEIPT_INVALID', () => {
+    expect(() => buildReceipt({ ...input('da'), reference: 'bs 1\n' }, site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 })).toThrow(
+      expect.objectContaining({ code: 'RECEIPT_INVALID' }),
+    );
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Receipt wording per language. Every language has every key (the type checks
+ * it). Next steps are a fixed catalogue so that each one exists in every
+ * language, including the fallback the printer can always print.
+ */
+
+export const RECEIPT_LANGUAGES = ['da', 'en', 'de', 'pl', 'uk', 'ar'] as const;
+export type ReceiptLanguage = (typeof RECEIPT_LANGUAGES)[number];
+
+export const NEXT_STEPS = ['answer-digital-post', 'bring-id', 'track-online', 'book-appointment', 'agent-will-call'] as const;
+export type NextStep = (typeof NEXT_STEPS)[number];
+
+export interface ReceiptWording {
+  /** BCP 47 locale for dates and times. */
+  locale: string;
+  title: string;
+  reference: string;
+  date: string;
+  time: string;
+  place: string;
+  nextSteps: string;
+  scan: string;
+  steps: Record<NextStep, string>;
+}
+
+export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
+  da: {
+    locale: 'da-DK',
+    title: 'Kvittering for din henvendelse',
+    reference: 'Sagsnummer',
+    date: 'Dato',
+    time: 'Tid',
+    place: 'Sted',
+    nextSteps: 'Hvad sker der nu?',
+    scan: 'Scan koden for at følge din sag',
+    steps: {
+      'answer-digital-post': 'Du får svar i Digital Post.',
+      'bring-id': 'Medbring gyldigt billed-id, når du kommer igen.',
+      'track-online': 'Følg sagen på adressen under QR-koden.',
+      'book-appointment': 'Book en tid hos Borgerservice, hvis du vil tale med en medarbejder.',
+      'agent-will-call': 'En medarbejder ringer dig op.',
+    },
+  },
+  en: {
+    locale: 'en-GB',
+    title: 'Receipt for your inquiry',
+    reference: 'Reference',
+    date: 'Date',
+    time: 'Time',
+    place: 'Place',
+    nextSteps: 'What happens next?',
+    scan: 'Scan the code to follow your case',
+    steps: {
+      'answer-digital-post': 'You will get the answer in Digital Post.',
+      'bring-id': 'Bring valid photo ID when you come back.',
+      'track-online': 'Follow your case at the address below the QR code.',
+      'book-appointment': 'Book a time at Borgerservice to talk to a member of staff.',
+      'agent-will-call': 'A member of staff will call you.',
+    },
+  },
+  de: {
+    locale: 'de-DE',
+    title: 'Quittung für Ihr Anliegen',
+    reference: 'Aktenzeichen',
+    date: 'Datum',
+    time: 'Uhrzeit',
+    place: 'Ort',
+    nextSteps: 'Wie geht es weiter?',
+    scan: 'Code scannen, um Ihren Fall zu verfolgen',
+    steps: {
+      'answer-digital-post': 'Sie erhalten die Antwort über Digital Post.',
+      'bring-id': 'Bringen Sie beim nächsten Besuch einen gültigen Lichtbildausweis mit.',
+      'track-online': 'Verfolgen Sie Ihren Fall unter der Adresse unter dem QR-Code.',
+      'book-appointment': 'Buchen Sie einen Termin bei Borgerservice, um mit einem Mitarbeiter zu sprechen.',
+      'agent-will-call': 'Ein Mitarbeiter ruft Sie an.',
+    },
+  },
+  pl: {
+    locale: 'pl-PL',
+    title: 'Potwierdzenie Twojej sprawy',
+    reference: 'Numer sprawy',
+    date: 'Data',
+    time: 'Godzina',
+    place: 'Miejsce',
+    nextSteps: 'Co dalej?',
+    scan: 'Zeskanuj kod, aby śledzić sprawę',
+    steps: {
+      'answer-digital-post': 'Odpowiedź otrzymasz przez Digital Post.',
+      'bring-id': 'Przy następnej wizycie zabierz ważny dokument ze zdjęciem.',
+      'track-online': 'Śledź sprawę pod adresem poniżej kodu QR.',
+      'book-appointment': 'Umów wizytę w Borgerservice, aby porozmawiać z pracownikiem.',
+      'agent-will-call': 'Pracownik do Ciebie zadzwoni.',
+    },
+  },
+  uk: {
+    locale: 'uk-UA',
+    title: 'Квитанція про ваше звернення',
+    reference: 'Номер справи',
+    date: 'Дата',
+    time: 'Час',
+    place: 'Місце',
+    nextSteps: 'Що далі?',
+    scan: 'Скануйте код, щоб стежити за справою',
+    steps: {
+      'answer-digital-post': 'Відповідь надійде в Digital Post.',
+      'bring-id': 'Візьміть дійсне посвідчення з фото, коли прийдете знову.',
+      'track-online': 'Стежте за справою за адресою під QR-кодом.',
+      'book-appointment': 'Запишіться до Borgerservice, щоб поговорити з працівником.',
+      'agent-will-call': 'Працівник вам зателефонує.',
+    },
+  },
+  ar: {
+    locale: 'ar',
+    title: 'إيصال طلبك',
+    reference: 'رقم القضية',
+    date: 'التاريخ',
+    time: 'الوقت',
+    place: 'المكان',
+    nextSteps: 'ماذا بعد؟',
+    scan: 'امسح الرمز لمتابعة قضيتك',
+    steps: {
+      'answer-digital-post': 'ستصلك الإجابة عبر Digital Post.',
+      'bring-id': 'أحضر هوية سارية بصورة عند عودتك.',
+      'track-online': 'تابع قضيتك على العنوان أسفل رمز QR.',
+      'book-appointment': 'احجز موعدًا في Borgerservice للتحدث مع موظف.',
+      'agent-will-call': 'سيتصل بك موظف.',
+    },
+  },
+};
+
+/**
+ * Printed (in English, the most widely read second language) when the
+ * resident's language cannot be printed with the printer's code page.
+ */
+export const FALLBACK_NOTE = 'Your language cannot be printed on this printer. The screen shows the reference and the QR code.';

@@ -1,0 +1,1 @@
+export { createMockLink, createPtyLink, type DeviceLink, type MockLinkOptions } from './DeviceLink';
