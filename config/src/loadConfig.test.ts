@@ -84,3 +84,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { BOOTH_CONFIG: site } }).server.port).toBe(9100);
   });
 });
+
+describe('loadConfig: kiosk hardware', () => {
+  it('ships a complete printer, card reader and receipt section', () => {
+    const k = loadConfig({ files: [], env: {} }).kiosk;
+    expect(k.printer).toMatchObject({ commandSet: 'epson', codePage: 'PC858_EURO', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    expect(k.cardReader).toMatchObject({ protocol: 'magstripe', checkDigit: 'luhn' });
+    expect(k.receipt.statusPageUrl).toContain('{reference}');
+    expect(k.virtualHardwarePort).toBe(8091);
+  });
+
+  it('a site file that gives only path and baud rate keeps the other serial defaults', () => {
+    const site = file('serial.json', { kiosk: { printer: { path: '/dev/ttyUSB0', baudRate: 38400 }, cardReader: { usb: { vendorId: '0403', productId: '6001', serialNumber: 'A10K9' } } } });
+    const k = loadConfig({ files: [site], env: { KIOSK_CARD_READER_PROTOCOL: 'rfid-em4100' } }).kiosk;
+    expect(k.printer).toMatchObject({ path: '/dev/ttyUSB0', baudRate: 38400, commandSet: 'epson', parity: 'none' });
+    expect(k.cardReader).toMatchObject({ protocol: 'rfid-em4100', usb: { vendorId: '0403', productId: '6001', serialNumber: 'A10K9' } });
+  });
+
+  it('names the field for a bad command set, code page, protocol or USB id', () => {
+    const bad = file('hw-bad.json', {
+      kiosk: { printer: { commandSet: 'zebra', codePage: 'UTF8' }, cardReader: { protocol: 'nfc', usb: { vendorId: 'xyz', productId: '6001' } } },
+    });
+    const problems = problemsOf(() => loadConfig({ files: [bad], env: {} }));
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['/kiosk/printer/commandSet', '/kiosk/printer/codePage', '/kiosk/cardReader/protocol', '/kiosk/cardReader/usb/vendorId']));
+    expect(problems.find((p) => p.path === '/kiosk/printer/commandSet')?.message).toContain('"star"');
+  });
+
+  it('requires {reference} in the status page URL and a real time zone', () => {
+    const url = file('url.json', { kiosk: { receipt: { statusPageUrl: 'https://status.example.dk/' } } });
+    expect(problemsOf(() => loadConfig({ files: [url], env: {} }))[0]).toMatchObject({ source: url, path: '/kiosk/receipt/statusPageUrl' });
+    const tz = file('tz.json', { kiosk: { receipt: { timeZone: 'Mars/Olympus' } } });
+    expect(problemsOf(() => loadConfig({ files: [tz], env: {} }))[0]).toMatchObject({ source: tz, path: '/kiosk/receipt/timeZone' });
+  });
+});

@@ -55,6 +55,8 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   KIOSK_HOST_PORT: { path: '/kiosk/hostPort', type: 'integer' },
   KIOSK_PRINTER_PATH: { path: '/kiosk/printer/path', type: 'string' },
   KIOSK_CARD_READER_PATH: { path: '/kiosk/cardReader/path', type: 'string' },
+  KIOSK_CARD_READER_PROTOCOL: { path: '/kiosk/cardReader/protocol', type: 'string' },
+  KIOSK_VIRTUAL_HARDWARE_PORT: { path: '/kiosk/virtualHardwarePort', type: 'integer' },
 };
 
 function isObject(v: unknown): v is Record<string, Json> {
@@ -168,6 +170,13 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
   if (config.sfu.rtcMinPort > config.sfu.rtcMaxPort) {
     throw new ConfigError([
       { source: sourceOf('/sfu/rtcMinPort', origin), path: '/sfu/rtcMinPort', message: `must not exceed rtcMaxPort (${config.sfu.rtcMaxPort})` },
+    ]);
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.kiosk.receipt.timeZone });
+  } catch {
+    throw new ConfigError([
+      { source: sourceOf('/kiosk/receipt/timeZone', origin), path: '/kiosk/receipt/timeZone', message: `not an IANA time zone: ${JSON.stringify(config.kiosk.receipt.timeZone)}` },
     ]);
   }
   return config;

@@ -15,10 +15,54 @@ const ListenIp = Type.Object(
   { additionalProperties: false },
 );
 
-const SerialDevice = Type.Object(
+const UsbId = Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB id as 4 hex digits, as `SerialPort.list()` and `lsusb` show it' });
+
+/** Serial port and framing shared by every serial device. */
+const serialFields = {
+  path: Type.String({ minLength: 1, description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
+  usb: Type.Optional(
+    Type.Object(
+      { vendorId: UsbId, productId: UsbId, serialNumber: Type.Optional(Type.String({ minLength: 1 })) },
+      { additionalProperties: false, description: 'Find the port by USB ids instead of path (takes precedence over path when set)' },
+    ),
+  ),
+  baudRate: Type.Union([9600, 19200, 38400, 57600, 115200].map((b) => Type.Literal(b))),
+  dataBits: Type.Union([Type.Literal(7), Type.Literal(8)]),
+  parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')]),
+  stopBits: Type.Union([Type.Literal(1), Type.Literal(2)]),
+};
+
+/** Kept in step with hardware/src/printer/codePages.ts and receiptTemplates.ts (kiosk/src/hardware/KioskHardware.test.ts checks it). */
+export const PRINTER_CODE_PAGES = ['PC437_USA', 'PC858_EURO', 'PC852_LATIN2', 'PC865_NORDIC', 'PC866_CYRILLIC2', 'WPC1252', 'WPC1250_LATIN2', 'WPC1251_CYRILLIC'] as const;
+export const RECEIPT_LANGUAGES = ['da', 'en', 'de', 'pl', 'uk', 'ar'] as const;
+
+const Printer = Type.Object(
   {
-    path: Type.String({ minLength: 1, description: 'Device path, e.g. /dev/ttyUSB0' }),
-    baudRate: Type.Union([9600, 19200, 38400, 57600, 115200].map((b) => Type.Literal(b))),
+    ...serialFields,
+    commandSet: Type.Union([Type.Literal('epson'), Type.Literal('star')], { description: 'ESC/POS (Epson and compatibles) or Star Line Mode' }),
+    codePage: Type.Union(PRINTER_CODE_PAGES.map((c) => Type.Literal(c)), { description: 'Character code page the receipt is printed in' }),
+    lineWidth: Type.Integer({ minimum: 24, maximum: 64, description: 'Characters per line in font A (42 on most 80 mm printers)' }),
+    pollIntervalMs: Type.Integer({ minimum: 200, maximum: 60_000, description: 'Status poll (DLE EOT) period between jobs' }),
+  },
+  { additionalProperties: false },
+);
+
+const CardReader = Type.Object(
+  {
+    ...serialFields,
+    protocol: Type.Union([Type.Literal('magstripe'), Type.Literal('rfid-em4100'), Type.Literal('barcode-line')]),
+    checkDigit: Type.Union([Type.Literal('luhn'), Type.Literal('none')], { description: 'barcode-line only: check digit of scanned codes' }),
+  },
+  { additionalProperties: false },
+);
+
+const Receipt = Type.Object(
+  {
+    municipality: Type.String({ minLength: 1, maxLength: 60 }),
+    place: Type.String({ minLength: 1, maxLength: 80, description: 'Where the kiosk stands, printed on receipts' }),
+    statusPageUrl: Type.String({ pattern: '^https?://[\\x21-\\x7e]*\\{reference\\}[\\x21-\\x7e]*$', description: 'Public status page; {reference} is replaced by the reference' }),
+    timeZone: Type.String({ minLength: 1, description: 'IANA time zone of printed dates, e.g. Europe/Copenhagen' }),
+    fallbackLanguage: Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)), { description: 'Printed when the resident language is not in the code page' }),
   },
   { additionalProperties: false },
 );
@@ -82,8 +126,10 @@ export const BoothConfig = Type.Object(
         serverUrl: Type.String({ pattern: '^https?://' }),
         credentialFile: Type.String({ minLength: 1, description: 'JSON file with { kioskId, credential }' }),
         hostPort: Port,
-        printer: SerialDevice,
-        cardReader: SerialDevice,
+        printer: Printer,
+        cardReader: CardReader,
+        receipt: Receipt,
+        virtualHardwarePort: Type.Integer({ minimum: 0, maximum: 65535, description: 'Demo only: loopback port of the virtual hardware control endpoint; 0 = none' }),
       },
       { additionalProperties: false },
     ),
