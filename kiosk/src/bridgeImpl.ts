@@ -1,34 +1,60 @@
 /**
  * What the bridge calls do, shared by the Electron main process and the
- * browser-shell host so both shells behave the same.
+ * browser-shell host so both shells behave the same: argument validation at
+ * the entry, the calls themselves, and the mapping of failures to coded
+ * BridgeErrors.
  */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import type { BoothConfig } from '@citizen/config';
-import { resolveFromRoot } from '@citizen/config';
-import type { DeviceStatus, KioskBridge } from './contract';
+import { Value } from '@sinclair/typebox/value';
+import { HARDWARE_ERRORS, HardwareError } from '@citizen/hardware';
+import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
+import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 
 export const KIOSK_VERSION = '0.1.0';
 
-export function createBridgeImpl(config: BoothConfig['kiosk'], shell: 'electron' | 'browser'): KioskBridge {
+export type BridgeImpl = { [K in BridgeCall]: (args: BridgeArgs<K>) => Promise<BridgeResult<K>> };
+
+export function createBridgeImpl(deps: { config: KioskConfig; shell: 'electron' | 'browser'; hardware: KioskHardware }): BridgeImpl {
+  const { config, shell, hardware } = deps;
   return {
     info: async () => ({ shell, kioskId: config.id, version: KIOSK_VERSION }),
-    hardwareStatus: async () => ({
-      printer: await deviceStatus(config.printer.path),
-      cardReader: await deviceStatus(config.cardReader.path),
-    }),
+    hardwareStatus: async () => hardware.status(),
+    printReceipt: (args) => hardware.printReceipt(args),
+    endSession: async () => hardware.endSession(),
   };
 }
 
-async function deviceStatus(configured: string): Promise<DeviceStatus> {
-  const path = resolveFromRoot(configured);
+/** Maps anything a call threw to a BridgeError with a stable code; unexpected errors become BRIDGE_INTERNAL. */
+export function toBridgeError(err: unknown): BridgeError {
+  if (err instanceof BridgeError) return err;
+  if (err instanceof PrintFailure) return new BridgeError({ code: err.error.code, message: err.error.message, fix: err.error.fix, details: err.details });
+  if (err instanceof HardwareError) return new BridgeError({ code: err.code, message: err.message, fix: HARDWARE_ERRORS[err.code].fix });
+  return new BridgeError({ code: 'BRIDGE_INTERNAL', message: 'the kiosk shell failed to carry out the call', fix: 'See the kiosk shell log.' });
+}
+
+/**
+ * Checks a call's name and arguments against the contract, runs it, and
+ * returns the result or a coded error as data (what both the IPC handler and
+ * the HTTP route send back).
+ */
+export async function invokeBridgeCall(impl: BridgeImpl, call: string, rawArgs: unknown): Promise<IpcReply> {
+  if (!isBridgeCall(call)) return { ok: false, error: { code: 'BRIDGE_UNKNOWN_CALL', message: `no bridge call named ${JSON.stringify(call)}` } };
+  const schema = BRIDGE_CALLS[call].args;
+  const args = schema.type === 'null' ? (rawArgs ?? null) : rawArgs;
+  const first = Value.Errors(schema, args).First();
+  if (first) {
+    return {
+      ok: false,
+      error: {
+        code: 'BRIDGE_INVALID_ARGUMENTS',
+        message: `${call}: ${first.path || '(arguments)'}: ${first.message}`,
+        fix: 'A programming error in the renderer: the arguments must match BRIDGE_CALLS in kiosk/src/contract.ts.',
+      },
+    };
+  }
   try {
-    const s = await stat(path);
-    if (!s.isCharacterDevice()) return { configuredPath: configured, reachable: false, detail: 'not a character device' };
-    await access(path, constants.R_OK | constants.W_OK);
-    return { configuredPath: configured, reachable: true, detail: 'ok' };
+    const value = await (impl[call] as (a: unknown) => Promise<unknown>)(args);
+    return { ok: true, value };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { configuredPath: configured, reachable: false, detail: code === 'ENOENT' ? 'not connected' : (code ?? 'error') };
+    return { ok: false, error: toBridgeError(err).toBody() };
   }
 }

@@ -1,10 +1,48 @@
 /**
  * The kiosk bridge: the only functions the renderer may call in the shell
- * (Electron main through the preload, or the browser-shell host over HTTP).
- * One schema per call's result; main, preload, host and renderer all import
- * this module, and the renderer's `window.kiosk` type is derived from it.
+ * (Electron main through the preload, or the browser-shell host over HTTP),
+ * and the only events the shell sends to the renderer. Main, preload, host and
+ * renderer all import this module; the renderer's `window.kiosk` type is
+ * derived from it.
+ *
+ * Calls: `BRIDGE_CALLS[name] = { args, result }`. `args` is null for calls
+ * without arguments; otherwise the arguments are one object, validated against
+ * the schema where it enters the shell (IPC handler, HTTP route). A failed
+ * call rejects with an error carrying a stable `code` (BRIDGE_ERROR_CODES),
+ * `message`, `fix` and, for printReceipt, `details`: a BridgeError from
+ * createHttpBridge, the same fields as a plain object from the Electron
+ * preload (contextBridge strips custom fields from Error objects). Test
+ * `err.code`, not `instanceof`.
+ *
+ * Events: `BRIDGE_EVENTS[name]` is the payload schema. Electron: `kiosk.on(name, cb)`
+ * from the preload. Browser shell: Server-Sent Events at GET /bridge/events,
+ * one SSE event per bridge event (`event: <name>`, `data: <JSON payload>`);
+ * `createHttpBridge` below wraps both directions.
+ *
+ * Personal data: card numbers never cross this bridge. A card read arrives as
+ * `card` with its masked form and an opaque `cardId`; the clear number stays in
+ * the shell for the one flow that needs it and is dropped by `endSession()`.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
+
+// ---------------------------------------------------------------- shared parts
+
+export const CardKind = Type.Union([Type.Literal('magstripe'), Type.Literal('rfid-em4100'), Type.Literal('barcode-line')]);
+export type CardKind = Static<typeof CardKind>;
+
+/** Languages a receipt can be asked for (hardware/src/printer/receiptTemplates.ts). */
+export const ReceiptLanguage = Type.Union([Type.Literal('da'), Type.Literal('en'), Type.Literal('de'), Type.Literal('pl'), Type.Literal('uk'), Type.Literal('ar')]);
+export type ReceiptLanguage = Static<typeof ReceiptLanguage>;
+
+/** Next steps printed on the receipt, from a fixed catalogue translated into every receipt language. */
+export const NextStep = Type.Union([
+  Type.Literal('answer-digital-post'),
+  Type.Literal('bring-id'),
+  Type.Literal('track-online'),
+  Type.Literal('book-appointment'),
+  Type.Literal('agent-will-call'),
+]);
+export type NextStep = Static<typeof NextStep>;
 
 export const ShellInfo = Type.Object({
   shell: Type.Union([Type.Literal('electron'), Type.Literal('browser')]),
@@ -13,30 +51,255 @@ export const ShellInfo = Type.Object({
 });
 export type ShellInfo = Static<typeof ShellInfo>;
 
-export const DeviceStatus = Type.Object({
+const deviceFields = {
+  /** Configured path, or usb:<vendor>:<product>[:<serial>] when found by USB ids. */
   configuredPath: Type.String(),
-  /** The serial device node exists and can be opened for reading and writing. */
+  /** The device is connected (its port is open). */
   reachable: Type.Boolean(),
+  /** Short English detail for technicians: "ok", "not connected", "paper out", … */
   detail: Type.String(),
-});
+};
+export const DeviceStatus = Type.Object(deviceFields);
 export type DeviceStatus = Static<typeof DeviceStatus>;
 
-export const HardwareStatus = Type.Object({ printer: DeviceStatus, cardReader: DeviceStatus });
+export const PrinterState = Type.Union([
+  Type.Literal('ready'),
+  /** Connected, first status answer pending. */
+  Type.Literal('unknown'),
+  Type.Literal('paper-out'),
+  Type.Literal('cover-open'),
+  Type.Literal('offline'),
+  Type.Literal('not-responding'),
+  Type.Literal('disconnected'),
+]);
+export type PrinterState = Static<typeof PrinterState>;
+
+export const PrinterStatus = Type.Object({ ...deviceFields, state: PrinterState, paperNearEnd: Type.Boolean() });
+export type PrinterStatus = Static<typeof PrinterStatus>;
+
+export const CardReaderStatus = Type.Object({ ...deviceFields, protocol: CardKind });
+export type CardReaderStatus = Static<typeof CardReaderStatus>;
+
+export const HardwareStatus = Type.Object({ printer: PrinterStatus, cardReader: CardReaderStatus });
 export type HardwareStatus = Static<typeof HardwareStatus>;
 
-/** Calls take no arguments yet; each entry is the result schema. */
+export const ReceiptRequest = Type.Object(
+  {
+    /** The inquiry's reference as booth-server issued it. */
+    reference: Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{2,19}$' }),
+    /** The resident's language; the receipt falls back when the printer cannot print it. */
+    language: ReceiptLanguage,
+    nextSteps: Type.Array(NextStep, { maxItems: 5, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+export type ReceiptRequest = Static<typeof ReceiptRequest>;
+
+export const PrintReceiptResult = Type.Object({
+  jobId: Type.String(),
+  /** Status page of the reference: what the receipt's QR code opens. */
+  statusUrl: Type.String(),
+  printedLanguage: ReceiptLanguage,
+  /** The resident's language could not be printed; the receipt is in printedLanguage with a note. */
+  fallback: Type.Boolean(),
+});
+export type PrintReceiptResult = Static<typeof PrintReceiptResult>;
+
+export const EndSessionResult = Type.Object({ droppedCards: Type.Integer({ minimum: 0 }), cancelledJobs: Type.Integer({ minimum: 0 }) });
+export type EndSessionResult = Static<typeof EndSessionResult>;
+
+// ---------------------------------------------------------------- calls
+
+const NoArgs = Type.Null();
+
 export const BRIDGE_CALLS = {
-  info: ShellInfo,
-  hardwareStatus: HardwareStatus,
-} as const;
+  /** Which shell this is. */
+  info: { args: NoArgs, result: ShellInfo },
+  /** Printer and card reader as they are now (events below report changes). */
+  hardwareStatus: { args: NoArgs, result: HardwareStatus },
+  /**
+   * Prints the inquiry's receipt. Rejects fast with PRINTER_PAPER_OUT,
+   * PRINTER_COVER_OPEN, PRINTER_OFFLINE, PRINTER_NOT_RESPONDING or
+   * DEVICE_DISCONNECTED; `error.details.statusUrl` is then the URL to show as
+   * an on-screen QR instead. If `details.queued` is true the job waits in the
+   * printer queue and prints when the printer recovers (a `printJob` event
+   * says so), unless `endSession()` cancels it first.
+   */
+  printReceipt: { args: ReceiptRequest, result: PrintReceiptResult },
+  /** Ends the resident's session: drops every card read and cancels the session's waiting print jobs. */
+  endSession: { args: NoArgs, result: EndSessionResult },
+} as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
 export type BridgeCall = keyof typeof BRIDGE_CALLS;
-export type KioskBridge = { [K in BridgeCall]: () => Promise<Static<(typeof BRIDGE_CALLS)[K]>> };
+export type BridgeArgs<K extends BridgeCall> = Static<(typeof BRIDGE_CALLS)[K]['args']>;
+export type BridgeResult<K extends BridgeCall> = Static<(typeof BRIDGE_CALLS)[K]['result']>;
+type CallFn<K extends BridgeCall> = (typeof BRIDGE_CALLS)[K]['args'] extends TNull
+  ? () => Promise<BridgeResult<K>>
+  : // Optional only in the type, so the renderer's generic HTTP bridge (one
+    // `() => fetch` per call) still type-checks; a missing argument is
+    // rejected at the shell with BRIDGE_INVALID_ARGUMENTS.
+    (args?: BridgeArgs<K>) => Promise<BridgeResult<K>>;
+
+/** The calls, as the shell implements them and the renderer calls them. */
+export type KioskBridgeCalls = { [K in BridgeCall]: CallFn<K> };
+export type KioskBridge = KioskBridgeCalls;
+
+// ---------------------------------------------------------------- events
+
+export const BRIDGE_EVENTS = {
+  /** A card was read. Only the masked form; `cardId` names it inside the shell until endSession(). */
+  card: Type.Object({ kind: CardKind, masked: Type.String(), cardId: Type.String() }),
+  /** A frame came in but failed its checks: ask the resident to try again. */
+  cardRejected: Type.Object({ code: Type.Union([Type.Literal('CARD_CHECKSUM'), Type.Literal('CARD_FRAME_TOO_LONG'), Type.Literal('CARD_MALFORMED')]) }),
+  printerStatus: PrinterStatus,
+  cardReaderStatus: CardReaderStatus,
+  /** A print job changed state (e.g. a queued job printed after the paper was refilled). */
+  printJob: Type.Object({
+    jobId: Type.String(),
+    state: Type.Union([Type.Literal('queued'), Type.Literal('printing'), Type.Literal('blocked'), Type.Literal('printed'), Type.Literal('cancelled')]),
+    reason: Type.Optional(Type.String()),
+  }),
+} as const satisfies Record<string, TSchema>;
+
+export type BridgeEvent = keyof typeof BRIDGE_EVENTS;
+export type BridgeEventPayload<E extends BridgeEvent> = Static<(typeof BRIDGE_EVENTS)[E]>;
+export type BridgeEventMap = { [E in BridgeEvent]: [payload: BridgeEventPayload<E>] };
+
+/** Shell → renderer events; `on` returns an unsubscribe function. */
+export interface KioskBridgeEvents {
+  on<E extends BridgeEvent>(event: E, listener: (payload: BridgeEventPayload<E>) => void): () => void;
+}
+
+/**
+ * The renderer's whole handle on the shell: what the Electron preload exposes
+ * as `window.kiosk` and what createHttpBridge returns. (KioskBridge, the calls
+ * alone, is what the renderer's bridge.dom.ts types today.)
+ */
+export type KioskShellApi = KioskBridge & KioskBridgeEvents;
+
+// ---------------------------------------------------------------- errors
+
+/** Codes a bridge call can fail with, and the HTTP status the browser-shell host uses for each. */
+export const BRIDGE_ERROR_CODES = {
+  BRIDGE_INVALID_ARGUMENTS: 400,
+  BRIDGE_FORBIDDEN_ORIGIN: 403,
+  BRIDGE_UNKNOWN_CALL: 404,
+  BRIDGE_INTERNAL: 500,
+  PRINTER_PAPER_OUT: 409,
+  PRINTER_COVER_OPEN: 409,
+  PRINTER_OFFLINE: 409,
+  PRINTER_NOT_RESPONDING: 503,
+  DEVICE_DISCONNECTED: 503,
+  DEVICE_CLOSED: 503,
+  PRINT_CANCELLED: 409,
+  RECEIPT_INVALID: 400,
+} as const;
+export type BridgeErrorCode = keyof typeof BRIDGE_ERROR_CODES;
+
+export const BridgeErrorBody = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  fix: Type.Optional(Type.String()),
+  details: Type.Optional(
+    Type.Object({
+      statusUrl: Type.Optional(Type.String()),
+      queued: Type.Optional(Type.Boolean()),
+      jobId: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type BridgeErrorBody = Static<typeof BridgeErrorBody>;
+
+/** What a failed bridge call rejects with, in either shell. */
+export class BridgeError extends Error {
+  readonly code: string;
+  readonly fix: string | undefined;
+  readonly details: BridgeErrorBody['details'];
+
+  constructor(body: BridgeErrorBody) {
+    super(body.message);
+    this.name = 'BridgeError';
+    this.code = body.code;
+    this.fix = body.fix;
+    this.details = body.details;
+  }
+
+  toBody(): BridgeErrorBody {
+    return { code: this.code, message: this.message, ...(this.fix ? { fix: this.fix } : {}), ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+/** Electron IPC replies carry errors as data: Electron would keep only an Error's message. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: BridgeErrorBody };
+
+// ---------------------------------------------------------------- transport names
 
 /** IPC channel (Electron) and HTTP path (browser shell) for a call. */
 export const ipcChannel = (call: BridgeCall): string => `kiosk:${call}`;
 export const httpPath = (call: BridgeCall): string => `/bridge/${call}`;
+/** Electron: the one channel main sends events on, as { event, payload }. */
+export const IPC_EVENT_CHANNEL = 'kiosk:event';
+/** Browser shell: the Server-Sent Events stream. */
+export const EVENTS_PATH = '/bridge/events';
 
 export function isBridgeCall(name: string): name is BridgeCall {
   return Object.hasOwn(BRIDGE_CALLS, name);
+}
+
+export function isBridgeEvent(name: string): name is BridgeEvent {
+  return Object.hasOwn(BRIDGE_EVENTS, name);
+}
+
+// ---------------------------------------------------------------- HTTP client
+
+/** The part of EventSource the bridge uses (browser EventSource fits; tests pass their own). */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (ev: { data: string }) => void): void;
+  close(): void;
+}
+
+/**
+ * The bridge over HTTP, for the browser shell: calls are POST /bridge/<call>
+ * with the arguments as JSON; events come from one shared EventSource on
+ * /bridge/events, opened on the first `on()`.
+ */
+export function createHttpBridge(opts: { fetch: typeof fetch; eventSource?: (url: string) => EventSourceLike; baseUrl?: string }): KioskShellApi {
+  const base = opts.baseUrl ?? '';
+  const call = async (name: BridgeCall, args?: unknown): Promise<unknown> => {
+    const res = await opts.fetch(`${base}${httpPath(name)}`, {
+      method: 'POST',
+      ...(args === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) }),
+    });
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const b = body as Partial<BridgeErrorBody> | null;
+      throw new BridgeError({ code: b?.code ?? 'BRIDGE_INTERNAL', message: b?.message ?? `bridge call ${name} failed: HTTP ${res.status}`, ...(b?.fix ? { fix: b.fix } : {}), ...(b?.details ? { details: b.details } : {}) });
+    }
+    return body;
+  };
+  let source: EventSourceLike | null = null;
+  const listeners = new Map<string, Set<(payload: never) => void>>();
+  const calls = Object.fromEntries(
+    (Object.keys(BRIDGE_CALLS) as BridgeCall[]).map((n) => [n, BRIDGE_CALLS[n].args.type === 'null' ? () => call(n) : (args: unknown) => call(n, args)]),
+  ) as KioskBridgeCalls;
+  return {
+    ...calls,
+    on(event, listener) {
+      if (!isBridgeEvent(event)) throw new TypeError(`unknown bridge event ${String(event)}`);
+      if (!opts.eventSource) throw new TypeError('createHttpBridge: no eventSource factory given');
+      source ??= opts.eventSource(`${base}${EVENTS_PATH}`);
+      let set = listeners.get(event);
+      if (!set) {
+        const fresh = new Set<(payload: never) => void>();
+        listeners.set(event, fresh);
+        set = fresh;
+        source.addEventListener(event, (ev) => {
+          const payload = JSON.parse(ev.data) as never;
+          for (const fn of fresh) fn(payload);
+        });
+      }
+      set.add(listener as (payload: never) => void);
+      return () => void set.delete(listener as (payload: never) => void);
+    },
+  };
 }

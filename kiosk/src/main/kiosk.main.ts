@@ -3,15 +3,17 @@
  * checklist: sandboxed, context-isolated renderer without Node; navigation and
  * new windows locked to the booth-server origin; permissions granted only for
  * camera/microphone on that origin; the kiosk credential is added to requests
- * here and never given to page script; IPC senders are checked.
+ * here and never given to page script; IPC senders are checked; bridge call
+ * arguments are validated against contract.ts before they reach the hardware.
  */
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { loadConfig } from '@citizen/config';
 import { resolveFromRoot } from '@citizen/config';
-import { createBridgeImpl } from '../bridgeImpl';
-import { BRIDGE_CALLS, ipcChannel, type BridgeCall } from '../contract';
+import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
+import { BRIDGE_CALLS, BRIDGE_EVENTS, IPC_EVENT_CHANNEL, ipcChannel, type BridgeCall, type BridgeEvent, type IpcReply } from '../contract';
 import { kioskAuthHeader, readKioskCredential } from '../credential';
+import { KioskHardware } from '../hardware/KioskHardware';
 
 app.enableSandbox();
 
@@ -20,7 +22,12 @@ async function start(): Promise<void> {
   const origin = new URL(config.kiosk.serverUrl).origin;
   const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
   const auth = kioskAuthHeader(credential);
-  const bridge = createBridgeImpl(config.kiosk, 'electron');
+  const hardware = new KioskHardware(config.kiosk, {
+    log: { info: (m) => process.stdout.write(`kiosk: ${m}\n`), warn: (m) => process.stderr.write(`kiosk: ${m}\n`) },
+  });
+  hardware.start();
+  app.on('will-quit', () => void hardware.close());
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware });
 
   const ses = session.defaultSession;
   ses.webRequest.onBeforeSendHeaders({ urls: [`${origin}/*`, `${origin.replace(/^http/, 'ws')}/*`] }, (details, callback) => {
@@ -36,9 +43,9 @@ async function start(): Promise<void> {
     return url !== undefined && new URL(url).origin === origin;
   };
   for (const call of Object.keys(BRIDGE_CALLS) as BridgeCall[]) {
-    ipcMain.handle(ipcChannel(call), async (event) => {
-      if (!isTrusted(event)) throw new Error(`bridge call ${call} refused: untrusted sender`);
-      return bridge[call]();
+    ipcMain.handle(ipcChannel(call), async (event, args: unknown): Promise<IpcReply> => {
+      if (!isTrusted(event)) return { ok: false, error: { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `bridge call ${call} refused: untrusted sender` } };
+      return invokeBridgeCall(bridge, call, args);
     });
   }
 
@@ -59,6 +66,12 @@ async function start(): Promise<void> {
       devTools: !app.isPackaged,
     },
   });
+  // Shell → renderer events: only the named events of the contract, only to the kiosk window.
+  for (const name of Object.keys(BRIDGE_EVENTS) as BridgeEvent[]) {
+    hardware.on(name, (payload: unknown) => {
+      if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, { event: name, payload });
+    });
+  }
   win.webContents.on('will-navigate', (event, url) => {
     if (new URL(url).origin !== origin) event.preventDefault();
   });

@@ -1,0 +1,238 @@
+/**
+ * The kiosk shell's hardware service: the card reader and receipt printer of
+ * this kiosk, configured from `kiosk` config, as the bridge needs them. One
+ * instance per shell (Electron main or the browser-shell host).
+ *
+ * Personal data: a card read is kept here, clear number inside CardNumber,
+ * under a random `cardId`; the bridge event carries only the masked form and
+ * the id. `revealCard(cardId)` is the one way to the clear number, for the one
+ * flow that needs it. `endSession()` drops every card and cancels the
+ * session's waiting print jobs, so nothing of one resident reaches the next.
+ * Log lines carry masked numbers only.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { BoothConfig } from '@citizen/config';
+import { resolveFromRoot } from '@citizen/config';
+import {
+  CardReader,
+  HardwareError,
+  ReceiptPrinter,
+  buildReceipt,
+  describePort,
+  type CardRead,
+  type PortSelector,
+  type PrinterHealth,
+  type SerialBinding,
+  type SerialDeviceState,
+} from '@citizen/hardware';
+import type { BridgeEventMap, CardReaderStatus, EndSessionResult, HardwareStatus, PrinterState, PrinterStatus, PrintReceiptResult, ReceiptRequest } from '../contract';
+
+export type KioskConfig = BoothConfig['kiosk'];
+
+/** Where log lines go; pino's logger fits. Lines never contain clear card numbers. */
+export interface HardwareLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface KioskHardwareOptions {
+  /** serialport binding for tests (the mock); the real one otherwise. */
+  binding?: SerialBinding;
+  log?: HardwareLog;
+  /** Reconnect backoff; tests shorten it. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Printer status wait, ms. */
+  statusTimeoutMs?: number;
+  /** Most cards kept in one session (older ones are dropped first). */
+  maxCards?: number;
+}
+
+/** A print call that failed fast or got stuck behind the printer: the kiosk shows the reference on screen. */
+export class PrintFailure extends Error {
+  constructor(
+    readonly error: HardwareError,
+    readonly details: { statusUrl: string; queued: boolean; jobId?: string },
+  ) {
+    super(error.message);
+    this.name = 'PrintFailure';
+  }
+}
+
+function selector(dev: KioskConfig['printer'] | KioskConfig['cardReader']): PortSelector {
+  return dev.usb ? { usb: dev.usb } : { path: resolveFromRoot(dev.path) };
+}
+
+const PRINTER_STATE: Record<string, PrinterState> = {
+  PRINTER_PAPER_OUT: 'paper-out',
+  PRINTER_COVER_OPEN: 'cover-open',
+  PRINTER_OFFLINE: 'offline',
+  PRINTER_NOT_RESPONDING: 'not-responding',
+  DEVICE_DISCONNECTED: 'disconnected',
+};
+
+export class KioskHardware extends EventEmitter<BridgeEventMap> {
+  readonly printer: ReceiptPrinter;
+  readonly cardReader: CardReader;
+  readonly #config: KioskConfig;
+  readonly #log: HardwareLog;
+  readonly #maxCards: number;
+  #cards = new Map<string, CardRead>();
+  #session = randomUUID();
+  #closed = false;
+
+  constructor(config: KioskConfig, opts: KioskHardwareOptions = {}) {
+    super();
+    this.#config = config;
+    this.#log = opts.log ?? { info: () => undefined, warn: () => undefined };
+    this.#maxCards = opts.maxCards ?? 4;
+    const framing = (d: KioskConfig['printer'] | KioskConfig['cardReader']) => ({
+      port: selector(d),
+      baudRate: d.baudRate,
+      dataBits: d.dataBits,
+      parity: d.parity,
+      stopBits: d.stopBits,
+      ...(opts.binding ? { binding: opts.binding } : {}),
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    });
+    this.printer = new ReceiptPrinter({
+      serial: framing(config.printer),
+      pollIntervalMs: config.printer.pollIntervalMs,
+      ...(opts.statusTimeoutMs ? { statusTimeoutMs: opts.statusTimeoutMs } : {}),
+    });
+    this.cardReader = new CardReader({
+      protocol: config.cardReader.protocol,
+      serial: framing(config.cardReader),
+      line: { checkDigit: config.cardReader.checkDigit },
+    });
+
+    this.cardReader.on('card', (read) => this.#onCard(read));
+    this.cardReader.on('reject', (code, detail) => {
+      this.#log.info(`card rejected [kiosk:${config.id}, code:${code}] ${detail}`);
+      this.emit('cardRejected', { code });
+    });
+    this.cardReader.on('connection', (s) => {
+      if (s.state === 'open' || s.state === 'waiting') this.emit('cardReaderStatus', this.#cardReaderStatus());
+      if (s.state === 'open') this.#log.info(`card reader connected [kiosk:${config.id}, port:${s.path}]`);
+    });
+    this.cardReader.device.on('disconnect', (err) => this.#log.warn(`card reader disconnected [kiosk:${config.id}, code:${err.code}]`));
+    this.printer.on('status', (h) => {
+      this.emit('printerStatus', this.#printerStatus());
+      if (h.state === 'blocked' || h.state === 'disconnected') this.#log.warn(`printer ${h.state} [kiosk:${config.id}${h.state === 'blocked' ? `, code:${h.reason}` : ''}]`);
+    });
+    this.printer.on('job', (j) => {
+      this.emit('printJob', { jobId: j.id, state: j.state, ...(j.reason ? { reason: j.reason } : {}) });
+      if (j.state === 'printed' || j.state === 'blocked' || j.state === 'cancelled')
+        this.#log.info(`print job ${j.state} [kiosk:${config.id}, job:${j.id}${j.reason ? `, code:${j.reason}` : ''}]`);
+    });
+  }
+
+  start(): void {
+    this.printer.start();
+    this.cardReader.start();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cards.clear();
+    await Promise.all([this.printer.close(), this.cardReader.close()]);
+  }
+
+  status(): HardwareStatus {
+    return { printer: this.#printerStatus(), cardReader: this.#cardReaderStatus() };
+  }
+
+  /**
+   * Prints the receipt. Resolves once printed. Rejects with PrintFailure at
+   * once when the printer is known not to print, or as soon as the job blocks
+   * behind the printer (it then stays queued, `details.queued`).
+   */
+  async printReceipt(req: ReceiptRequest): Promise<PrintReceiptResult> {
+    const built = buildReceipt({ ...req, issuedAt: new Date() }, this.#config.receipt, {
+      commandSet: this.#config.printer.commandSet,
+      codePage: this.#config.printer.codePage,
+      lineWidth: this.#config.printer.lineWidth,
+    });
+    let job;
+    try {
+      job = this.printer.submit(built.bytes, { tag: this.#session });
+    } catch (err) {
+      if (err instanceof HardwareError) throw new PrintFailure(err, { statusUrl: built.statusUrl, queued: false });
+      throw err;
+    }
+    const blocked = new Promise<never>((_resolve, reject) => {
+      const on = (j: { id: string; state: string; reason?: string }): void => {
+        if (j.id !== job.id) return;
+        if (j.state === 'blocked') {
+          this.printer.off('job', on);
+          reject(new PrintFailure(new HardwareError((j.reason ?? 'DEVICE_DISCONNECTED') as 'DEVICE_DISCONNECTED'), { statusUrl: built.statusUrl, queued: true, jobId: job.id }));
+        } else if (j.state === 'printed' || j.state === 'cancelled') this.printer.off('job', on);
+      };
+      this.printer.on('job', on);
+    });
+    blocked.catch(() => undefined);
+    const printed = job.done.then(
+      () => ({ jobId: job.id, statusUrl: built.statusUrl, printedLanguage: built.printedLanguage, fallback: built.fallback }),
+      (err: unknown) => {
+        throw err instanceof HardwareError ? new PrintFailure(err, { statusUrl: built.statusUrl, queued: false, jobId: job.id }) : err;
+      },
+    );
+    return Promise.race([printed, blocked]);
+  }
+
+  /** Drops the resident's cards and cancels the session's waiting print jobs. */
+  endSession(): EndSessionResult {
+    const droppedCards = this.#cards.size;
+    this.#cards.clear();
+    const session = this.#session;
+    const cancelledJobs = this.printer.cancel((j) => j.tag === session);
+    this.#session = randomUUID();
+    this.#log.info(`session ended [kiosk:${this.#config.id}, cards:${droppedCards}, jobs:${cancelledJobs}]`);
+    return { droppedCards, cancelledJobs };
+  }
+
+  /**
+   * The clear card number behind a `cardId`, for the one flow that needs it;
+   * undefined once the session ended. Never log the result.
+   */
+  revealCard(cardId: string): { kind: CardRead['kind']; number: string } | undefined {
+    const read = this.#cards.get(cardId);
+    return read ? { kind: read.kind, number: read.id.reveal() } : undefined;
+  }
+
+  get cardsHeld(): number {
+    return this.#cards.size;
+  }
+
+  #onCard(read: CardRead): void {
+    const cardId = randomUUID();
+    this.#cards.set(cardId, read);
+    while (this.#cards.size > this.#maxCards) this.#cards.delete(this.#cards.keys().next().value!);
+    // `read.id` prints masked; the clear number is never formatted into a log line.
+    this.#log.info(`card read [kiosk:${this.#config.id}, kind:${read.kind}, card:${read.id}]`);
+    this.emit('card', { kind: read.kind, masked: read.masked, cardId });
+  }
+
+  #printerStatus(): PrinterStatus {
+    const h: PrinterHealth = this.printer.health;
+    const configuredPath = this.#config.printer.usb ? describePort({ usb: this.#config.printer.usb }) : this.#config.printer.path;
+    const state: PrinterState = h.state === 'blocked' ? (PRINTER_STATE[h.reason] ?? 'offline') : h.state;
+    const paperNearEnd = 'condition' in h && h.condition ? h.condition.paperNearEnd : false;
+    const reachable = h.state !== 'disconnected';
+    const detail = state === 'ready' ? (paperNearEnd ? 'paper near end' : 'ok') : state === 'disconnected' ? this.#deviceDetail(this.printer.device.state) : state.replace('-', ' ');
+    return { configuredPath, reachable, detail, state, paperNearEnd };
+  }
+
+  #cardReaderStatus(): CardReaderStatus {
+    const s = this.cardReader.state;
+    const configuredPath = this.#config.cardReader.usb ? describePort({ usb: this.#config.cardReader.usb }) : this.#config.cardReader.path;
+    return { configuredPath, reachable: s.state === 'open', detail: s.state === 'open' ? 'ok' : this.#deviceDetail(s), protocol: this.cardReader.protocol };
+  }
+
+  #deviceDetail(s: SerialDeviceState): string {
+    if (s.state === 'waiting' && s.lastError === 'PORT_OPEN_FAILED') return 'cannot open port';
+    if (s.state === 'closed') return 'closed';
+    return 'not connected';
+  }
+}
