@@ -136,7 +136,13 @@ export type EndReason = Static<typeof EndReason>;
 
 /** The whole call as one participant sees it; sent on (re)connect so a client can resync. */
 export const CallSnapshot = Type.Union([
-  Type.Object({ step: Type.Literal('queued'), callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
+  Type.Object({
+    step: Type.Literal('queued'),
+    callId: Id,
+    reference: Type.String(),
+    position: Type.Integer({ minimum: 1 }),
+    estimatedWaitSeconds: Type.Integer({ minimum: 0 }),
+  }),
   Type.Object({
     step: Type.Literal('offered'),
     callId: Id,
@@ -144,6 +150,8 @@ export const CallSnapshot = Type.Union([
   Type.Object({
     step: Type.Literal('in-call'),
     callId: Id,
+    /** The inquiry's reference number, for the resident to follow up. */
+    reference: Type.String(),
     participantId: Id,
     routerRtpCapabilities: RtpCapabilities,
     /** Cap the client applies to its camera encoding (from the server's config). */
@@ -214,7 +222,7 @@ export const COMMON_REQUESTS = {
 
 export const KIOSK_REQUESTS = {
   ...COMMON_REQUESTS,
-  requestCall: req(CallRequestInfo, Type.Object({ callId: Id, position: Type.Integer(), estimatedWaitSeconds: Type.Integer() })),
+  requestCall: req(CallRequestInfo, Type.Object({ callId: Id, reference: Type.String(), position: Type.Integer(), estimatedWaitSeconds: Type.Integer() })),
   leaveQueue: req(obj({ callId: Id }), Empty),
 } as const;
 
@@ -268,6 +276,9 @@ export type SignalError = Static<typeof SignalError>;
 export type ResponseEnvelope = { type: 'response'; id: number; ok: true; data: unknown } | { type: 'response'; id: number | null; ok: false; error: SignalError };
 export type NotificationEnvelope = { type: 'notification'; method: keyof Notifications; data: unknown };
 export type ServerMessage = ResponseEnvelope | NotificationEnvelope;
+
+/** Inquiry reference numbers: `BS-` and two groups of four Crockford base-32 characters (no I, L, O, U). */
+export const REFERENCE_PATTERN = '^BS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$';
 
 /** Signalling error codes. Stable; never reuse a retired one. */
 export const SIGNAL_ERRORS = {

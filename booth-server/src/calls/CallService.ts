@@ -17,7 +17,7 @@ import type {
   OngoingCall,
   ParticipantRole,
 } from '@citizen/protocol';
-import type { KioskRecord, Store, UserRecord } from '../store/Store';
+import { StoreConflictError, type KioskRecord, type Store, type UserRecord } from '../store/Store';
 import type { WorkerPool } from '../sfu/WorkerPool';
 import { CallRoom, MEDIA_CODECS, type RoomMediaOptions } from './CallRoom';
 import { SignalFailure } from './errors';
@@ -52,6 +52,7 @@ type Session = KioskSession | StaffSession;
 type CallState = 'queued' | 'offered' | 'in-call' | 'ended';
 interface Call {
   id: string;
+  reference: string;
   kiosk: KioskSession;
   request: CallRequestInfo;
   queuedAt: number;
@@ -79,6 +80,13 @@ export interface CallServiceOptions {
 export type ClientIdentity = { kind: 'kiosk'; kiosk: KioskRecord } | { kind: 'staff'; user: UserRecord };
 
 const newId = (prefix: string): string => `${prefix}${randomBytes(9).toString('base64url')}`;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** `BS-XXXX-XXXX` in Crockford base 32: easy to read aloud and to type, no I/L/O/U. */
+export function newReference(): string {
+  const chars = [...randomBytes(8)].map((b) => CROCKFORD[b & 31]).join('');
+  return `BS-${chars.slice(0, 4)}-${chars.slice(4)}`;
+}
 
 export class CallService {
   readonly #sessions = new Map<string, Session>(); // by resume token
@@ -165,12 +173,13 @@ export class CallService {
       case 'queued':
       case 'offered':
         if (session.kind === 'staff') return { step: 'offered', callId: call.id };
-        return { step: 'queued', callId: call.id, ...this.#queueInfo(call) };
+        return { step: 'queued', callId: call.id, reference: call.reference, ...this.#queueInfo(call) };
       case 'in-call': {
         const room = call.room!;
         return {
           step: 'in-call',
           callId: call.id,
+          reference: call.reference,
           participantId: session.id,
           routerRtpCapabilities: room.rtpCapabilities as never,
           maxVideoBitrate: this.opts.media.maxVideoBitrate,
@@ -191,11 +200,12 @@ export class CallService {
 
   // ------------------------------------------------------------ kiosk requests
 
-  async requestCall(session: KioskSession, request: CallRequestInfo): Promise<{ callId: string; position: number; estimatedWaitSeconds: number }> {
+  async requestCall(session: KioskSession, request: CallRequestInfo): Promise<{ callId: string; reference: string; position: number; estimatedWaitSeconds: number }> {
     const current = session.callId ? this.#calls.get(session.callId) : undefined;
     if (current && current.state !== 'ended') throw new SignalFailure('ALREADY_QUEUED');
     const call: Call = {
       id: newId('c'),
+      reference: newReference(),
       kiosk: session,
       request,
       queuedAt: Date.now(),
@@ -208,22 +218,32 @@ export class CallService {
       agent: null,
       endReason: null,
     };
-    await this.opts.store.createInquiry({
+    const inquiry = {
       id: call.id,
       kioskId: session.kiosk.id,
       language: request.language,
       topic: request.topic ?? null,
       answers: request.answers ?? {},
-      status: 'queued',
+      status: 'queued' as const,
       createdAt: new Date(call.queuedAt),
-    });
+    };
+    // 32^8 references: a clash is rare, but the unique index decides; draw again then.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.opts.store.createInquiry({ ...inquiry, reference: call.reference });
+        break;
+      } catch (err) {
+        if (!(err instanceof StoreConflictError) || attempt >= 4) throw err;
+        call.reference = newReference();
+      }
+    }
     this.#calls.set(call.id, call);
     session.callId = call.id;
     this.#routing.enqueue({ callId: call.id, request, queuedAt: call.queuedAt });
     this.opts.log('info', 'call queued', { call: call.id, kiosk: session.kiosk.id, language: request.language });
     this.#dispatch();
     this.#publishQueue();
-    return { callId: call.id, ...this.#queueInfo(call) };
+    return { callId: call.id, reference: call.reference, ...this.#queueInfo(call) };
   }
 
   leaveQueue(session: KioskSession, callId: string): void {

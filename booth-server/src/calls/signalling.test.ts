@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KIOSK_WS_PATH, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
+import { KIOSK_WS_PATH, REFERENCE_PATTERN, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
 import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
 import { liveSfuObjects } from './plugin';
@@ -68,6 +68,7 @@ describe('queue and offers', () => {
     expect((await opened(kiosk)).call).toBeNull();
     const queued = await kiosk.request('requestCall', { language: 'da', topic: 'housing-benefit', answers: { postcode: '1620' } });
     expect(queued.position).toBe(1);
+    expect(queued.reference).toMatch(new RegExp(REFERENCE_PATTERN));
     expect(queued.estimatedWaitSeconds).toBeGreaterThan(0);
 
     const agent = track(staffClient(url, await signIn(t.app, 'anna', 'demo-agent')));
@@ -90,7 +91,9 @@ describe('queue and offers', () => {
     expect(liveSfuObjects().router).toBeGreaterThanOrEqual(1);
 
     const inquiry = await t.store.findInquiry(queued.callId);
-    expect(inquiry).toMatchObject({ status: 'in-call', topic: 'housing-benefit', answers: { postcode: '1620' } });
+    expect(inquiry).toMatchObject({ status: 'in-call', reference: queued.reference, topic: 'housing-benefit', answers: { postcode: '1620' } });
+    expect((await t.store.findInquiryByReference(queued.reference))?.id).toBe(queued.callId);
+    expect(kioskSnap.reference).toBe(queued.reference);
 
     const ended = next<{ reason: string }>(kiosk as never, 'callEnded');
     await agent.request('endCall', { callId: queued.callId });

@@ -83,6 +83,35 @@ describe('SqliteStore', () => {
     expect((await s.listKiosks()).map((k) => k.credentialHash)).toEqual(['h2']);
   });
 
+  it('keeps inquiries with unique references and records how they ended', async () => {
+    const s = open();
+    await s.createKiosk(kiosk);
+    await s.createUser(user);
+    const inquiry = {
+      id: 'c1',
+      reference: 'BS-7K3Q-92XD',
+      kioskId: kiosk.id,
+      language: 'da',
+      topic: 'housing-benefit',
+      answers: { postcode: '1620' },
+      status: 'queued' as const,
+      createdAt: new Date('2026-03-01T09:00:00Z'),
+    };
+    await s.createInquiry(inquiry);
+    await expect(s.createInquiry({ ...inquiry, id: 'c2' })).rejects.toBeInstanceOf(StoreConflictError);
+    await s.updateInquiry('c1', { status: 'in-call', agentId: user.id });
+    await s.updateInquiry('c1', { status: 'ended', endReason: 'hangup-agent', endedAt: new Date('2026-03-01T09:10:00Z') });
+    expect(await s.findInquiryByReference('BS-7K3Q-92XD')).toMatchObject({
+      id: 'c1',
+      status: 'ended',
+      agentId: user.id,
+      endReason: 'hangup-agent',
+      answers: { postcode: '1620' },
+      endedAt: new Date('2026-03-01T09:10:00Z'),
+    });
+    expect(await s.findInquiryByReference('BS-0000-0000')).toBeUndefined();
+  });
+
   it('answers ping until closed, and close is idempotent', async () => {
     const s = open();
     expect(await s.ping()).toBe(true);

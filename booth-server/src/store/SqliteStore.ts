@@ -21,6 +21,7 @@ interface SessionRow {
 }
 interface InquiryRow {
   id: string;
+  reference: string;
   kiosk_id: string;
   language: string;
   topic: string | null;
@@ -175,9 +176,9 @@ export class SqliteStore implements Store {
     try {
       this.#db_()
         .prepare(
-          'INSERT INTO inquiries (id, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(i.id, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null, i.createdAt.getTime(), i.endedAt?.getTime() ?? null);
+        .run(i.id, i.reference, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null, i.createdAt.getTime(), i.endedAt?.getTime() ?? null);
     } catch (err) {
       throw conflictOr(err, `inquiry ${i.id}`);
     }
@@ -192,10 +193,25 @@ export class SqliteStore implements Store {
   }
 
   async findInquiry(id: string): Promise<InquiryRecord | undefined> {
-    const r = this.#db_().prepare('SELECT * FROM inquiries WHERE id = ?').get(id) as InquiryRow | undefined;
+    return toInquiry(this.#db_().prepare('SELECT * FROM inquiries WHERE id = ?').get(id) as InquiryRow | undefined);
+  }
+
+  async findInquiryByReference(reference: string): Promise<InquiryRecord | undefined> {
+    return toInquiry(this.#db_().prepare('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryRow | undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}
+
+function toInquiry(r: InquiryRow | undefined): InquiryRecord | undefined {
     return (
       r && {
         id: r.id,
+        reference: r.reference,
         kioskId: r.kiosk_id,
         language: r.language,
         topic: r.topic,
@@ -207,13 +223,6 @@ export class SqliteStore implements Store {
         endedAt: r.ended_at === null ? null : new Date(r.ended_at),
       }
     );
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
-  }
 }
 
 function conflictOr(err: unknown, what: string): unknown {

@@ -36,6 +36,8 @@ export type InquiryStatus = 'queued' | 'in-call' | 'ended' | 'abandoned';
 /** What the resident asked for, kept after the call (the follow-up record). */
 export interface InquiryRecord {
   id: string;
+  /** What the resident is given to follow the inquiry up (receipt, status page). Unique. */
+  reference: string;
   kioskId: string;
   language: string;
   topic: string | null;
@@ -81,6 +83,7 @@ export interface Store {
   createInquiry(inquiry: InquiryRecord): Promise<void>;
   updateInquiry(id: string, update: InquiryUpdate): Promise<void>;
   findInquiry(id: string): Promise<InquiryRecord | undefined>;
+  findInquiryByReference(reference: string): Promise<InquiryRecord | undefined>;
 
   /** Idempotent. */
   close(): Promise<void>;

@@ -58,4 +58,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inquiries_kiosk ON inquiries(kiosk_id, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'inquiry reference numbers',
+    sql: `
+      ALTER TABLE inquiries ADD COLUMN reference TEXT;
+      UPDATE inquiries SET reference = 'BS-' || upper(substr(hex(randomblob(4)), 1, 4)) || '-' || upper(substr(hex(randomblob(4)), 1, 4)) WHERE reference IS NULL;
+      CREATE UNIQUE INDEX inquiries_reference ON inquiries(reference);
+    `,
+  },
 ];
