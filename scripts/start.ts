@@ -113,7 +113,14 @@ const lines = [
   `  API docs        ${server}/docs`,
   `  Health          ${server}/health   ${server}/ready`,
   `  Metrics         ${server}/metrics  (technician session or metrics token)`,
-  `  Virtual devices printer ${config.kiosk.printer.path}, card reader ${config.kiosk.cardReader.path}`,
+  `  Virtual devices printer ${config.kiosk.printer.path}, card reader ${config.kiosk.cardReader.path} (${config.kiosk.cardReader.protocol})`,
+  `  Receipts        ${join(config.dataDir, 'receipts')}/  (.txt and .png of every printed receipt)`,
+  ...(config.kiosk.virtualHardwarePort
+    ? [
+        `  Card / printer  http://127.0.0.1:${config.kiosk.virtualHardwarePort}/  (dev only)  npm run card -w hardware -- magstripe|rfid-em4100|barcode-line`,
+        `                  npm run printer -w hardware -- paper-out|cover-open|near-end|offline|ok`,
+      ]
+    : []),
   '  Demo logins (agent console):',
   ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(11)} ${a.username.padEnd(6)} / ${a.password}`),
   'Press Ctrl-C to stop everything.',

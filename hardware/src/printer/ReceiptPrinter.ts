@@ -137,7 +137,7 @@ export class ReceiptPrinter extends SafeEmitter<ReceiptPrinterEvents> {
     if (this.#closed) throw new HardwareError('DEVICE_CLOSED', 'printer');
     const h = this.#health;
     if (h.state === 'disconnected') throw new HardwareError('DEVICE_DISCONNECTED', 'printer');
-    if (h.state === 'blocked') throw new HardwareError(h.reason, 'printer');
+    if (h.state === 'blocked') throw new HardwareError(h.reason);
     const info: PrintJobInfo = { id: randomUUID(), tag: opts.tag, state: 'queued', attempts: 0, bytes: bytes.length };
     let job!: QueuedJob;
     const done = new Promise<PrintJobInfo>((resolve, reject) => {

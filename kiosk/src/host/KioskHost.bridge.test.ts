@@ -5,6 +5,7 @@
  * EventSource made of fetch, since Node 20 has none.
  */
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -193,8 +194,17 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
     expect(evil.status).toBe(403);
     expect(((await evil.json()) as { code: string }).code).toBe('BRIDGE_FORBIDDEN_ORIGIN');
     const port = new URL(hostUrl).port;
-    const rebound = await fetch(`${hostUrl}/bridge/info`, { method: 'POST', headers: { host: `evil.example:${port}`, origin: `http://evil.example:${port}` } });
-    expect(rebound.status).toBe(403);
+    // A DNS-rebound page: Origin and Host agree, but Host is not a loopback name.
+    // (fetch does not let a caller set Host, so this goes through node:http.)
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${hostUrl}/bridge/info`, { method: 'POST', headers: { host: `evil.example:${port}`, origin: `http://evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
     const crossSite = await fetch(`${hostUrl}/bridge/events`, { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(crossSite.status).toBe(403);
     expect(host.kioskHardware.cardsHeld).toBe(0);
