@@ -3,6 +3,7 @@
 //  1. Debian packages the project needs (installed when running as root,
 //     otherwise we stop and print the exact command):
 //       socat        pseudo-terminal pairs for the virtual printer and card reader
+//       fonts-dejavu-core  the monospaced font of the virtual printer's receipt images
 //       chromium     browser tests, and the kiosk's fallback shell without Electron
 //       libssl-dev   OpenSSL 3 headers the mediasoup worker is linked against
 //       python3 make g++  the worker's gyp build
@@ -23,6 +24,7 @@ const dpkgInstalled = (pkg) =>
 
 const needs = [
   { pkg: 'socat', why: 'virtual serial devices', present: () => onPath('socat') },
+  { pkg: 'fonts-dejavu-core', why: 'the virtual printer renders receipts to PNG in DejaVu Sans Mono', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf') },
   { pkg: 'chromium', why: 'browser tests and the kiosk browser shell', present: () => existsSync('/usr/lib/chromium/chromium') || !!process.env.CHROMIUM_PATH },
   { pkg: 'libssl-dev', why: 'mediasoup worker (OpenSSL 3)', present: () => dpkgInstalled('libssl-dev') || !onPath('dpkg-query') },
   { pkg: 'python3', why: 'mediasoup worker build (gyp)', present: () => onPath('python3') },
