@@ -205,6 +205,41 @@ describe.each([
     expect([...link.received().subarray(0, 9)]).toEqual([0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04]);
   });
 
+  it('status requests never land inside a job: a poll asked for mid-job goes out after its last byte', async () => {
+    const link = await makeLink();
+    cleanup.push(() => link.close());
+    // A printer that answers every DLE EOT n with "all well".
+    let scanned = 0;
+    let seen = 0;
+    let stop = false;
+    cleanup.push(async () => void (stop = true));
+    void (async () => {
+      while (!stop) {
+        const buf = await link.waitReceived(seen + 1);
+        seen = buf.length;
+        for (; scanned + 2 < buf.length; scanned++) {
+          if (buf[scanned] === 0x10 && buf[scanned + 1] === 0x04) await link.send(Buffer.of(0x12)).catch(() => undefined);
+        }
+      }
+    })();
+    const printer = await printerOn(link);
+    await printer.refreshStatus();
+    const job = Buffer.alloc(8192, 0x41);
+    // Ask for status while the job is being written.
+    const polls: Promise<unknown>[] = [];
+    printer.on('job', (j) => {
+      if (j.state === 'printing') polls.push(printer.refreshStatus(), printer.refreshStatus());
+    });
+    await printer.submit(job).done;
+    await Promise.all(polls);
+    expect(polls).toHaveLength(2);
+    // On a pty, "drained" means handed to the kernel: wait until the device has read it all.
+    for (let n = link.received().length; !link.received().includes(job); n = link.received().length) await link.waitReceived(n + 1);
+    const wire = link.received().toString('latin1');
+    expect(wire).toContain('A'.repeat(8192));
+    expect(wire.replace(/\x10\x04[\x01\x02\x04]/g, '')).toBe('A'.repeat(8192));
+  });
+
   it('a printer that never answers is PRINTER_NOT_RESPONDING and jobs fail fast', async () => {
     const link = await makeLink();
     cleanup.push(() => link.close());
