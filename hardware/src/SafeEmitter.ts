@@ -6,8 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type EventMap<T> = Record<keyof T, any[]>;
+export type EventMap<T> = Record<keyof T, unknown[]>;
 
 export class SafeEmitter<T extends EventMap<T>> extends EventEmitter<T> {
   /** Calls every listener of `event`; a listener that throws is reported and skipped. */

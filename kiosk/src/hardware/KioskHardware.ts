@@ -111,8 +111,15 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
       this.#log.info(`card rejected [kiosk:${config.id}, code:${code}] ${detail}`);
       this.emit('cardRejected', { code });
     });
+    // Retries while a device is away change the serial state every few seconds; the renderer hears only real changes.
+    let lastReader = '';
     this.cardReader.on('connection', (s) => {
-      if (s.state === 'open' || s.state === 'waiting') this.emit('cardReaderStatus', this.#cardReaderStatus());
+      const status = this.#cardReaderStatus();
+      const key = JSON.stringify(status);
+      if (key !== lastReader) {
+        lastReader = key;
+        this.emit('cardReaderStatus', status);
+      }
       if (s.state === 'open') this.#log.info(`card reader connected [kiosk:${config.id}, port:${s.path}]`);
     });
     this.cardReader.device.on('disconnect', (err) => this.#log.warn(`card reader disconnected [kiosk:${config.id}, code:${err.code}]`));
