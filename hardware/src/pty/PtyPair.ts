@@ -94,6 +94,10 @@ export class PtyPair extends EventEmitter<PtyPairEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Links first: a kiosk retrying its port must not open the pty in the
+    // moment between socat being told to stop and its exit (it would get a
+    // connection that dies at once, or hangs on a half-closed pty).
+    this.#cleanup();
     const proc = this.#proc;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       await new Promise<void>((resolve) => {
