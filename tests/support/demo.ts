@@ -28,6 +28,8 @@ export interface Demo {
   dir: string;
   serverUrl: string;
   kioskUrl: string;
+  /** The virtual hardware's control endpoint (present cards, change the printer's state). */
+  hardwareUrl: string;
   output: () => string;
   /** Sends SIGINT to the whole process group, as Ctrl-C in a terminal does; resolves with the exit code. */
   interrupt(): Promise<number | null>;
@@ -45,6 +47,7 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
   const hostPort = await freePort();
+  const hardwarePort = await freePort();
   const serverUrl = `http://127.0.0.1:${port}`;
   const site = {
     server: { port, publicUrl: serverUrl },
@@ -54,6 +57,7 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     kiosk: {
       serverUrl,
       hostPort,
+      virtualHardwarePort: hardwarePort,
       credentialFile: join(dir, 'data/kiosk-credential.json'),
       printer: { path: join(dir, 'dev/printer'), baudRate: 9600 },
       cardReader: { path: join(dir, 'dev/card-reader'), baudRate: 9600 },
@@ -100,6 +104,7 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     dir,
     serverUrl,
     kioskUrl: `http://127.0.0.1:${hostPort}/kiosk/`,
+    hardwareUrl: `http://127.0.0.1:${hardwarePort}`,
     output: () => out,
     interrupt,
     async dispose() {

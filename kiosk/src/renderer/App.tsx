@@ -13,12 +13,17 @@ const useKiosk = (): KioskState => {
 };
 
 export function App() {
-  const { connection, t, call, lang } = useKiosk();
+  const { connection, t, call, lang, bridge, endResidentSession } = useKiosk();
   const c = connection.value;
   const step = call.state.value;
   if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
   if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} /></Frame>;
-  if (step.step === 'ended') return <Frame><EndedScreen step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'ended')
+    return (
+      <Frame>
+        <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} />
+      </Frame>
+    );
   return (
     <main class="kiosk" lang={useKiosk().lang.value}>
       <header>
@@ -46,6 +51,7 @@ export function App() {
         <small>{t.value.talkToPersonHint}</small>
       </button>
       <LanguagePicker />
+      <CardNotice />
       <Devices />
     </main>
   );
@@ -73,20 +79,31 @@ function LanguagePicker() {
   );
 }
 
+function CardNotice() {
+  const { card, cardProblem, t } = useKiosk();
+  if (cardProblem.value) return <p class="notice error" role="alert" data-testid="card-problem">{t.value.cardRejected}</p>;
+  if (!card.value) return null;
+  return (
+    <p class="notice" role="status" data-testid="card-read">
+      {t.value.cardRead(card.value.masked)}
+    </p>
+  );
+}
+
 function Devices() {
   const { hardware, t } = useKiosk();
   const hw = hardware.value;
   if (!hw) return null;
-  const row = (label: string, d: DeviceStatus, id: string) => (
-    <li data-testid={id} class={d.reachable ? 'ok' : 'bad'}>
-      {label}: {d.reachable ? t.value.ready : `${t.value.unavailable} (${d.detail})`}
+  const row = (label: string, d: DeviceStatus, id: string, state?: string) => (
+    <li data-testid={id} class={d.reachable && (!state || state === 'ready') ? 'ok' : 'bad'}>
+      {label}: {state ? state : d.reachable ? t.value.ready : `${t.value.unavailable} (${d.detail})`}
     </li>
   );
   return (
     <footer class="devices">
       <h2>{t.value.devices}</h2>
       <ul>
-        {row(t.value.printer, hw.printer, 'device-printer')}
+        {row(t.value.printer, hw.printer, 'device-printer', t.value.printerState[hw.printer.state])}
         {row(t.value.cardReader, hw.cardReader, 'device-card-reader')}
       </ul>
     </footer>

@@ -24,6 +24,9 @@ if (new URLSearchParams(location.search).has('debug')) {
   };
 }
 void state.refresh().catch((err: unknown) => console.error('kiosk refresh failed', err));
+// Status events keep the screen current; a periodic refresh also covers events missed while the
+// event stream was (re)connecting, and shows a lost server connection.
+setInterval(() => void state.refresh().catch(() => undefined), 15_000);
 render(
   <StateContext.Provider value={state}>
     <App />

@@ -3,19 +3,50 @@
  */
 import { computed, signal } from '@preact/signals';
 import type { Kiosk } from '@citizen/protocol';
-import type { HardwareStatus, KioskBridge, ShellInfo } from '../contract';
+import type { BridgeEventPayload, HardwareStatus, KioskShellApi, ShellInfo } from '../contract';
 import { STRINGS, type Lang } from './i18n';
 import { createCallState, type CallDeps } from './call/callState';
 
 export type Connection = { state: 'loading' } | { state: 'online'; kiosk: Kiosk } | { state: 'offline'; reason: string };
 
-export function createKioskState(bridge: KioskBridge, callDeps: CallDeps, fetchImpl: typeof fetch = fetch) {
+export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetchImpl: typeof fetch = fetch) {
   const lang = signal<Lang>('da');
   const connection = signal<Connection>({ state: 'loading' });
   const shell = signal<ShellInfo | null>(null);
   const hardware = signal<HardwareStatus | null>(null);
   const t = computed(() => STRINGS[lang.value]);
   const call = createCallState(callDeps);
+  /** The card the resident presented in this session, masked (the clear number never leaves the shell). */
+  const card = signal<BridgeEventPayload<'card'> | null>(null);
+  const cardProblem = signal<string | null>(null);
+
+  // A status event that arrives before the first full status is in asks for the full status again.
+  const reloadHardware = (): void => void bridge.hardwareStatus().then((hw) => (hardware.value = hw), () => undefined);
+  bridge.on('printerStatus', (printer) => {
+    if (hardware.value) hardware.value = { ...hardware.value, printer };
+    else reloadHardware();
+  });
+  bridge.on('cardReaderStatus', (cardReader) => {
+    if (hardware.value) hardware.value = { ...hardware.value, cardReader };
+    else reloadHardware();
+  });
+  bridge.on('card', (c) => {
+    card.value = c;
+    cardProblem.value = null;
+  });
+  bridge.on('cardRejected', ({ code }) => (cardProblem.value = code));
+
+  /**
+   * The resident is done: forget what they presented and tell the shell to
+   * drop its card data and cancel their waiting print jobs.
+   */
+  async function endResidentSession(): Promise<void> {
+    card.value = null;
+    cardProblem.value = null;
+    call.reset();
+    lang.value = 'da';
+    await bridge.endSession().catch((err: unknown) => console.error('endSession failed', err));
+  }
 
   async function refresh(): Promise<void> {
     const [self, info, hw] = await Promise.allSettled([
@@ -31,6 +62,6 @@ export function createKioskState(bridge: KioskBridge, callDeps: CallDeps, fetchI
     if (hw.status === 'fulfilled') hardware.value = hw.value;
   }
 
-  return { lang, connection, shell, hardware, t, call, refresh };
+  return { lang, connection, shell, hardware, t, call, card, cardProblem, bridge, endResidentSession, refresh };
 }
 export type KioskState = ReturnType<typeof createKioskState>;

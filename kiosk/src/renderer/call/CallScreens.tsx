@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { AudioSink, VideoView } from '@citizen/call-client';
 import type { STRINGS } from '../i18n';
 import type { CallState, CallStep } from './callState';
+import type { KioskShellApi, ReceiptLanguage } from '../../contract';
+import { ReferenceReceipt } from './Receipt';
 
 type T = (typeof STRINGS)['da'];
 
@@ -66,20 +68,33 @@ export function InCallScreen({ step, call, t }: { step: Extract<CallStep, { step
 }
 
 /** Shown after a call; returns to the start screen by itself so the next resident finds a clean kiosk. */
-export function EndedScreen({ step, call, t }: { step: Extract<CallStep, { step: 'ended' }>; call: CallState; t: T }) {
-  const [left, setLeft] = useState(20);
+export function EndedScreen({
+  step,
+  t,
+  lang,
+  bridge,
+  onDone,
+}: {
+  step: Extract<CallStep, { step: 'ended' }>;
+  t: T;
+  lang: ReceiptLanguage;
+  bridge: KioskShellApi;
+  onDone: () => void;
+}) {
+  const [left, setLeft] = useState(60);
   useEffect(() => {
     const timer = setInterval(() => setLeft((n) => n - 1), 1000);
     return () => clearInterval(timer);
   }, []);
   useEffect(() => {
-    if (left <= 0) call.reset();
+    if (left <= 0) onDone();
   }, [left]);
   const message = step.reason === 'connection-lost' ? t.callEndedLost : step.reason === 'failed' ? t.callFailed : t.thanks;
   return (
     <section class="screen ended" data-testid="call-ended">
       <h2>{message}</h2>
-      <button type="button" class="big" onClick={() => call.reset()}>
+      {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} />}
+      <button type="button" class="big" onClick={onDone}>
         {t.backToStart} ({left})
       </button>
     </section>

@@ -12,9 +12,9 @@ import { SignalClient, startMediaCall, type MediaCallView, type SocketLike } fro
 export type CallStep =
   | { step: 'idle' }
   | { step: 'requesting' }
-  | { step: 'queued'; callId: string; position: number; estimatedWaitSeconds: number }
-  | { step: 'in-call'; call: MediaCallView; agentName: string }
-  | { step: 'ended'; reason: EndReason | 'failed' };
+  | { step: 'queued'; callId: string; reference: string; position: number; estimatedWaitSeconds: number }
+  | { step: 'in-call'; call: MediaCallView; agentName: string; reference: string }
+  | { step: 'ended'; reason: EndReason | 'failed'; reference: string | null };
 
 const RESUME_KEY = 'kiosk.call.resume';
 
@@ -47,13 +47,14 @@ export function createCallState(deps: CallDeps) {
     }
     const agent = snapshot.participants.find((p) => p.role === 'agent');
     lastCall = startMedia(client!, snapshot);
-    state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '' };
+    state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
   }
 
   function end(reason: EndReason | 'failed'): void {
     const cur = state.value;
     if (cur.step === 'in-call') cur.call.stop();
-    state.value = { step: 'ended', reason };
+    const reference = cur.step === 'in-call' || cur.step === 'queued' ? cur.reference : cur.step === 'ended' ? cur.reference : null;
+    state.value = { step: 'ended', reason, reference };
   }
 
   function apply(snapshot: CallSnapshot | null): void {
@@ -63,7 +64,8 @@ export function createCallState(deps: CallDeps) {
       if (cur.step === 'queued' || cur.step === 'in-call') end('connection-lost');
       return;
     }
-    if (snapshot.step === 'queued') state.value = { step: 'queued', callId: snapshot.callId, position: snapshot.position, estimatedWaitSeconds: snapshot.estimatedWaitSeconds };
+    if (snapshot.step === 'queued')
+      state.value = { step: 'queued', callId: snapshot.callId, reference: snapshot.reference, position: snapshot.position, estimatedWaitSeconds: snapshot.estimatedWaitSeconds };
     else if (snapshot.step === 'in-call') enterCall(snapshot);
     else if (snapshot.step === 'ended') end(snapshot.reason);
   }
@@ -95,10 +97,11 @@ export function createCallState(deps: CallDeps) {
     state.value = { step: 'requesting' };
     try {
       const r = await ensureClient().request('requestCall', request);
-      if (state.value.step === 'requesting') state.value = { step: 'queued', callId: r.callId, position: r.position, estimatedWaitSeconds: r.estimatedWaitSeconds };
+      if (state.value.step === 'requesting')
+        state.value = { step: 'queued', callId: r.callId, reference: r.reference, position: r.position, estimatedWaitSeconds: r.estimatedWaitSeconds };
     } catch (err) {
       console.error('call request failed', err);
-      state.value = { step: 'ended', reason: 'failed' };
+      state.value = { step: 'ended', reason: 'failed', reference: null };
     }
   }
 

@@ -1,0 +1,65 @@
+/**
+ * The inquiry's reference after a call: on screen in large type, printed on
+ * request, and, when the printer cannot print, as a QR code of the status page
+ * to scan with a phone.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import QRCode from 'qrcode';
+import type { KioskShellApi, ReceiptLanguage } from '../../contract';
+import type { STRINGS } from '../i18n';
+
+type T = (typeof STRINGS)['da'];
+type PrintState = { s: 'idle' } | { s: 'printing' } | { s: 'printed' } | { s: 'failed'; statusUrl: string | null; queued: boolean; code: string };
+
+export function ReferenceReceipt({ reference, language, bridge, t }: { reference: string; language: ReceiptLanguage; bridge: KioskShellApi; t: T }) {
+  const [state, setState] = useState<PrintState>({ s: 'idle' });
+  const print = async (): Promise<void> => {
+    setState({ s: 'printing' });
+    try {
+      await bridge.printReceipt({ reference, language, nextSteps: ['track-online'] });
+      setState({ s: 'printed' });
+    } catch (err) {
+      const e = err as { code?: string; details?: { statusUrl?: string; queued?: boolean } };
+      setState({ s: 'failed', statusUrl: e.details?.statusUrl ?? null, queued: e.details?.queued === true, code: e.code ?? 'BRIDGE_INTERNAL' });
+    }
+  };
+  return (
+    <div class="receipt">
+      <p class="ref-label">{t.yourReference}</p>
+      <p class="ref" data-testid="reference">
+        {reference}
+      </p>
+      <p>{t.referenceHint}</p>
+      {state.s === 'idle' && (
+        <button type="button" class="big primary" onClick={() => void print()}>
+          {t.printReceipt}
+        </button>
+      )}
+      {state.s === 'printing' && <p role="status">{t.printing}</p>}
+      {state.s === 'printed' && (
+        <p role="status" data-testid="printed">
+          {t.printed}
+        </p>
+      )}
+      {state.s === 'failed' && (
+        <div role="alert" data-testid="print-failed" data-code={state.code}>
+          <p>{state.queued ? t.printQueued : t.printFailed}</p>
+          {state.statusUrl && <StatusQr url={state.statusUrl} label={t.scanQr} />}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function StatusQr({ url, label }: { url: string; label: string }) {
+  const [svg, setSvg] = useState<string | null>(null);
+  useEffect(() => {
+    void QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }).then(setSvg);
+  }, [url]);
+  return (
+    <figure class="qr" data-testid="status-qr" data-url={url}>
+      {svg && <div class="qr-code" dangerouslySetInnerHTML={{ __html: svg }} />}
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The kiosk UI with its devices, in Chromium against the demo: a card
+ * presented at the virtual reader shows up masked; after a call the resident
+ * gets the inquiry's reference on screen and on a receipt from the virtual
+ * printer; with the paper out the print fails fast and the reference is
+ * offered as a QR code instead; ending the session forgets the card.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { REFERENCE_PATTERN } from '@citizen/protocol';
+import { launchBrowser } from './support/browser';
+import { startDemo, type Demo } from './support/demo';
+import { openConsole, openKiosk } from './support/pages';
+
+let demo: Demo;
+let browser: Browser;
+let kiosk: Page;
+let agent: Page;
+
+beforeAll(async () => {
+  demo = await startDemo(45600);
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await demo?.dispose();
+});
+
+const control = async (path: string, body: unknown = {}): Promise<unknown> => {
+  const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+};
+const lastReceipt = async (): Promise<{ txt: string } | null> =>
+  ((await (await fetch(`${demo.hardwareUrl}/`)).json()) as { printer: { lastReceipt: { txt: string } | null } }).printer.lastReceipt;
+
+async function callAndHangUp(): Promise<string> {
+  await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+  await agent.getByTestId('offer').waitFor();
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await kiosk.getByRole('button', { name: 'Afslut samtale' }).click();
+  const reference = (await kiosk.getByTestId('reference').textContent()) ?? '';
+  expect(reference).toMatch(new RegExp(REFERENCE_PATTERN));
+  return reference;
+}
+
+describe('kiosk with card reader and receipt printer', () => {
+  it('shows a presented card masked, never in clear', async () => {
+    agent = await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent');
+    await agent.getByTestId('available').check();
+    kiosk = await openKiosk(browser, demo.kioskUrl);
+    await control('/card/magstripe', { id: '4111111111111111' });
+    await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/1111$/);
+    const shown = (await kiosk.getByTestId('card-read').textContent()) ?? '';
+    expect(shown).not.toContain('4111111111111111');
+    expect(await kiosk.content()).not.toContain('411111111111');
+  });
+
+  it('gives the reference after a call and prints it on a receipt with its status QR', async () => {
+    const reference = await callAndHangUp();
+    await kiosk.getByRole('button', { name: 'Udskriv kvittering' }).click();
+    await expect.poll(() => kiosk.getByTestId('printed').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await lastReceipt())?.txt ?? '', { timeout: 15_000 }).not.toBe('');
+    const text = readFileSync((await lastReceipt())!.txt, 'utf8');
+    expect(text).toContain(reference);
+    expect(text).toMatch(new RegExp(`\\[QR [^\\]]*/${reference}\\]`));
+  });
+
+  it('fails fast with the paper out and offers the reference as a QR code on screen', async () => {
+    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await control('/printer', { paperOut: true });
+    await expect.poll(() => kiosk.getByTestId('device-printer').textContent(), { timeout: 10_000 }).toContain('mangler papir');
+    const reference = await callAndHangUp();
+    await kiosk.getByRole('button', { name: 'Udskriv kvittering' }).click();
+    await expect.poll(() => kiosk.getByTestId('print-failed').getAttribute('data-code'), { timeout: 5000 }).toBe('PRINTER_PAPER_OUT');
+    const qr = kiosk.getByTestId('status-qr');
+    expect(await qr.getAttribute('data-url')).toContain(reference);
+    await expect.poll(() => qr.locator('svg').count()).toBe(1);
+    await control('/printer', { paperOut: false });
+  });
+
+  it('forgets the card when the resident’s session ends', async () => {
+    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await control('/card/magstripe', { id: '5500000000000004' });
+    await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/0004$/);
+    await callAndHangUp();
+    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
+    expect(await kiosk.getByTestId('card-read').count()).toBe(0);
+  });
+});
