@@ -3,6 +3,7 @@
  * against a real socat pty pair. Waits are on events, never on time.
  */
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHardwareError } from '../errors';
 import { createMockLink, createPtyLink, type DeviceLink } from '../testing/DeviceLink';
@@ -17,7 +18,7 @@ const FAST = { initialMs: 5, maxMs: 40 };
 const framing = { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } as const;
 
 function device(link: DeviceLink, extra: Partial<SerialDeviceOptions> = {}): SerialDevice {
-  const dev = new SerialDevice({ label: 'test', port: { path: link.path }, binding: link.binding, backoff: FAST, ...framing, ...extra });
+  const dev = new SerialDevice({ label: 'test', port: { path: link.path }, binding: link.binding, backoff: FAST, presenceCheckMs: 20, ...framing, ...extra });
   cleanup.push(() => dev.close());
   return dev;
 }
@@ -128,6 +129,20 @@ describe.each(links)('SerialDevice contract (%s)', (_name, makeLink) => {
     await l.send('ok');
     await until(dev, () => got() === 'ok');
     expect(String((await warned)[0])).toContain('buggy listener');
+  });
+});
+
+describe('SerialDevice presence check (real pty)', () => {
+  it('a device node that vanishes is an unplug even when no read fails', async () => {
+    const l = await createPtyLink();
+    cleanup.push(() => l.close());
+    const dev = device(l);
+    await started(dev);
+    const disconnected = once(dev, 'disconnect');
+    // socat keeps both ptys alive: only the device node (our symlink) disappears, as /dev/ttyUSB0 does.
+    rmSync(l.path);
+    const [reason] = await disconnected;
+    expect(reason).toMatchObject({ code: 'DEVICE_DISCONNECTED' });
   });
 });
 

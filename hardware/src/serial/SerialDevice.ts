@@ -8,8 +8,12 @@
  *    emitting `retry` for each failed attempt and `open` when it succeeds.
  *  - Unplug is detected from serialport's disconnect (a read or write that
  *    fails with anything but a cancel: EIO on a pty whose far end went away,
- *    ENXIO on a USB adapter that was pulled). The device then emits
- *    `disconnect` once and goes back to retrying; the app is not restarted.
+ *    ENXIO on a USB adapter that was pulled), and, because that depends on a
+ *    read being in flight at the right moment, also by checking every
+ *    `presenceCheckMs` that the device node still exists (a USB adapter's
+ *    /dev/ttyUSB* or /dev/serial/by-id link goes away on unplug). The device
+ *    then emits `disconnect` once and goes back to retrying; the app is not
+ *    restarted.
  *  - Reads are pushed as `data` events from the current connection only.
  *    Bytes of a connection that went away are never mixed with the next one:
  *    consumers reset their framing state on `disconnect`.
@@ -24,6 +28,7 @@
  *    with DEVICE_CLOSED.
  *  - `close()` is idempotent and resolves once the port is closed.
  */
+import { access } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { HardwareError, type HardwareErrorCode } from '../errors';
 import { SafeEmitter } from '../SafeEmitter';
@@ -57,6 +62,8 @@ export interface SerialDeviceOptions extends SerialFraming {
   port: PortSelector;
   binding?: SerialBinding;
   backoff?: { initialMs: number; maxMs: number };
+  /** How often an open port's device node is checked for presence (default 1000 ms; 0 = never; never with a custom binding). */
+  presenceCheckMs?: number;
 }
 
 export type SerialDeviceState =
@@ -89,6 +96,7 @@ interface Connection {
   lost: boolean;
   gone: Promise<never>;
   markGone: (err: HardwareError) => void;
+  presence: NodeJS.Timeout | undefined;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5000 };
@@ -104,6 +112,7 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
   readonly #opts: SerialDeviceOptions;
   readonly #binding: SerialBinding;
   readonly #backoff: { initialMs: number; maxMs: number };
+  readonly #presenceMs: number;
   #state: SerialDeviceState = { state: 'idle' };
   #conn: Connection | null = null;
   #everOpened = false;
@@ -126,6 +135,7 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
     this.#opts = opts;
     this.#binding = opts.binding ?? (SerialPort.binding as unknown as SerialBinding);
     this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.#presenceMs = opts.binding ? 0 : (opts.presenceCheckMs ?? 1000);
   }
 
   get state(): SerialDeviceState {
@@ -173,6 +183,7 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
       this.#conn = null;
       this.#setState({ state: 'closed' });
       if (conn) {
+        clearInterval(conn.presence);
         conn.markGone(new HardwareError('DEVICE_CLOSED', this.label));
         if (conn.port.isOpen) await new Promise<void>((resolve) => conn.port.close(() => resolve()));
       }
@@ -231,7 +242,15 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
       };
     });
     gone.catch(() => undefined); // observed by whoever races it; never an unhandled rejection
-    const conn: Connection = { port, path, lost: false, gone, markGone };
+    // The presence check looks at the filesystem, so only with the real binding.
+    const presence = this.#presenceMs > 0 ? setInterval(() => {
+      access(path).catch(() => {
+        // The node is gone: close the port, whose 'close' below reports the unplug.
+        if (this.#conn === conn && port.isOpen) port.close(() => undefined);
+      });
+    }, this.#presenceMs) : undefined;
+    presence?.unref();
+    const conn: Connection = { port, path, lost: false, gone, markGone, presence };
     this.#conn = conn;
     port.on('data', (chunk: Buffer) => {
       if (this.#conn === conn) this.safeEmit('data', chunk);
@@ -263,6 +282,7 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
   }
 
   #lost(conn: Connection): void {
+    clearInterval(conn.presence);
     if (this.#conn !== conn) return;
     this.#conn = null;
     if (this.#state.state === 'closed') return;

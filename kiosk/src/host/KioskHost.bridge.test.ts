@@ -171,6 +171,9 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
     vp.setCondition({ offline: false });
     await host.kioskHardware.printer.refreshStatus();
     await printedEvent;
+    // "Printed" means drained into the pty; one more status round trip through
+    // the same line guarantees the printer has read everything before it.
+    await host.kioskHardware.printer.refreshStatus();
     expect(vp.receipts.filter((r) => receiptPlainText(r).includes('BS-2026-000044'))).toHaveLength(1);
   });
 
