@@ -135,10 +135,7 @@ export type BridgeArgs<K extends BridgeCall> = Static<(typeof BRIDGE_CALLS)[K]['
 export type BridgeResult<K extends BridgeCall> = Static<(typeof BRIDGE_CALLS)[K]['result']>;
 type CallFn<K extends BridgeCall> = (typeof BRIDGE_CALLS)[K]['args'] extends TNull
   ? () => Promise<BridgeResult<K>>
-  : // Optional only in the type, so the renderer's generic HTTP bridge (one
-    // `() => fetch` per call) still type-checks; a missing argument is
-    // rejected at the shell with BRIDGE_INVALID_ARGUMENTS.
-    (args?: BridgeArgs<K>) => Promise<BridgeResult<K>>;
+  : (args: BridgeArgs<K>) => Promise<BridgeResult<K>>;
 
 /** The calls, as the shell implements them and the renderer calls them. */
 export type KioskBridgeCalls = { [K in BridgeCall]: CallFn<K> };
@@ -170,11 +167,7 @@ export interface KioskBridgeEvents {
   on<E extends BridgeEvent>(event: E, listener: (payload: BridgeEventPayload<E>) => void): () => void;
 }
 
-/**
- * The renderer's whole handle on the shell: what the Electron preload exposes
- * as `window.kiosk` and what createHttpBridge returns. (KioskBridge, the calls
- * alone, is what the renderer's bridge.dom.ts types today.)
- */
+/** The renderer's whole handle on the shell: what the Electron preload exposes as `window.kiosk` and what createHttpBridge returns. */
 export type KioskShellApi = KioskBridge & KioskBridgeEvents;
 
 // ---------------------------------------------------------------- errors

@@ -180,8 +180,9 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
   it('rejects invalid arguments with BRIDGE_INVALID_ARGUMENTS', async () => {
     const bad = await bridge.printReceipt({ reference: 'lower case!', language: 'da', nextSteps: [] }).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'BRIDGE_INVALID_ARGUMENTS', message: expect.stringContaining('/reference') });
-    const missing = await bridge.printReceipt().catch((e: unknown) => e);
-    expect(missing).toMatchObject({ code: 'BRIDGE_INVALID_ARGUMENTS' });
+    const missing = await fetch(`${hostUrl}/bridge/printReceipt`, { method: 'POST' });
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { code: string }).code).toBe('BRIDGE_INVALID_ARGUMENTS');
     for (const body of ['{"reference":', '{"reference":"BS-1234","language":"xx","nextSteps":[]}', '{"reference":"BS-1234","language":"da","nextSteps":[],"extra":1}']) {
       const res = await fetch(`${hostUrl}/bridge/printReceipt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(res.status, body).toBe(400);
