@@ -18,7 +18,7 @@ describe.each([
   async function setup(protocol: CardRead['kind']): Promise<{ link: DeviceLink; reader: CardReader }> {
     const link = await makeLink();
     cleanup.push(() => link.close());
-    const reader = new CardReader({ protocol, serial: { port: { path: link.path }, binding: link.binding, backoff: { initialMs: 5, maxMs: 40 }, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } });
+    const reader = new CardReader({ protocol, serial: { port: { path: link.path }, binding: link.binding, backoff: { initialMs: 5, maxMs: 40 }, presenceCheckMs: 20, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 } });
     cleanup.push(() => reader.close());
     const opened = once(reader.device, 'open');
     reader.start();
