@@ -37,7 +37,7 @@ await page('agent console', join(root, 'agent-console/src'), join(root, 'agent-c
 
 // Electron bundles: CommonJS, `electron` provided by the runtime. The main
 // bundle finds config/ through CITIZEN_ROOT (three levels up from kiosk/dist/main).
-const electronCommon = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron'], logLevel: 'warning', sourcemap: true };
+const electronCommon = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron', 'serialport', '@serialport/*'], logLevel: 'warning', sourcemap: true };
 await build({
   ...electronCommon,
   entryPoints: [join(root, 'kiosk/src/main/kiosk.main.ts')],
