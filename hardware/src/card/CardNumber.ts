@@ -9,12 +9,16 @@ import { inspect } from 'node:util';
 
 export type CardKind = 'magstripe' | 'rfid-em4100' | 'barcode-line';
 
-/** Masked display form: all but the last four characters hidden, groups of four. */
+/**
+ * Masked display form: the last four characters shown, the rest as dots in
+ * groups of four. A short identifier (a 4-character barcode, say) shows at most
+ * half of its characters, so no length ever prints the whole number.
+ */
 export function maskIdentifier(clear: string): string {
-  const visible = clear.slice(-4);
+  const visible = clear.slice(clear.length - Math.min(4, Math.floor(clear.length / 2)));
   const hidden = Math.max(0, clear.length - visible.length);
   const stars = '•'.repeat(Math.min(hidden, 12));
-  return stars ? `${stars.replace(/(.{4})(?=.)/g, '$1 ')} ${visible}` : visible;
+  return [stars.replace(/(.{4})(?=.)/g, '$1 '), visible].filter(Boolean).join(' ');
 }
 
 export class CardNumber {
