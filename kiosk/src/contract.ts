@@ -252,12 +252,41 @@ export interface EventSourceLike {
 }
 
 /**
+ * Why an event from the event stream reached no listener, or not all of them:
+ * its data was not JSON, or a listener threw. Reported through `onEventError`.
+ */
+export type HttpBridgeEventErrorCode = 'BRIDGE_EVENT_MALFORMED' | 'BRIDGE_LISTENER_FAILED';
+
+export interface HttpBridgeOptions {
+  fetch: typeof fetch;
+  eventSource?: (url: string) => EventSourceLike;
+  baseUrl?: string;
+  /**
+   * A dropped event or a failed listener. The EventSource's own dispatch must
+   * never see an exception (it would end the stream's processing for every
+   * listener), so failures arrive here. Default: one console warning line.
+   */
+  onEventError?: (error: BridgeError & { code: HttpBridgeEventErrorCode }, event: BridgeEvent) => void;
+}
+
+const warnEventError: NonNullable<HttpBridgeOptions['onEventError']> = (error, event) =>
+  console.warn(`bridge event dropped [event:${event}, code:${error.code}] ${error.message}`);
+
+/**
  * The bridge over HTTP, for the browser shell: calls are POST /bridge/<call>
  * with the arguments as JSON; events come from one shared EventSource on
  * /bridge/events, opened on the first `on()`.
  */
-export function createHttpBridge(opts: { fetch: typeof fetch; eventSource?: (url: string) => EventSourceLike; baseUrl?: string }): KioskShellApi {
+export function createHttpBridge(opts: HttpBridgeOptions): KioskShellApi {
   const base = opts.baseUrl ?? '';
+  const onEventError = opts.onEventError ?? warnEventError;
+  const report = (event: BridgeEvent, code: HttpBridgeEventErrorCode, message: string): void => {
+    try {
+      onEventError(new BridgeError({ code, message }) as BridgeError & { code: HttpBridgeEventErrorCode }, event);
+    } catch {
+      // A throwing reporter must not break the stream either; there is nowhere further to report to.
+    }
+  };
   const call = async (name: BridgeCall, args?: unknown): Promise<unknown> => {
     const res = await opts.fetch(`${base}${httpPath(name)}`, {
       method: 'POST',
@@ -287,8 +316,21 @@ export function createHttpBridge(opts: { fetch: typeof fetch; eventSource?: (url
         listeners.set(event, fresh);
         set = fresh;
         source.addEventListener(event, (ev) => {
-          const payload = JSON.parse(ev.data) as never;
-          for (const fn of fresh) fn(payload);
+          let payload: never;
+          try {
+            payload = JSON.parse(ev.data) as never;
+          } catch {
+            // The data is not logged: a card event carries (masked) card data.
+            report(event, 'BRIDGE_EVENT_MALFORMED', `${event}: event data is not JSON (${ev.data.length} characters), dropped`);
+            return;
+          }
+          for (const fn of fresh) {
+            try {
+              fn(payload);
+            } catch (err) {
+              report(event, 'BRIDGE_LISTENER_FAILED', `${event}: a listener threw: ${err instanceof Error ? err.message : String(err)}`);
+            }
+          }
         });
       }
       set.add(listener as (payload: never) => void);
