@@ -10,12 +10,13 @@
  *    Events at GET /bridge/events;
  *  - owns the kiosk's hardware (KioskHardware): card reader and printer.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import type { BoothConfig } from '@citizen/config';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_ERROR_CODES, BRIDGE_EVENTS, EVENTS_PATH, type BridgeErrorBody, type BridgeErrorCode, type BridgeEvent } from '../contract';
-import { kioskAuthHeader, type KioskCredentialFile } from '../credential';
+import { credentialServerUrl, kioskAuthHeader, type KioskCredentialFile } from '../credential';
 import { KioskHardware, type KioskHardwareOptions } from '../hardware/KioskHardware';
 
 export interface KioskHostOptions {
@@ -25,7 +26,23 @@ export interface KioskHostOptions {
   /** A hardware service to use (tests); otherwise one is made from `kiosk` config and closed with the host. */
   hardware?: KioskHardware;
   hardwareOptions?: KioskHardwareOptions;
+  /** Limits of one event stream to a reader that does not keep up (defaults below; tests shorten them). */
+  eventStream?: Partial<EventStreamLimits>;
 }
+
+export interface EventStreamLimits {
+  /** Bytes buffered for one stream beyond what the socket took; more and the stream is dropped. */
+  maxBufferedBytes: number;
+  /** How long a stream may stay backed up (no 'drain') before it is dropped. */
+  drainTimeoutMs: number;
+}
+
+/*
+ * Bridge events are small (a status object, a masked card) and a stream starts
+ * with the current device state, so a reader that falls this far behind loses
+ * nothing by being dropped: EventSource reconnects by itself.
+ */
+const EVENT_STREAM_LIMITS: EventStreamLimits = { maxBufferedBytes: 256 * 1024, drainTimeoutMs: 30_000 };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,8 +51,30 @@ declare module 'fastify' {
 }
 
 /** Hosts a page of this host may be reached by. Anything else is a DNS-rebinding attempt or another site. */
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\]):\d+$/;
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * Why a request may not use this host, or null if it may. Only the kiosk page,
+ * in the kiosk's own browser, may use it:
+ *  - Host must be a loopback name, or a DNS-rebound name (evil.example
+ *    resolving to 127.0.0.1) would make another site's page same-origin;
+ *  - Origin, when sent (POST, WebSocket upgrade, cross-origin fetch), must be
+ *    the host's own;
+ *  - Sec-Fetch-Site, when sent, must be same-origin, or none: the kiosk
+ *    browser's own top-level navigation to /kiosk/, which carries no Origin.
+ * A request with neither Origin nor Sec-Fetch-Site comes from a process on
+ * this machine, not from a web page, and passes.
+ */
+export function foreignRequestReason(headers: IncomingHttpHeaders): string | null {
+  const host = headers.host ?? '';
+  if (!LOOPBACK_HOST.test(host)) return `host ${host || '(none)'} is not a loopback name`;
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return `origin ${origin} is not http://${host}`;
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `sec-fetch-site ${site}`;
+  return null;
+}
 
 function sendError(reply: FastifyReply, body: BridgeErrorBody): FastifyReply {
   const statusCode = BRIDGE_ERROR_CODES[body.code as BridgeErrorCode] ?? 500;
@@ -53,8 +92,28 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
           redact: { paths: ['req.body', 'body', '*.cardNumber', '*.pan', 'card.number'], censor: '[redacted]' },
         }
       : (opts.logger ?? false);
+  // Before anything else: the proxies below add the credential to whatever they forward.
+  credentialServerUrl(opts.kiosk.serverUrl);
+  const streamLimits: EventStreamLimits = { ...EVENT_STREAM_LIMITS, ...opts.eventStream };
   const app = Fastify({ logger });
   const auth = kioskAuthHeader(opts.credential);
+
+  /*
+   * One guard for every request, registered before any route so that every
+   * route and plugin below inherits it, and the 404 handler too. Every route of
+   * this host either carries the kiosk credential upstream (the proxies) or
+   * reaches the hardware (the bridge), so none is exempt. It never looks at
+   * the URL: the router decodes percent-escapes before it matches
+   * (`/%62ridge/info` is the bridge), so a check on the raw path could be
+   * sidestepped. WebSocket upgrades reach it too: @fastify/http-proxy sends
+   * them through the router, and a refused one is answered 403 instead of 101.
+   */
+  app.addHook('onRequest', async (request, reply) => {
+    const reason = foreignRequestReason(request.headers);
+    if (reason === null) return;
+    request.log.warn(`request refused [method:${request.method}, url:${request.url}, reason:${reason}]`);
+    await sendError(reply, { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `${reason}: only the kiosk page may use the kiosk host` });
+  });
   const ownHardware = !opts.hardware;
   const hardware =
     opts.hardware ??
@@ -87,20 +146,6 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     wsClientOptions: { headers: { authorization: auth } },
   });
 
-  // Bridge calls only from the kiosk page itself. A browser sends Origin on
-  // POST and on cross-origin GET, and Sec-Fetch-Site on both; the Host header
-  // must be a loopback name, or a DNS-rebound name could pose as "self".
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/bridge/')) return;
-    const host = request.headers.host ?? '';
-    const origin = request.headers.origin;
-    const site = request.headers['sec-fetch-site'];
-    const foreign = !LOOPBACK_HOST.test(host) || (origin !== undefined && origin !== `http://${host}`) || (site !== undefined && site !== 'same-origin' && site !== 'none');
-    if (foreign) {
-      await sendError(reply, { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `origin ${origin ?? '(none)'} on host ${host} may not call the kiosk bridge` });
-    }
-  });
-
   // Bodies are parsed here, not by fastify's JSON parser, so an empty or
   // malformed body gets the bridge's own coded error.
   await app.register(async (scope) => {
@@ -131,21 +176,44 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: BridgeEvent, payload: unknown): void => void res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    // The state at connect, so a (re)loaded renderer need not ask first.
-    const now = hardware.status();
-    send('printerStatus', now.printer);
-    send('cardReaderStatus', now.cardReader);
+    let drainTimer: NodeJS.Timeout | undefined;
+    /*
+     * Backpressure: once the socket stops taking data (write() returns false)
+     * Node buffers every further write in memory. A reader that is slow or
+     * stuck (a frozen renderer, a socket nobody reads) would grow that buffer
+     * without bound, so the stream is dropped when the buffer passes
+     * maxBufferedBytes or the socket has not drained within drainTimeoutMs.
+     * destroy(), not end(): end() would keep the buffer until a stuck reader
+     * took it.
+     */
+    const drop = (why: string): void => {
+      request.log.warn(`event stream dropped [reason:${why}, buffered:${res.writableLength}]`);
+      stop();
+      res.destroy();
+    };
+    const write = (chunk: string): void => {
+      if (res.destroyed || res.writableEnded) return;
+      if (res.writableLength + Buffer.byteLength(chunk) > streamLimits.maxBufferedBytes) return drop('reader too slow');
+      if (res.write(chunk) || drainTimer) return;
+      drainTimer = setTimeout(() => drop('reader stopped reading'), streamLimits.drainTimeoutMs);
+      drainTimer.unref();
+      res.once('drain', () => {
+        clearTimeout(drainTimer);
+        drainTimer = undefined;
+      });
+    };
+    const send = (event: BridgeEvent, payload: unknown): void => write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     const listeners = (Object.keys(BRIDGE_EVENTS) as BridgeEvent[]).map((event) => {
       const fn = (payload: unknown): void => send(event, payload);
       hardware.on(event, fn);
       return () => hardware.off(event, fn);
     });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    const heartbeat = setInterval(() => write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
     const stop = (): void => {
       if (!streams.delete(end)) return;
       clearInterval(heartbeat);
+      clearTimeout(drainTimer);
       for (const off of listeners) off();
     };
     const end = (): void => {
@@ -154,6 +222,10 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     };
     streams.add(end);
     request.raw.once('close', stop);
+    // The state at connect, so a (re)loaded renderer need not ask first.
+    const now = hardware.status();
+    send('printerStatus', now.printer);
+    send('cardReaderStatus', now.cardReader);
   });
 
   app.get('/', async (_request, reply) => reply.redirect('/kiosk/'));
