@@ -1,25 +1,46 @@
 /**
  * Electron main process of the kiosk shell. Follows Electron's security
- * checklist: sandboxed, context-isolated renderer without Node; navigation and
- * new windows locked to the booth-server origin; permissions granted only for
- * camera/microphone on that origin; the kiosk credential is added to requests
- * here and never given to page script; IPC senders are checked; bridge call
- * arguments are validated against contract.ts before they reach the hardware.
+ * checklist: sandboxed, context-isolated renderer without Node; no application
+ * menu, devtools or reload unless KIOSK_DEV=1; navigation, redirects and new
+ * windows locked to the booth-server origin for every WebContents
+ * (hardening.ts); permissions granted only for camera/microphone on that
+ * origin; the kiosk credential is added to requests here, never given to page
+ * script, and never sent over plain HTTP to another machine; IPC senders are
+ * checked; bridge call arguments are validated against contract.ts before
+ * they reach the hardware.
  */
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, session, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
-import { loadConfig } from '@citizen/config';
-import { resolveFromRoot } from '@citizen/config';
+import { loadConfig, resolveFromRoot, type BoothConfig } from '@citizen/config';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_CALLS, BRIDGE_EVENTS, IPC_EVENT_CHANNEL, ipcChannel, type BridgeCall, type BridgeEvent, type IpcReply } from '../contract';
 import { kioskAuthHeader, readKioskCredential } from '../credential';
 import { KioskHardware } from '../hardware/KioskHardware';
+import { hardenApp, isSameOrigin, kioskWebPreferences, shellSettings, type ShellSettings } from './hardening';
+
+function fail(err: unknown): never {
+  process.stderr.write(`kiosk: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  app.exit(1);
+  // app.exit() does not return in Electron; this line only gives fail() its `never` type.
+  process.exit(1);
+}
 
 app.enableSandbox();
 
+// Settled before `ready`, so the menu is gone and the guards are registered
+// before any WebContents (the kiosk window's included) exists.
+let config: BoothConfig;
+let settings: ShellSettings;
+try {
+  config = loadConfig();
+  settings = shellSettings(config.kiosk.serverUrl, process.env);
+} catch (err) {
+  fail(err);
+}
+hardenApp({ app, menu: Menu }, settings);
+
 async function start(): Promise<void> {
-  const config = loadConfig();
-  const origin = new URL(config.kiosk.serverUrl).origin;
+  const { origin } = settings;
   const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
   const auth = kioskAuthHeader(credential);
   const hardware = new KioskHardware(config.kiosk, {
@@ -30,18 +51,15 @@ async function start(): Promise<void> {
   const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware });
 
   const ses = session.defaultSession;
-  ses.webRequest.onBeforeSendHeaders({ urls: [`${origin}/*`, `${origin.replace(/^http/, 'ws')}/*`] }, (details, callback) => {
+  ses.webRequest.onBeforeSendHeaders({ urls: settings.credentialUrls }, (details, callback) => {
     callback({ requestHeaders: { ...details.requestHeaders, Authorization: auth } });
   });
   ses.setPermissionRequestHandler((webContents, permission, callback) => {
-    callback(permission === 'media' && new URL(webContents.getURL()).origin === origin);
+    callback(permission === 'media' && isSameOrigin(webContents.getURL(), origin));
   });
   ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permission === 'media' && requestingOrigin === origin);
 
-  const isTrusted = (event: IpcMainInvokeEvent): boolean => {
-    const url = event.senderFrame?.url;
-    return url !== undefined && new URL(url).origin === origin;
-  };
+  const isTrusted = (event: IpcMainInvokeEvent): boolean => isSameOrigin(event.senderFrame?.url, origin);
   for (const call of Object.keys(BRIDGE_CALLS) as BridgeCall[]) {
     ipcMain.handle(ipcChannel(call), async (event, args: unknown): Promise<IpcReply> => {
       if (!isTrusted(event)) return { ok: false, error: { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `bridge call ${call} refused: untrusted sender` } };
@@ -54,17 +72,7 @@ async function start(): Promise<void> {
     fullscreen: true,
     autoHideMenuBar: true,
     backgroundColor: '#0b3d5c',
-    webPreferences: {
-      preload: join(__dirname, 'kiosk.preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-      devTools: !app.isPackaged,
-    },
+    webPreferences: kioskWebPreferences(join(__dirname, 'kiosk.preload.cjs'), settings),
   });
   // Shell → renderer events: only the named events of the contract, only to the kiosk window.
   for (const name of Object.keys(BRIDGE_EVENTS) as BridgeEvent[]) {
@@ -72,18 +80,8 @@ async function start(): Promise<void> {
       if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, { event: name, payload });
     });
   }
-  win.webContents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== origin) event.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  app.on('web-contents-created', (_e, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-  });
   await win.loadURL(`${origin}/kiosk/`);
 }
 
-app.whenReady().then(start, (err: unknown) => {
-  process.stderr.write(`kiosk: failed to start: ${String(err)}\n`);
-  app.exit(1);
-});
+app.whenReady().then(start).catch(fail);
 app.on('window-all-closed', () => app.quit());
