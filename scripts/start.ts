@@ -97,7 +97,11 @@ process.once('SIGTERM', () => void stopAll(0));
 
 try {
   await startPart('hardware', 'hardware/src/virtual/main.ts', /^virtual hardware ready/);
-  await startPart('server', 'booth-server/src/main.ts', /Server listening at/, { BOOTH_LOG_PRETTY: process.env.BOOTH_LOG_PRETTY ?? 'true' });
+  // The demo is the one place demo accounts (published passwords) are seeded.
+  await startPart('server', 'booth-server/src/main.ts', /Server listening at/, {
+    BOOTH_LOG_PRETTY: process.env.BOOTH_LOG_PRETTY ?? 'true',
+    BOOTH_DEMO_SEED: process.env.BOOTH_DEMO_SEED ?? 'true',
+  });
   await startPart('kiosk', 'kiosk/src/shell.ts', /^kiosk: /);
 } catch (err) {
   process.stderr.write(`demo failed to start: ${(err as Error).message}\n`);

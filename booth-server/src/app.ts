@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
@@ -51,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  // Limits are set per route (sign-in); nothing is limited unless it says so.
+  await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: config.calls.maxMessageBytes } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -75,7 +78,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(metricsPlugin, { store, sfu });
   await app.register(healthRoutes, { store, sfu });
-  await app.register(authRoutes, { store, sessionTtlMinutes: config.auth.sessionTtlMinutes, secureCookies: config.auth.secureCookies });
+  await app.register(authRoutes, {
+    store,
+    sessionTtlMinutes: config.auth.sessionTtlMinutes,
+    secureCookies: config.auth.secureCookies,
+    loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
+    loginAttemptsPerMinuteGlobal: config.auth.loginAttemptsPerMinuteGlobal,
+  });
   await app.register(kioskRoutes, { store });
   await app.register(callsPlugin, { store, sfu, config });
   if (deps.ui) await app.register(staticRoutes, deps.ui);

@@ -3,7 +3,7 @@
  * on a configuration error, printing which file and field are wrong.
  */
 import { loadConfig, ConfigError } from '@citizen/config';
-import { startServer } from './server';
+import { DemoPasswordError, startServer } from './server';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -39,6 +39,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof DemoPasswordError) {
+    process.stderr.write(`booth-server: ${err.message}\n`);
+    process.exit(78);
+  }
   process.stderr.write(`booth-server: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

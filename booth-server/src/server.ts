@@ -8,7 +8,18 @@ import { resolveFromRoot, REPO_ROOT, type BoothConfig } from '@citizen/config';
 import { buildApp } from './app';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkerPool } from './sfu/WorkerPool';
-import { seedDemo } from './demo/seed';
+import { accountsWithDemoPasswords, seedDemo } from './demo/seed';
+
+export class DemoPasswordError extends Error {
+  readonly code = 'DEMO_PASSWORDS_PRESENT';
+  constructor(readonly usernames: string[]) {
+    super(
+      `refusing to start: demo account(s) ${usernames.join(', ')} still have their published demo password. ` +
+        'Change their passwords or remove them, or set demo.seed to true if this is a demo.',
+    );
+    this.name = 'DemoPasswordError';
+  }
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,7 +45,17 @@ export async function startServer(config: BoothConfig, opts: { withUi?: boolean 
     await store.close();
     throw err;
   }
-  if (config.demo.seed) await seedDemo(store, resolveFromRoot(config.kiosk.credentialFile));
+  try {
+    if (config.demo.seed) await seedDemo(store, resolveFromRoot(config.kiosk.credentialFile));
+    else {
+      const known = await accountsWithDemoPasswords(store);
+      if (known.length > 0) throw new DemoPasswordError(known);
+    }
+  } catch (err) {
+    await sfu.close();
+    await store.close();
+    throw err;
+  }
 
   const app = await buildApp({
     config,

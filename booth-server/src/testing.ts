@@ -27,6 +27,12 @@ export async function createTestApp(overrides: (c: BoothConfig) => void = () => 
   const config = loadConfig({ files: [], env: {} });
   config.sfu.numWorkers = 1;
   config.auth.metricsToken = 'test-metrics-token';
+  config.demo.seed = true;
+  config.calls.checkResults = true;
+  // Tests sign in and call far more often than people do; tests of these limits set them low again.
+  config.auth.loginAttemptsPerMinute = 1000;
+  config.auth.loginAttemptsPerMinuteGlobal = 10_000;
+  config.calls.maxCallRequestsPerKioskPerMinute = 1000;
   overrides(config);
   const store = new SqliteStore(':memory:');
   const sfu = await WorkerPool.create({ ...config.sfu, logLevel: 'warn' });

@@ -3,6 +3,7 @@
  * has a default in config/default.json; site files override what they need.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { CardKind, PrinterCodePage, ReceiptLanguage } from '@citizen/protocol';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
@@ -32,15 +33,11 @@ const serialFields = {
   stopBits: Type.Union([Type.Literal(1), Type.Literal(2)]),
 };
 
-/** Kept in step with hardware/src/printer/codePages.ts and receiptTemplates.ts (kiosk/src/hardware/KioskHardware.test.ts checks it). */
-export const PRINTER_CODE_PAGES = ['PC437_USA', 'PC858_EURO', 'PC852_LATIN2', 'PC865_NORDIC', 'PC866_CYRILLIC2', 'WPC1252', 'WPC1250_LATIN2', 'WPC1251_CYRILLIC'] as const;
-export const RECEIPT_LANGUAGES = ['da', 'en', 'de', 'pl', 'uk', 'ar'] as const;
-
 const Printer = Type.Object(
   {
     ...serialFields,
     commandSet: Type.Union([Type.Literal('epson'), Type.Literal('star')], { description: 'ESC/POS (Epson and compatibles) or Star Line Mode' }),
-    codePage: Type.Union(PRINTER_CODE_PAGES.map((c) => Type.Literal(c)), { description: 'Character code page the receipt is printed in' }),
+    codePage: Type.Union(PrinterCodePage.anyOf, { description: 'Character code page the receipt is printed in' }),
     lineWidth: Type.Integer({ minimum: 24, maximum: 64, description: 'Characters per line in font A (42 on most 80 mm printers)' }),
     pollIntervalMs: Type.Integer({ minimum: 200, maximum: 60_000, description: 'Status poll (DLE EOT) period between jobs' }),
   },
@@ -50,7 +47,7 @@ const Printer = Type.Object(
 const CardReader = Type.Object(
   {
     ...serialFields,
-    protocol: Type.Union([Type.Literal('magstripe'), Type.Literal('rfid-em4100'), Type.Literal('barcode-line')]),
+    protocol: CardKind,
     checkDigit: Type.Union([Type.Literal('luhn'), Type.Literal('none')], { description: 'barcode-line only: check digit of scanned codes' }),
   },
   { additionalProperties: false },
@@ -62,7 +59,7 @@ const Receipt = Type.Object(
     place: Type.String({ minLength: 1, maxLength: 80, description: 'Where the kiosk stands, printed on receipts' }),
     statusPageUrl: Type.String({ pattern: '^https?://[\\x21-\\x7e]*\\{reference\\}[\\x21-\\x7e]*$', description: 'Public status page; {reference} is replaced by the reference' }),
     timeZone: Type.String({ minLength: 1, description: 'IANA time zone of printed dates, e.g. Europe/Copenhagen' }),
-    fallbackLanguage: Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)), { description: 'Printed when the resident language is not in the code page' }),
+    fallbackLanguage: Type.Union(ReceiptLanguage.anyOf, { description: 'Printed when the resident language is not in the code page' }),
   },
   { additionalProperties: false },
 );
@@ -90,6 +87,9 @@ export const BoothConfig = Type.Object(
         sessionTtlMinutes: Type.Integer({ minimum: 5, maximum: 24 * 60 }),
         secureCookies: Type.Boolean({ description: 'Set the Secure flag (true behind HTTPS)' }),
         metricsToken: Type.String({ description: 'Bearer token for /metrics; empty = technicians only' }),
+        socketRecheckSeconds: Type.Integer({ minimum: 5, maximum: 3600, description: 'How often open sockets are checked against their sign-in or kiosk credential' }),
+        loginAttemptsPerMinute: Type.Integer({ minimum: 1, maximum: 1000, description: 'Sign-in attempts per client address per minute' }),
+        loginAttemptsPerMinuteGlobal: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Sign-in attempts per minute over all addresses (bounds password-hashing work)' }),
       },
       { additionalProperties: false },
     ),
@@ -113,11 +113,20 @@ export const BoothConfig = Type.Object(
         averageHandleSeconds: Type.Integer({ minimum: 10, description: 'Starting estimate of a call length, for queue wait estimates' }),
         maxMessagesPerSecond: Type.Integer({ minimum: 1, maximum: 1000, description: 'Signalling rate limit per socket (burst: twice this)' }),
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, description: 'Largest signalling message' }),
+        pingIntervalSeconds: Type.Integer({ minimum: 0, maximum: 300, description: 'Server ping period; a socket that misses one ping is dropped (0 = off)' }),
+        checkResults: Type.Boolean({ description: 'Check every signalling result against its schema (development and tests)' }),
+        maxTransportsPerParticipant: Type.Integer({ minimum: 2, maximum: 16 }),
+        maxConsumersPerParticipant: Type.Integer({ minimum: 2, maximum: 64 }),
+        maxCallRequestsPerKioskPerMinute: Type.Integer({ minimum: 1, maximum: 600, description: 'Inquiries one kiosk may open per minute' }),
       },
       { additionalProperties: false },
     ),
     demo: Type.Object(
-      { seed: Type.Boolean({ description: 'Create demo accounts and the demo kiosk on start-up' }) },
+      {
+        seed: Type.Boolean({
+          description: 'Create demo accounts (known passwords) and the demo kiosk on start-up. Off by default; `npm start` turns it on. Without it, booth-server refuses to start while a demo account still has its demo password.',
+        }),
+      },
       { additionalProperties: false },
     ),
     kiosk: Type.Object(

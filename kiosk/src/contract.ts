@@ -24,25 +24,11 @@
  * the shell for the one flow that needs it and is dropped by `endSession()`.
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
+import { CardKind, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
 
 // ---------------------------------------------------------------- shared parts
 
-export const CardKind = Type.Union([Type.Literal('magstripe'), Type.Literal('rfid-em4100'), Type.Literal('barcode-line')]);
-export type CardKind = Static<typeof CardKind>;
-
-/** Languages a receipt can be asked for (hardware/src/printer/receiptTemplates.ts). */
-export const ReceiptLanguage = Type.Union([Type.Literal('da'), Type.Literal('en'), Type.Literal('de'), Type.Literal('pl'), Type.Literal('uk'), Type.Literal('ar')]);
-export type ReceiptLanguage = Static<typeof ReceiptLanguage>;
-
-/** Next steps printed on the receipt, from a fixed catalogue translated into every receipt language. */
-export const NextStep = Type.Union([
-  Type.Literal('answer-digital-post'),
-  Type.Literal('bring-id'),
-  Type.Literal('track-online'),
-  Type.Literal('book-appointment'),
-  Type.Literal('agent-will-call'),
-]);
-export type NextStep = Static<typeof NextStep>;
+export { CardKind, ReceiptLanguage, NextStep } from '@citizen/protocol';
 
 export const ShellInfo = Type.Object({
   shell: Type.Union([Type.Literal('electron'), Type.Literal('browser')]),
@@ -86,7 +72,7 @@ export type HardwareStatus = Static<typeof HardwareStatus>;
 export const ReceiptRequest = Type.Object(
   {
     /** The inquiry's reference as booth-server issued it. */
-    reference: Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{2,19}$' }),
+    reference: ReferenceSchema,
     /** The resident's language; the receipt falls back when the printer cannot print it. */
     language: ReceiptLanguage,
     nextSteps: Type.Array(NextStep, { maxItems: 5, uniqueItems: true }),

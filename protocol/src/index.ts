@@ -1,3 +1,4 @@
 export * from './ids';
 export * from './http';
 export * from './signalling';
+export * from './vocab';

@@ -16,6 +16,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
+import { ReferenceSchema } from './vocab';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -116,12 +117,16 @@ export type ProducerInfo = Static<typeof ProducerInfo>;
 export const ParticipantInfo = Type.Object({ participantId: Id, role: ParticipantRole, displayName: Str(120) });
 export type ParticipantInfo = Static<typeof ParticipantInfo>;
 
-export const CallRequestInfo = Type.Object({
-  language: LanguageTag,
-  topic: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' })),
-  /** Answers the resident already gave in a guided flow: never asked twice. */
-  answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 40 })),
-});
+export const CallRequestInfo = Type.Object(
+  {
+    language: LanguageTag,
+    topic: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' })),
+    /** Answers the resident already gave in a guided flow: never asked twice. */
+    answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 40 })),
+  },
+  // Whatever the kiosk sends here is shown to agents: nothing unannounced gets through.
+  { additionalProperties: false },
+);
 export type CallRequestInfo = Static<typeof CallRequestInfo>;
 
 export const EndReason = Type.Union([
@@ -139,7 +144,7 @@ export const CallSnapshot = Type.Union([
   Type.Object({
     step: Type.Literal('queued'),
     callId: Id,
-    reference: Type.String(),
+    reference: ReferenceSchema,
     position: Type.Integer({ minimum: 1 }),
     estimatedWaitSeconds: Type.Integer({ minimum: 0 }),
   }),
@@ -151,7 +156,7 @@ export const CallSnapshot = Type.Union([
     step: Type.Literal('in-call'),
     callId: Id,
     /** The inquiry's reference number, for the resident to follow up. */
-    reference: Type.String(),
+    reference: ReferenceSchema,
     participantId: Id,
     routerRtpCapabilities: RtpCapabilities,
     /** Cap the client applies to its camera encoding (from the server's config). */
@@ -222,7 +227,7 @@ export const COMMON_REQUESTS = {
 
 export const KIOSK_REQUESTS = {
   ...COMMON_REQUESTS,
-  requestCall: req(CallRequestInfo, Type.Object({ callId: Id, reference: Type.String(), position: Type.Integer(), estimatedWaitSeconds: Type.Integer() })),
+  requestCall: req(CallRequestInfo, Type.Object({ callId: Id, reference: ReferenceSchema, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) })),
   leaveQueue: req(obj({ callId: Id }), Empty),
 } as const;
 
@@ -259,8 +264,15 @@ export const NOTIFICATIONS = {
 export type KioskRequests = typeof KIOSK_REQUESTS;
 export type StaffRequests = typeof STAFF_REQUESTS;
 export type Notifications = typeof NOTIFICATIONS;
+export type CommonRequests = typeof COMMON_REQUESTS;
+/** A method table: method name → schemas of its data and its result. */
+export type MethodTable = Record<string, { data: TSchema; result: TSchema }>;
 export type RequestData<M extends Record<string, { data: TSchema }>, K extends keyof M> = Static<M[K]['data']>;
 export type RequestResult<M extends Record<string, { result: TSchema }>, K extends keyof M> = Static<M[K]['result']>;
+/** What can make typed requests of a method table (the client's SignalClient, or anything standing in for it). */
+export interface Requester<M extends MethodTable> {
+  request<K extends keyof M & string>(method: K, data: RequestData<M, K>): Promise<RequestResult<M, K>>;
+}
 export type NotificationData<K extends keyof Notifications> = Static<Notifications[K]>;
 
 // ---------------------------------------------------------------- envelopes
@@ -277,9 +289,6 @@ export type ResponseEnvelope = { type: 'response'; id: number; ok: true; data: u
 export type NotificationEnvelope = { type: 'notification'; method: keyof Notifications; data: unknown };
 export type ServerMessage = ResponseEnvelope | NotificationEnvelope;
 
-/** Inquiry reference numbers: `BS-` and two groups of four Crockford base-32 characters (no I, L, O, U). */
-export const REFERENCE_PATTERN = '^BS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$';
-
 /** Signalling error codes. Stable; never reuse a retired one. */
 export const SIGNAL_ERRORS = {
   BAD_MESSAGE: 'not a JSON request envelope',
@@ -294,6 +303,8 @@ export const SIGNAL_ERRORS = {
   NOT_AVAILABLE: 'the agent is not available',
   MEDIA_FAILED: 'the SFU refused the operation',
   FORBIDDEN: 'your role may not do this',
+  LIMIT_REACHED: 'a per-participant or per-kiosk limit is reached',
+  INTERNAL: 'the server failed to carry out the request; try again',
 } as const;
 export type SignalErrorCode = keyof typeof SIGNAL_ERRORS;
 

@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/protocol';
 import { BoothError } from '../errors';
+import { timingSafeEqual } from 'node:crypto';
 import { hashSecret, secretMatches } from './secrets';
 import type { KioskRecord, Store, UserRecord } from '../store/Store';
 
@@ -35,10 +36,24 @@ export interface AuthPluginOptions {
   publicPrefixes: readonly string[];
 }
 
+const SESSION_SWEEP_MS = 10 * 60_000;
+
 async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
   const { store, metricsToken, publicPrefixes } = opts;
   if (!store) throw new TypeError('auth plugin: store is required');
   app.decorateRequest('principal', null);
+
+  // Expired sign-ins are refused by findSession already; this keeps the table small.
+  const sweep = (): void => {
+    store.deleteExpiredSessions(new Date()).then(
+      (n) => n > 0 && app.log.info({ deleted: n }, 'expired sessions removed'),
+      (err: unknown) => app.log.warn({ err }, 'expired session sweep failed'),
+    );
+  };
+  const sweeper = setInterval(sweep, SESSION_SWEEP_MS);
+  sweeper.unref();
+  app.addHook('onReady', async () => sweep());
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   // Structural deny-by-default: a route registered without `config.auth` fails
   // start-up, so a forgotten declaration cannot ship as an open route.
@@ -57,9 +72,9 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
       throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${request.method} ${url} declares no auth`);
     }
     if (auth === 'public') return;
-    if (auth === 'metrics' && metricsToken && request.headers.authorization === `Bearer ${metricsToken}`) return;
+    if (auth === 'metrics' && metricsToken && bearerMatches(request.headers.authorization, metricsToken)) return;
 
-    const principal = await identify(request, store);
+    const principal = await identify(request, store, (err) => request.log.warn({ err }, 'could not record kiosk last-seen time'));
     if (!principal) throw new BoothError('UNAUTHENTICATED', 'authentication required');
     request.principal = principal;
 
@@ -74,7 +89,18 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   });
 }
 
-async function identify(request: FastifyRequest, store: Store): Promise<Principal | null> {
+/** Constant-time comparison of the bearer token (both sides hashed first, so lengths match). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const a = Buffer.from(hashSecret(header.slice(7)));
+  const b = Buffer.from(hashSecret(token));
+  return timingSafeEqual(a, b);
+}
+
+/** How stale a kiosk's last-seen time may get before a request refreshes it. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+async function identify(request: FastifyRequest, store: Store, onTouchFailed: (err: unknown) => void): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) {
     const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
@@ -88,7 +114,12 @@ async function identify(request: FastifyRequest, store: Store): Promise<Principa
     }
     const kiosk = await store.findKiosk(id);
     if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
-    await store.touchKiosk(kiosk.id, new Date());
+    // Bookkeeping, not authentication: written at most once a minute, and a
+    // failed write never refuses the kiosk.
+    const now = new Date();
+    if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+      store.touchKiosk(kiosk.id, now).catch(onTouchFailed);
+    }
     return { kind: 'kiosk', kiosk };
   }
   const token = request.cookies[SESSION_COOKIE];

@@ -3,17 +3,18 @@ import { Type } from '@sinclair/typebox';
 import { LoginRequest, LoginResponse, SESSION_COOKIE, User, type User as UserT } from '@citizen/protocol';
 import { BoothError } from '../errors';
 import { hashSecret, newSecret, verifyPassword } from './secrets';
+import { LoginThrottle } from './LoginThrottle';
 import type { Store, UserRecord } from '../store/Store';
 
 export interface AuthRoutesOptions {
   store: Store;
   sessionTtlMinutes: number;
   secureCookies: boolean;
+  /** Sign-in attempts per client address per minute (@fastify/rate-limit). */
+  loginAttemptsPerMinute: number;
+  /** Password checks per minute over all addresses. */
+  loginAttemptsPerMinuteGlobal: number;
 }
-
-/** Failed sign-ins per username within the window before sign-in is refused for a while. */
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 60_000;
 
 export function publicUser(u: UserRecord): UserT {
   return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, languages: u.languages };
@@ -21,12 +22,19 @@ export function publicUser(u: UserRecord): UserT {
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
   const { store, sessionTtlMinutes, secureCookies } = opts;
-  const failures = new Map<string, { count: number; since: number }>();
+  const throttle = new LoginThrottle({ globalPerMinute: opts.loginAttemptsPerMinuteGlobal });
 
   app.post<{ Body: LoginRequest }>(
     '/api/auth/login',
     {
-      config: { auth: 'public' },
+      config: {
+        auth: 'public',
+        rateLimit: {
+          max: opts.loginAttemptsPerMinute,
+          timeWindow: 60_000,
+          errorResponseBuilder: (_req, ctx) => new BoothError('LOGIN_THROTTLED', `too many sign-in attempts from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+        },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Sign in an agent, supervisor or technician; sets the session cookie',
@@ -37,21 +45,23 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     async (request, reply) => {
       const { username, password } = request.body;
       const now = Date.now();
-      const f = failures.get(username);
-      if (f && now - f.since < FAILURE_WINDOW_MS && f.count >= MAX_FAILURES) {
-        throw new BoothError('LOGIN_THROTTLED', 'too many failed sign-ins for this user');
+      const verdict = throttle.check(username, request.ip);
+      if (!verdict.ok) {
+        void reply.header('retry-after', Math.ceil(verdict.retryAfterMs / 1000));
+        throw new BoothError(
+          'LOGIN_THROTTLED',
+          verdict.scope === 'user' ? 'too many failed sign-ins for this user from this address; wait and try again' : 'too many sign-in attempts right now; wait and try again',
+        );
       }
       const user = await store.findUserByUsername(username);
       // Verify against a fixed hash when the user does not exist, so timing does not reveal usernames.
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) {
-        const entry = f && now - f.since < FAILURE_WINDOW_MS ? f : { count: 0, since: now };
-        entry.count += 1;
-        failures.set(username, entry);
-        request.log.info({ username }, 'sign-in failed');
+        throttle.failed(username, request.ip);
+        request.log.info({ username, ip: request.ip }, 'sign-in failed');
         throw new BoothError('LOGIN_FAILED', 'wrong username or password');
       }
-      failures.delete(username);
+      throttle.succeeded(username, request.ip);
       const token = newSecret();
       const expiresAt = new Date(now + sessionTtlMinutes * 60_000);
       await store.createSession({ tokenHash: hashSecret(token), userId: user.id, createdAt: new Date(now), expiresAt });
@@ -74,7 +84,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
       schema: { tags: ['auth'], summary: 'End the current session', response: { 204: Type.Null() } },
     },
     async (request, reply) => {
-      if (request.principal?.kind === 'user') await store.deleteSession(request.principal.tokenHash);
+      if (request.principal?.kind === 'user') {
+        const { tokenHash } = request.principal;
+        await store.deleteSession(tokenHash);
+        // Sockets opened with this sign-in close now, not at the next periodic re-check.
+        if (app.hasDecorator('calls')) app.calls.revoke((s) => s.kind === 'staff' && s.authTokenHash === tokenHash);
+      }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },

@@ -16,6 +16,13 @@ export interface RoomMediaOptions {
   initialAvailableOutgoingBitrate: number;
   maxIncomingBitrate: number;
   maxVideoBitrate: number;
+  /**
+   * Per-participant caps. A client needs two transports (four while it
+   * rebuilds) and one consumer per remote producer; anything beyond is a
+   * runaway or hostile client using up the RTC port range or the worker.
+   */
+  maxTransportsPerParticipant: number;
+  maxConsumersPerParticipant: number;
 }
 
 export const MEDIA_CODECS: ms.RtpCodecCapability[] = [
@@ -34,6 +41,8 @@ type Source = ProducerInfo['source'];
 interface Participant {
   info: ParticipantInfo;
   transports: Map<string, ms.WebRtcTransport>;
+  /** Transports being created (counted against the cap while in flight). */
+  pendingTransports: number;
   producers: Map<string, { producer: ms.Producer; source: Source }>;
   consumers: Map<string, ms.Consumer>;
 }
@@ -88,7 +97,7 @@ export class CallRoom {
     this.#assertOpen();
     if (this.#participants.has(participantId)) return;
     const info = { participantId, role, displayName };
-    this.#participants.set(participantId, { info, transports: new Map(), producers: new Map(), consumers: new Map() });
+    this.#participants.set(participantId, { info, transports: new Map(), pendingTransports: 0, producers: new Map(), consumers: new Map() });
     this.#broadcast(participantId, 'participantJoined', { callId: this.callId, participant: info });
   }
 
@@ -103,6 +112,18 @@ export class CallRoom {
 
   async createTransport(participantId: string, direction: 'send' | 'recv'): Promise<TransportParams> {
     const p = this.#participant(participantId);
+    if (p.transports.size + p.pendingTransports >= this.media.maxTransportsPerParticipant) {
+      throw new SignalFailure('LIMIT_REACHED', `at most ${this.media.maxTransportsPerParticipant} transports per participant; close one first`);
+    }
+    p.pendingTransports++;
+    try {
+      return await this.#createTransport(p, participantId, direction);
+    } finally {
+      p.pendingTransports--;
+    }
+  }
+
+  async #createTransport(p: Participant, participantId: string, direction: 'send' | 'recv'): Promise<TransportParams> {
     const transport = await this.#router.createWebRtcTransport({
       listenIps: this.media.listenIps,
       enableUdp: true,
@@ -117,7 +138,15 @@ export class CallRoom {
     }
     p.transports.set(transport.id, transport);
     transport.observer.on('close', () => p.transports.delete(transport.id));
-    if (direction === 'send') await transport.setMaxIncomingBitrate(this.media.maxIncomingBitrate).catch(() => undefined);
+    if (direction === 'send') {
+      try {
+        await transport.setMaxIncomingBitrate(this.media.maxIncomingBitrate);
+      } catch (err) {
+        // An uncapped sending transport is not handed out.
+        transport.close();
+        throw new SignalFailure('MEDIA_FAILED', `could not cap the transport's incoming bitrate: ${(err as Error).message}`);
+      }
+    }
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -190,6 +219,12 @@ export class CallRoom {
     if (!owner) throw new SignalFailure('NOT_FOUND', 'no such producer in this call');
     if (owner === p) throw new SignalFailure('WRONG_STATE', 'cannot consume your own producer');
     if (!this.#router.canConsume({ producerId, rtpCapabilities })) throw new SignalFailure('MEDIA_FAILED', 'client cannot decode this producer');
+    // A client consumes a producer again only when it never got the answer to
+    // the first consume (its socket dropped): that consumer is orphaned, replace it.
+    for (const c of [...p.consumers.values()]) if (c.producerId === producerId) c.close();
+    if (p.consumers.size >= this.media.maxConsumersPerParticipant) {
+      throw new SignalFailure('LIMIT_REACHED', `at most ${this.media.maxConsumersPerParticipant} consumers per participant`);
+    }
     const consumer = await media(() => transport.consume({ producerId, rtpCapabilities, paused: true }));
     p.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => p.consumers.delete(consumer.id));

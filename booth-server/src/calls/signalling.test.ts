@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KIOSK_WS_PATH, REFERENCE_PATTERN, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
 import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
-import { liveSfuObjects } from './plugin';
+import { liveSfuObjects } from './metrics';
 import { enrolKiosk } from '../kiosks/routes';
 
 let t: TestApp;

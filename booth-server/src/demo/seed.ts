@@ -1,13 +1,14 @@
 /**
  * Demo accounts and the demo kiosk, created on start-up when `demo.seed` is
- * on. Idempotent: existing users are left alone; the demo kiosk's credential
- * is (re)written to the credential file the kiosk shell reads.
+ * on (`npm start` and tests only; a site config leaves it off). Idempotent:
+ * existing users are left alone; the demo kiosk's credential is (re)written
+ * to the credential file the kiosk shell reads.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kioskId, userId, type Role } from '@citizen/protocol';
-import { hashPassword, hashSecret, newSecret, secretMatches } from '../auth/secrets';
+import { hashPassword, hashSecret, newSecret, secretMatches, verifyPassword } from '../auth/secrets';
 import { enrolKiosk } from '../kiosks/routes';
 import type { Store } from '../store/Store';
 
@@ -64,6 +65,21 @@ export async function seedDemo(store: Store, credentialFile: string): Promise<vo
     ({ credential } = await enrolKiosk(store, { ...DEMO_KIOSK, languages: [...DEMO_KIOSK.languages] }));
   }
   writeCredentialFile(credentialFile, { kioskId: id, credential });
+}
+
+/**
+ * Usernames of demo accounts that still have their published demo password.
+ * booth-server refuses to start with any of them unless it runs the demo:
+ * a site that once ran the demo (or copied its database) must not keep
+ * accounts anyone can look up the password of.
+ */
+export async function accountsWithDemoPasswords(store: Store): Promise<string[]> {
+  const found: string[] = [];
+  for (const a of DEMO_ACCOUNTS) {
+    const user = await store.findUserByUsername(a.username);
+    if (user && (await verifyPassword(a.password, user.passwordHash))) found.push(a.username);
+  }
+  return found;
 }
 
 export function readCredentialFile(file: string): KioskCredentialFile | undefined {

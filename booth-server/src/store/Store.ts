@@ -56,6 +56,11 @@ export interface InquiryUpdate {
   endedAt?: Date;
 }
 
+/**
+ * Durability: every write has reached stable storage when its promise
+ * resolves (SQLite: WAL with synchronous=FULL), so what the server has
+ * acknowledged to a client survives a crash or a power loss.
+ */
 export interface Store {
   /** Cheap round trip for /ready. Resolves false instead of throwing. */
   ping(): Promise<boolean>;
@@ -84,6 +89,12 @@ export interface Store {
   updateInquiry(id: string, update: InquiryUpdate): Promise<void>;
   findInquiry(id: string): Promise<InquiryRecord | undefined>;
   findInquiryByReference(reference: string): Promise<InquiryRecord | undefined>;
+  /**
+   * Closes every inquiry still queued (as abandoned) or in a call (as ended),
+   * with `endReason`: at start-up, for rows a previous process could not close.
+   * Resolves with how many rows it closed.
+   */
+  closeOpenInquiries(now: Date, endReason: string): Promise<number>;
 
   /** Idempotent. */
   close(): Promise<void>;

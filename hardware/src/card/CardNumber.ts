@@ -6,8 +6,9 @@
  * consumer that needs it should call it.
  */
 import { inspect } from 'node:util';
+import type { CardKind } from '@citizen/protocol';
 
-export type CardKind = 'magstripe' | 'rfid-em4100' | 'barcode-line';
+export type { CardKind };
 
 /**
  * Masked display form: the last four characters shown, the rest as dots in

@@ -88,18 +88,18 @@ describe.each(['epson', 'star'] as const)('ReceiptPrinter → VirtualPrinter ove
     const out = mkdtempSync(join(tmpdir(), 'receipts-'));
     const { vp, printer } = await setup(commandSet, out);
     const next = vp.nextReceipt();
-    const info = await printer.submit(receipt('BS-2026-004217', commandSet)).done;
+    const info = await printer.submit(receipt('BS-2026-004A', commandSet)).done;
     expect(info).toMatchObject({ state: 'printed', attempts: 1 });
     const r = await next;
     expect(r.unknownCommands).toBe(0);
     expect(r.cut).toBe('full');
-    const big = r.blocks.flatMap((b) => (b.type === 'line' ? b.spans : [])).find((s) => s.text === 'BS-2026-004217');
+    const big = r.blocks.flatMap((b) => (b.type === 'line' ? b.spans : [])).find((s) => s.text === 'BS-2026-004A');
     expect(big).toMatchObject({ width: 2, height: 2, bold: true });
     expect(receiptPlainText(r)).toContain('Følg sagen på adressen under QR-koden.');
     const qr = r.blocks.find((b) => b.type === 'qr');
-    expect(qr).toMatchObject({ data: 'https://status.example.dk/sag/BS-2026-004217', ecc: 'M' });
-    expect(r.text).toContain('B S - 2 0 2 6 - 0 0 4 2 1 7');
-    expect(qrFromPng(r.files!.png)).toBe('https://status.example.dk/sag/BS-2026-004217');
+    expect(qr).toMatchObject({ data: 'https://status.example.dk/sag/BS-2026-004A', ecc: 'M' });
+    expect(r.text).toContain('B S - 2 0 2 6 - 0 0 4 A');
+    expect(qrFromPng(r.files!.png)).toBe('https://status.example.dk/sag/BS-2026-004A');
   });
 });
 
@@ -108,16 +108,16 @@ describe('ReceiptPrinter queue and health over a real pty', () => {
     const { vp, printer } = await setup();
     vp.setCondition({ paperOut: true });
     const blocked = jobEvent(printer, (j) => j.state === 'blocked');
-    const job = printer.submit(receipt('BS-1'), { tag: 'session-a' });
+    const job = printer.submit(receipt('BS-0000-001Y'), { tag: 'session-a' });
     expect(await blocked).toMatchObject({ id: job.id, reason: 'PRINTER_PAPER_OUT' });
     expect(printer.health).toMatchObject({ state: 'blocked', reason: 'PRINTER_PAPER_OUT' });
-    expect(() => printer.submit(receipt('BS-2'))).toThrow(expect.objectContaining({ code: 'PRINTER_PAPER_OUT' }));
+    expect(() => printer.submit(receipt('BS-0000-002W'))).toThrow(expect.objectContaining({ code: 'PRINTER_PAPER_OUT' }));
 
     vp.setCondition({ paperOut: false });
     await printer.refreshStatus();
     expect(await job.done).toMatchObject({ state: 'printed', attempts: 1 });
     await printer.refreshStatus(); // one more poll: a second copy would have been sent by now
-    expect(vp.receipts.map((r) => receiptPlainText(r).includes('BS-1'))).toEqual([true]);
+    expect(vp.receipts.map((r) => receiptPlainText(r).includes('BS-0000-001Y'))).toEqual([true]);
   });
 
   it('cover open and near-end become typed status events', async () => {
@@ -134,13 +134,13 @@ describe('ReceiptPrinter queue and health over a real pty', () => {
     const { vp, printer } = await setup();
     vp.setCondition({ offline: true });
     const blocked = jobEvent(printer, (j) => j.state === 'blocked');
-    const job = printer.submit(receipt('BS-3'));
+    const job = printer.submit(receipt('BS-0000-003T'));
     await blocked;
 
     const gone = health(printer, (h) => h.state === 'disconnected');
     await vp.unplug();
     await gone;
-    expect(() => printer.submit(receipt('BS-4'))).toThrow(expect.objectContaining({ code: 'DEVICE_DISCONNECTED' }));
+    expect(() => printer.submit(receipt('BS-0000-004R'))).toThrow(expect.objectContaining({ code: 'DEVICE_DISCONNECTED' }));
 
     vp.setCondition({ offline: false });
     const back = once(printer.device, 'open');
@@ -151,14 +151,14 @@ describe('ReceiptPrinter queue and health over a real pty', () => {
     await printer.refreshStatus();
     expect(await job.done).toMatchObject({ state: 'printed' });
     await printer.refreshStatus();
-    expect(vp.receipts.filter((r) => receiptPlainText(r).includes('BS-3'))).toHaveLength(1);
+    expect(vp.receipts.filter((r) => receiptPlainText(r).includes('BS-0000-003T'))).toHaveLength(1);
   });
 
   it('cancel() drops a blocked job of a session; it is never printed', async () => {
     const { vp, printer } = await setup();
     vp.setCondition({ paperOut: true });
     const blocked = jobEvent(printer, (j) => j.state === 'blocked');
-    const job = printer.submit(receipt('BS-5'), { tag: 'session-b' });
+    const job = printer.submit(receipt('BS-0000-005P'), { tag: 'session-b' });
     await blocked;
     expect(printer.cancel((j) => j.tag === 'session-b')).toBe(1);
     await expect(job.done).rejects.toMatchObject({ code: 'PRINT_CANCELLED' });

@@ -6,8 +6,10 @@
  * these bytes against what node-thermal-printer actually emits.
  */
 import iconv from 'iconv-lite';
+import { PRINTER_CODE_PAGES, type PrinterCodePage } from '@citizen/protocol';
 
-export const CODE_PAGES = {
+/** One entry per code page of the shared vocabulary (protocol/src/vocab.ts): the type makes a missing one a compile error. */
+export const CODE_PAGES: Record<PrinterCodePage, { iconv: string; epson: number; star: number }> = {
   PC437_USA: { iconv: 'CP437', epson: 0, star: 1 },
   PC858_EURO: { iconv: 'CP858', epson: 19, star: 4 },
   PC852_LATIN2: { iconv: 'CP852', epson: 18, star: 5 },
@@ -16,11 +18,11 @@ export const CODE_PAGES = {
   WPC1252: { iconv: 'CP1252', epson: 16, star: 32 },
   WPC1250_LATIN2: { iconv: 'WIN1250', epson: 45, star: 33 },
   WPC1251_CYRILLIC: { iconv: 'WIN1251', epson: 46, star: 34 },
-} as const;
+};
 
-export type CodePage = keyof typeof CODE_PAGES;
+export type CodePage = PrinterCodePage;
 export type CommandSet = 'epson' | 'star';
-export const CODE_PAGE_NAMES = Object.keys(CODE_PAGES) as CodePage[];
+export const CODE_PAGE_NAMES: readonly CodePage[] = PRINTER_CODE_PAGES;
 
 /** True when every character of `text` survives encoding in `page` unchanged. */
 export function canEncode(text: string, page: CodePage): boolean {

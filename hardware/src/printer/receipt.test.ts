@@ -12,7 +12,7 @@ const site: ReceiptSite = {
   timeZone: 'Europe/Copenhagen',
   fallbackLanguage: 'da',
 };
-const input = (language: ReceiptLanguage) => ({ reference: 'BS-2026-004217', language, nextSteps: ['bring-id', 'track-online'] as const, issuedAt: new Date('2026-11-23T10:15:00Z') });
+const input = (language: ReceiptLanguage) => ({ reference: 'BS-2026-004A', language, nextSteps: ['bring-id', 'track-online'] as const, issuedAt: new Date('2026-11-23T10:15:00Z') });
 
 describe('code page table', () => {
   it.each(CODE_PAGE_NAMES)('%s: select bytes match what node-thermal-printer emits', (page) => {
@@ -29,7 +29,7 @@ describe('code page table', () => {
 describe('buildReceipt', () => {
   it('prints in the resident language when the code page has every character', () => {
     const r = buildReceipt(input('de'), site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 });
-    expect(r).toMatchObject({ printedLanguage: 'de', fallback: false, statusUrl: 'https://status.example.dk/sag/BS-2026-004217' });
+    expect(r).toMatchObject({ printedLanguage: 'de', fallback: false, statusUrl: 'https://status.example.dk/sag/BS-2026-004A' });
     const [decoded] = new EscPosDecoder('epson').push(r.bytes);
     const text = receiptPlainText(decoded!);
     expect(text).toContain('Aktenzeichen');

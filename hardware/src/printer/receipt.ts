@@ -12,14 +12,12 @@
  * page lacks, silently switches code pages mid-receipt or prints "?".
  */
 import ntp from 'node-thermal-printer';
+import { isValidReference, REFERENCE_PATTERN } from '@citizen/protocol';
 import { HardwareError } from '../errors';
 import { canEncode, type CodePage, type CommandSet } from './codePages';
 import { FALLBACK_NOTE, RECEIPT_WORDING, type NextStep, type ReceiptLanguage } from './receiptTemplates';
 
 const { ThermalPrinter, PrinterTypes, BreakLine } = ntp;
-
-/** Inquiry references as booth-server issues them: short, upper-case, URL- and code-page-safe. */
-export const REFERENCE_PATTERN = /^[A-Z0-9][A-Z0-9-]{2,19}$/;
 
 export interface ReceiptSite {
   municipality: string;
@@ -90,7 +88,7 @@ function printable(text: string, page: CodePage): string {
 }
 
 export function buildReceipt(input: ReceiptInput, site: ReceiptSite, model: PrinterModel): BuiltReceipt {
-  if (!REFERENCE_PATTERN.test(input.reference)) throw new HardwareError('RECEIPT_INVALID', `reference must match ${REFERENCE_PATTERN}`);
+  if (!isValidReference(input.reference)) throw new HardwareError('RECEIPT_INVALID', `reference must be an inquiry reference (${REFERENCE_PATTERN}, last character a check)`);
   if (!site.statusPageUrl.includes('{reference}')) throw new HardwareError('RECEIPT_INVALID', 'statusPageUrl has no {reference} placeholder');
   const statusUrl = statusUrlFor(site.statusPageUrl, input.reference);
   if (!/^[\x21-\x7e]+$/.test(statusUrl)) throw new HardwareError('RECEIPT_INVALID', 'status URL must be printable ASCII');

@@ -4,11 +4,9 @@
  * language, including the fallback the printer can always print.
  */
 
-export const RECEIPT_LANGUAGES = ['da', 'en', 'de', 'pl', 'uk', 'ar'] as const;
-export type ReceiptLanguage = (typeof RECEIPT_LANGUAGES)[number];
+import type { NextStep, ReceiptLanguage } from '@citizen/protocol';
 
-export const NEXT_STEPS = ['answer-digital-post', 'bring-id', 'track-online', 'book-appointment', 'agent-will-call'] as const;
-export type NextStep = (typeof NEXT_STEPS)[number];
+export { RECEIPT_LANGUAGES, NEXT_STEPS, type ReceiptLanguage, type NextStep } from '@citizen/protocol';
 
 export interface ReceiptWording {
   /** BCP 47 locale for dates and times. */

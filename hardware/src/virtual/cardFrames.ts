@@ -5,7 +5,7 @@
  */
 import { luhnDigit, type CardKind } from '../card/CardNumber';
 
-export const CARD_KINDS: readonly CardKind[] = ['magstripe', 'rfid-em4100', 'barcode-line'];
+export { CARD_KINDS } from '@citizen/protocol';
 
 /** Demo card identifiers (valid check digits, fictitious issuers). */
 export const DEMO_CARDS: Record<CardKind, string> = {

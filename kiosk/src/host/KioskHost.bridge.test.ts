@@ -143,20 +143,20 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
 
   it('printReceipt prints the reference and returns the status URL', async () => {
     const printed = vp.nextReceipt();
-    const res = await bridge.printReceipt({ reference: 'BS-2026-000042', language: 'en', nextSteps: ['answer-digital-post'] });
-    expect(res).toMatchObject({ printedLanguage: 'en', fallback: false, statusUrl: 'http://127.0.0.1:8080/status/BS-2026-000042' });
+    const res = await bridge.printReceipt({ reference: 'BS-2026-042A', language: 'en', nextSteps: ['answer-digital-post'] });
+    expect(res).toMatchObject({ printedLanguage: 'en', fallback: false, statusUrl: 'http://127.0.0.1:8080/status/BS-2026-042A' });
     const r = await printed;
-    expect(receiptPlainText(r)).toContain('BS-2026-000042');
+    expect(receiptPlainText(r)).toContain('BS-2026-042A');
     expect(r.blocks.find((b) => b.type === 'qr')).toMatchObject({ data: res.statusUrl });
   });
 
   it('printReceipt with paper out fails fast with PRINTER_PAPER_OUT and the URL to show on screen', async () => {
     vp.setCondition({ paperOut: true });
     await host.kioskHardware.printer.refreshStatus();
-    const err = await bridge.printReceipt({ reference: 'BS-2026-000043', language: 'da', nextSteps: [] }).catch((e: unknown) => e);
+    const err = await bridge.printReceipt({ reference: 'BS-2026-0438', language: 'da', nextSteps: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BridgeError);
-    expect(err).toMatchObject({ code: 'PRINTER_PAPER_OUT', details: { statusUrl: 'http://127.0.0.1:8080/status/BS-2026-000043', queued: false } });
-    const raw = await fetch(`${hostUrl}/bridge/printReceipt`, { method: 'POST', body: JSON.stringify({ reference: 'BS-2026-000043', language: 'da', nextSteps: [] }) });
+    expect(err).toMatchObject({ code: 'PRINTER_PAPER_OUT', details: { statusUrl: 'http://127.0.0.1:8080/status/BS-2026-0438', queued: false } });
+    const raw = await fetch(`${hostUrl}/bridge/printReceipt`, { method: 'POST', body: JSON.stringify({ reference: 'BS-2026-0438', language: 'da', nextSteps: [] }) });
     expect(raw.status).toBe(409);
     vp.setCondition({ paperOut: false });
     await host.kioskHardware.printer.refreshStatus();
@@ -164,7 +164,7 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
 
   it('a job that blocks behind the printer is queued, printed when the printer recovers, and reported as an event', async () => {
     vp.setCondition({ offline: true }); // the driver still believes the printer is ready
-    const err = await bridge.printReceipt({ reference: 'BS-2026-000044', language: 'da', nextSteps: [] }).catch((e: unknown) => e);
+    const err = await bridge.printReceipt({ reference: 'BS-2026-0446', language: 'da', nextSteps: [] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PRINTER_OFFLINE', details: { queued: true, jobId: expect.any(String) } });
     const jobId = (err as BridgeError).details!.jobId!;
     const printedEvent = next('printJob', (j) => j.jobId === jobId && j.state === 'printed');
@@ -174,7 +174,7 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
     // "Printed" means drained into the pty; one more status round trip through
     // the same line guarantees the printer has read everything before it.
     await host.kioskHardware.printer.refreshStatus();
-    expect(vp.receipts.filter((r) => receiptPlainText(r).includes('BS-2026-000044'))).toHaveLength(1);
+    expect(vp.receipts.filter((r) => receiptPlainText(r).includes('BS-2026-0446'))).toHaveLength(1);
   });
 
   it('rejects invalid arguments with BRIDGE_INVALID_ARGUMENTS', async () => {

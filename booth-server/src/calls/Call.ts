@@ -1,0 +1,118 @@
+/**
+ * One resident's call from the tap to its end, as a state machine. The state
+ * is a discriminated union, so what exists in a state exists only there: an
+ * offer timer only while offered, a room only in a call, an end reason only
+ * once ended. Transitions check where they start from and throw a coded
+ * WRONG_STATE otherwise; leaving a state releases what it held (the offer
+ * timer). Who the call is offered to, who the agent is, and where its media
+ * lives are read from here and nowhere else.
+ */
+import type { CallRequestInfo, EndReason } from '@citizen/protocol';
+import type { CallRoom } from './CallRoom';
+import type { KioskSession, StaffSession } from './sessions';
+import { SignalFailure } from './errors';
+
+export type CallState =
+  | { step: 'queued' }
+  | { step: 'offered'; agent: StaffSession; timer: NodeJS.Timeout }
+  /** The agent accepted; the room is being set up and the inquiry updated. */
+  | { step: 'connecting'; agent: StaffSession }
+  | { step: 'in-call'; agent: StaffSession; room: CallRoom; workerIndex: number; startedAt: number }
+  | { step: 'ended'; reason: EndReason };
+
+export type CallStep = CallState['step'];
+
+export interface CallInit {
+  id: string;
+  reference: string;
+  kiosk: KioskSession;
+  request: CallRequestInfo;
+  queuedAt: number;
+}
+
+export class Call {
+  readonly id: string;
+  readonly reference: string;
+  readonly kiosk: KioskSession;
+  readonly request: CallRequestInfo;
+  readonly queuedAt: number;
+  #state: CallState = { step: 'queued' };
+
+  constructor(init: CallInit) {
+    this.id = init.id;
+    this.reference = init.reference;
+    this.kiosk = init.kiosk;
+    this.request = init.request;
+    this.queuedAt = init.queuedAt;
+  }
+
+  get state(): Readonly<CallState> {
+    return this.#state;
+  }
+
+  /** Waiting for an agent (queued, offered, or accepted but not yet connected). */
+  get waiting(): boolean {
+    return this.#state.step === 'queued' || this.#state.step === 'offered' || this.#state.step === 'connecting';
+  }
+
+  get ended(): boolean {
+    return this.#state.step === 'ended';
+  }
+
+  /** The agent the call is offered to, accepted by, or handled by. */
+  get agent(): StaffSession | null {
+    const s = this.#state;
+    return s.step === 'offered' || s.step === 'connecting' || s.step === 'in-call' ? s.agent : null;
+  }
+
+  get room(): CallRoom | null {
+    return this.#state.step === 'in-call' ? this.#state.room : null;
+  }
+
+  offer(agent: StaffSession, timer: NodeJS.Timeout): void {
+    this.#expect('queued');
+    this.#state = { step: 'offered', agent, timer };
+  }
+
+  /** Back to the queue (declined, timed out, or set-up failed); the place in line is the routing's business. */
+  requeue(): void {
+    this.#expect('offered', 'connecting');
+    this.#move({ step: 'queued' });
+  }
+
+  accept(agent: StaffSession): void {
+    const s = this.#expect('offered');
+    if (s.agent !== agent) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
+    this.#move({ step: 'connecting', agent });
+  }
+
+  start(room: CallRoom, workerIndex: number, startedAt: number): void {
+    const s = this.#expect('connecting');
+    this.#state = { step: 'in-call', agent: s.agent, room, workerIndex, startedAt };
+  }
+
+  /** The call's media moved to another worker's router (the old worker died). */
+  moved(workerIndex: number): void {
+    const s = this.#expect('in-call');
+    this.#state = { ...s, workerIndex };
+  }
+
+  /** Ends the call; returns the state it ended from, so the caller can release what it held. Ending twice returns null. */
+  end(reason: EndReason): Exclude<CallState, { step: 'ended' }> | null {
+    const s = this.#state;
+    if (s.step === 'ended') return null;
+    this.#move({ step: 'ended', reason });
+    return s;
+  }
+
+  #move(next: CallState): void {
+    if (this.#state.step === 'offered') clearTimeout(this.#state.timer);
+    this.#state = next;
+  }
+
+  #expect<S extends CallStep[]>(...steps: S): Extract<CallState, { step: S[number] }> {
+    const s = this.#state;
+    if (!steps.includes(s.step)) throw new SignalFailure('WRONG_STATE', `the call is ${s.step}, not ${steps.join(' or ')}`);
+    return s as Extract<CallState, { step: S[number] }>;
+  }
+}

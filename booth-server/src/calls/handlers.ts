@@ -1,0 +1,111 @@
+/**
+ * What each signalling request does, as one table per kind of client. The
+ * tables are typed from the protocol's method tables: a handler receives the
+ * data type of its method's schema and must return its result type, so a
+ * method added to the protocol without a handler (or with the wrong result)
+ * does not compile. `hello` is not here: it makes the session these handlers
+ * receive (plugin.ts).
+ */
+import type { types as ms } from 'mediasoup';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { CommonRequests, KioskRequests, MethodTable, StaffRequests } from '@citizen/protocol';
+import type { CallService, KioskSession, Session, StaffSession } from './CallService';
+
+type Handler<E extends { data: TSchema; result: TSchema }, S> = (session: S, data: Static<E['data']>) => Promise<Static<E['result']>> | Static<E['result']>;
+export type HandlerTable<M extends MethodTable, S> = { [K in Exclude<keyof M, 'hello'>]: Handler<M[K], S> };
+
+const empty = {} as const;
+
+/** Media requests, the same for every participant: the service finds the room, the room checks ownership. */
+function mediaHandlers(service: CallService): HandlerTable<CommonRequests, Session> {
+  return {
+    createTransport: (s, { callId, direction }) => {
+      const { room, participantId } = service.room(s, callId);
+      return room.createTransport(participantId, direction);
+    },
+    connectTransport: async (s, { callId, transportId, dtlsParameters }) => {
+      const { room, participantId } = service.room(s, callId);
+      await room.connectTransport(participantId, transportId, dtlsParameters as ms.DtlsParameters);
+      return empty;
+    },
+    produce: async (s, { callId, transportId, kind, source, rtpParameters, paused }) => {
+      const { room, participantId } = service.room(s, callId);
+      return { producerId: await room.produce(participantId, transportId, kind, source, rtpParameters as ms.RtpParameters, paused) };
+    },
+    closeProducer: (s, { callId, producerId }) => {
+      const { room, participantId } = service.room(s, callId);
+      room.closeProducer(participantId, producerId);
+      return empty;
+    },
+    pauseProducer: async (s, { callId, producerId }) => {
+      const { room, participantId } = service.room(s, callId);
+      await room.setProducerPaused(participantId, producerId, true);
+      return empty;
+    },
+    resumeProducer: async (s, { callId, producerId }) => {
+      const { room, participantId } = service.room(s, callId);
+      await room.setProducerPaused(participantId, producerId, false);
+      return empty;
+    },
+    consume: (s, { callId, transportId, producerId, rtpCapabilities }) => {
+      const { room, participantId } = service.room(s, callId);
+      return room.consume(participantId, transportId, producerId, rtpCapabilities as ms.RtpCapabilities);
+    },
+    resumeConsumer: async (s, { callId, consumerId }) => {
+      const { room, participantId } = service.room(s, callId);
+      await room.resumeConsumer(participantId, consumerId);
+      return empty;
+    },
+    restartIce: async (s, { callId, transportId }) => {
+      const { room, participantId } = service.room(s, callId);
+      return { iceParameters: await room.restartIce(participantId, transportId) };
+    },
+    getTransportStats: (s, { callId, transportId }) => {
+      const { room, participantId } = service.room(s, callId);
+      return room.transportStats(participantId, transportId);
+    },
+    endCall: (s, { callId }) => {
+      service.endCall(s, callId);
+      return empty;
+    },
+  };
+}
+
+export function kioskHandlers(service: CallService): HandlerTable<KioskRequests, KioskSession> {
+  return {
+    ...mediaHandlers(service),
+    requestCall: (s, request) => service.requestCall(s, request),
+    leaveQueue: (s, { callId }) => {
+      service.leaveQueue(s, callId);
+      return empty;
+    },
+  };
+}
+
+export function staffHandlers(service: CallService): HandlerTable<StaffRequests, StaffSession> {
+  return {
+    ...mediaHandlers(service),
+    setAvailability: (s, { available }) => service.setAvailability(s, available),
+    acceptCall: (s, { callId }) => service.acceptCall(s, callId),
+    declineCall: (s, { callId }) => {
+      service.declineCall(s, callId);
+      return empty;
+    },
+    listCalls: (s) => service.listCalls(s),
+    joinCall: (s, { callId, as }) => service.joinCall(s, callId, as),
+    leaveCall: (s, { callId }) => {
+      service.leaveCall(s, callId);
+      return empty;
+    },
+  };
+}
+
+/**
+ * Runs the handler of `method`. The one place where a method name and its
+ * data meet without a static link: SignalSocket has checked `data` against
+ * `M[method].data` before this is called.
+ */
+export function invoke<M extends MethodTable, S>(table: HandlerTable<M, S>, method: Exclude<keyof M, 'hello'>, session: S, data: unknown): Promise<unknown> | unknown {
+  const handler = table[method] as (session: S, data: unknown) => unknown;
+  return handler(session, data);
+}

@@ -1,0 +1,104 @@
+/**
+ * Offers: which waiting call is put in front of which available agent, for
+ * how long, and what happens when the agent declines or does not answer.
+ * The choice itself is the routing's (`CallRouting.nextFor`); this part owns
+ * the offer's life: one offer per agent and per call at a time, a timer that
+ * takes an unanswered offer back, and a declined call never offered to the
+ * same agent again.
+ *
+ * Waiting calls stay in the routing while offered and while being connected,
+ * so their place in line (and the positions other residents see) does not
+ * move when an offer comes back.
+ */
+import type { CallOffer, NotificationData, Notifications } from '@citizen/protocol';
+import type { Call } from './Call';
+import type { CallRouting } from './routing';
+import type { Session, StaffSession } from './sessions';
+
+export interface OfferDispatcherOptions {
+  routing: CallRouting;
+  calls: ReadonlyMap<string, Call>;
+  agents: () => Iterable<StaffSession>;
+  timeoutMs: number;
+  notify: <K extends keyof Notifications>(session: Session, method: K, data: NotificationData<K>) => void;
+  log: (level: 'info' | 'warn', msg: string, ctx: Record<string, unknown>) => void;
+}
+
+export class OfferDispatcher {
+  #closed = false;
+
+  constructor(private readonly opts: OfferDispatcherOptions) {
+    if (!(opts.timeoutMs > 0)) throw new TypeError('OfferDispatcher: timeoutMs must be > 0');
+  }
+
+  /** The call on offer to this agent, if any. */
+  offerFor(agent: StaffSession): Call | undefined {
+    for (const c of this.opts.calls.values()) if (c.state.step === 'offered' && c.state.agent === agent) return c;
+    return undefined;
+  }
+
+  /** The agent has an offer, or a call (being connected or in progress). */
+  busy(agent: StaffSession): boolean {
+    for (const c of this.opts.calls.values()) if (c.agent === agent) return true;
+    return false;
+  }
+
+  /** Offers waiting calls to available agents that have neither an offer nor a call. */
+  dispatch(): void {
+    if (this.#closed) return;
+    for (const agent of this.opts.agents()) {
+      if (!agent.available || !agent.peer || agent.user.role !== 'agent' || this.busy(agent)) continue;
+      const excluded = new Set(agent.declined);
+      for (const c of this.opts.calls.values()) if (c.state.step !== 'queued') excluded.add(c.id);
+      const next = this.opts.routing.nextFor({ userId: agent.user.id, languages: agent.user.languages }, excluded);
+      const call = next && this.opts.calls.get(next.callId);
+      if (!call || call.state.step !== 'queued') continue;
+      const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
+      timer.unref();
+      call.offer(agent, timer);
+      this.opts.notify(agent, 'callOffered', offerOf(call));
+    }
+  }
+
+  #expire(call: Call, agent: StaffSession): void {
+    if (call.state.step !== 'offered' || call.state.agent !== agent) return;
+    this.opts.log('info', 'offer timed out', { call: call.id, agent: agent.user.id });
+    agent.declined.add(call.id);
+    this.withdraw(call, true);
+    this.dispatch();
+  }
+
+  /** The agent declines: the call goes back to its place and is not offered to them again. */
+  decline(agent: StaffSession, call: Call): void {
+    agent.declined.add(call.id);
+    this.withdraw(call, false);
+    this.dispatch();
+  }
+
+  /** Takes an offer back; the call waits at its place again. `tell`: notify the agent (they did not ask). */
+  withdraw(call: Call, tell: boolean): void {
+    if (call.state.step !== 'offered') return;
+    const agent = call.state.agent;
+    call.requeue();
+    if (tell) this.opts.notify(agent, 'offerWithdrawn', { callId: call.id });
+  }
+
+  /** Forgets a finished call in every agent's declined list. */
+  forget(callId: string): void {
+    for (const a of this.opts.agents()) a.declined.delete(callId);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+export function offerOf(call: Call): CallOffer {
+  const k = call.kiosk.kiosk;
+  return {
+    callId: call.id,
+    kiosk: { id: k.id, name: k.name, location: k.location },
+    request: call.request,
+    queuedAt: new Date(call.queuedAt).toISOString(),
+  };
+}
