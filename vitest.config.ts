@@ -7,7 +7,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{protocol,config,hardware,booth-server,kiosk,agent-console}/src/**/*.test.{ts,tsx}'],
+          include: ['{protocol,call-client,config,hardware,booth-server,kiosk,agent-console}/src/**/*.test.{ts,tsx}'],
           environment: 'node',
           testTimeout: 20_000,
         },

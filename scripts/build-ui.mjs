@@ -21,6 +21,8 @@ const browser = {
   logLevel: 'warning',
   entryNames: 'main',
   legalComments: 'none',
+  // Development builds (the default, also for npm start and npm test) check every signalling result against its schema.
+  define: { __CITIZEN_DEV__: JSON.stringify(process.env.NODE_ENV !== 'production') },
 };
 
 async function page(name, srcDir, outDir) {

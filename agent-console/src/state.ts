@@ -4,7 +4,10 @@
  */
 import { signal } from '@preact/signals';
 import type { User } from '@citizen/protocol';
+import { createLogger } from '@citizen/call-client';
 import { ApiError, type Api } from './api';
+
+const log = createLogger('console-session');
 
 export type Session = { state: 'checking' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; user: User };
 
@@ -34,7 +37,8 @@ export function createSessionState(api: Api) {
   }
 
   async function signOut(): Promise<void> {
-    await api.logout().catch(() => undefined);
+    // Signed out locally either way; a failed server sign-out expires with the session (and is logged).
+    await api.logout().catch((err: unknown) => log.warn('sign-out request failed', { error: err }));
     session.value = { state: 'signed-out', error: null };
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentialFile } from './demo/seed';
+import { readCredentialFile, seedDemo } from './demo/seed';
 import { buildApp } from './app';
 import { SqliteStore } from './store/SqliteStore';
 import { createTestApp, signIn, type TestApp } from './testing';
@@ -157,3 +157,35 @@ describe('operations', () => {
   });
 });
 
+
+describe('housekeeping', () => {
+  it('removes expired sign-in sessions when the app starts (and periodically after)', async () => {
+    const store = new SqliteStore(':memory:');
+    await seedDemo(store, `${t.credentialFile}.housekeeping`);
+    const anna = await store.findUserByUsername('anna');
+    await store.createSession({ tokenHash: 'expired-hash', userId: anna!.id, createdAt: new Date(0), expiresAt: new Date(1000) });
+    await store.createSession({ tokenHash: 'live-hash', userId: anna!.id, createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
+    const app = await buildApp({ config: t.config, store, sfu: t.sfu });
+    try {
+      await app.ready();
+      // Nothing expired by t=2 s is left for a sweep to find: the start-up sweep removed it.
+      expect(await store.deleteExpiredSessions(new Date(2000))).toBe(0);
+      expect(await store.findSession('live-hash', new Date())).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not refuse a kiosk when recording its last-seen time fails', async () => {
+    const original = t.store.touchKiosk.bind(t.store);
+    t.store.touchKiosk = async () => {
+      throw new Error('database is locked');
+    };
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: kioskAuth() } });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      t.store.touchKiosk = original;
+    }
+  });
+});

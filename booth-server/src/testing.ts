@@ -12,7 +12,7 @@ import { SqliteStore } from './store/SqliteStore';
 import { WorkerPool } from './sfu/WorkerPool';
 import { readCredentialFile, seedDemo } from './demo/seed';
 import WebSocket from 'ws';
-import { KIOSK_WS_PATH, STAFF_WS_PATH, type KioskRequests, type StaffRequests } from '@citizen/protocol';
+import { KIOSK_REQUESTS, KIOSK_WS_PATH, STAFF_REQUESTS, STAFF_WS_PATH, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import { SignalClient, type SocketLike } from '@citizen/call-client';
 
 export interface TestApp {
@@ -56,20 +56,66 @@ export async function signIn(app: FastifyInstance, username: string, password: s
 
 
 /** A signalling client over a real socket, as a kiosk (demo kiosk credential) or a signed-in staff member. */
-export function kioskClient(baseUrl: string, credentialFile: string, opts: { minBackoffMs?: number } = {}): SignalClient<KioskRequests> {
+export function kioskClient(baseUrl: string, credentialFile: string, opts: { minBackoffMs?: number; resumeToken?: string } = {}): SignalClient<KioskRequests> {
   const c = readCredentialFile(credentialFile);
   if (!c) throw new Error('no kiosk credential');
   const url = baseUrl.replace(/^http/, 'ws') + KIOSK_WS_PATH;
-  return new SignalClient<KioskRequests>({
+  return new SignalClient({
+    methods: KIOSK_REQUESTS,
+    checkResults: true,
     connect: () => new WebSocket(url, { headers: { authorization: `Kiosk ${c.kioskId}:${c.credential}` } }) as unknown as SocketLike,
     minBackoffMs: opts.minBackoffMs ?? 20,
     maxBackoffMs: 200,
+    ...(opts.resumeToken ? { resumeToken: opts.resumeToken } : {}),
   });
+}
+
+/** The demo kiosk's Authorization header. */
+export function kioskAuthHeader(credentialFile: string): string {
+  const c = readCredentialFile(credentialFile);
+  if (!c) throw new Error('no kiosk credential');
+  return `Kiosk ${c.kioskId}:${c.credential}`;
+}
+
+/**
+ * A bare WebSocket that speaks the envelope by hand: for tests of what a
+ * well-behaved SignalClient never does (vanish without closing, never answer
+ * pings, send junk).
+ */
+export async function rawSocket(baseUrl: string, path: string, headers: Record<string, string>, opts: { autoPong?: boolean } = {}) {
+  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { headers, autoPong: opts.autoPong ?? true });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let nextId = 1;
+  const answers = new Map<number, (m: { ok: boolean; data?: unknown; error?: { code: string } }) => void>();
+  const notifications: { method: string; data: unknown }[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  ws.on('message', (raw) => {
+    const m = JSON.parse(String(raw)) as { type: string; id?: number; method?: string; data?: unknown; ok?: boolean; error?: { code: string } };
+    if (m.type === 'response' && typeof m.id === 'number') answers.get(m.id)?.(m as { ok: boolean });
+    else if (m.type === 'notification') notifications.push({ method: m.method!, data: m.data });
+  });
+  return {
+    ws,
+    closed,
+    notifications,
+    request(method: string, data: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string } }> {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        answers.set(id, resolve);
+        ws.send(JSON.stringify({ type: 'request', id, method, data }));
+      });
+    },
+  };
 }
 
 export function staffClient(baseUrl: string, cookie: string): SignalClient<StaffRequests> {
   const url = baseUrl.replace(/^http/, 'ws') + STAFF_WS_PATH;
-  return new SignalClient<StaffRequests>({
+  return new SignalClient({
+    methods: STAFF_REQUESTS,
+    checkResults: true,
     connect: () => new WebSocket(url, { headers: { cookie } }) as unknown as SocketLike,
     minBackoffMs: 20,
     maxBackoffMs: 200,

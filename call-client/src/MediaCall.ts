@@ -4,9 +4,11 @@
  * exposes everything a call screen shows as signals.
  */
 import { signal, type Signal } from '@preact/signals';
-import type { CallSnapshot, KioskRequests, StaffRequests } from '@citizen/protocol';
-import { CallMedia, type CallStats, type MediaHealth, type RemoteMedia } from './CallMedia.dom';
-import type { SignalClient } from './SignalClient';
+import type { CallSnapshot } from '@citizen/protocol';
+import { CallMedia, type CallSignal, type MediaHealth, type RemoteMedia } from './media/CallMedia.dom';
+import { createLogger } from './log';
+
+const log = createLogger('call');
 
 type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
 
@@ -22,7 +24,7 @@ export interface MediaCallView {
   stop(): void;
 }
 
-export function startMediaCall(signalClient: SignalClient<KioskRequests> | SignalClient<StaffRequests>, snapshot: InCall, opts: { video: boolean } = { video: true }): MediaCallView {
+export function startMediaCall(signalClient: CallSignal, snapshot: InCall, opts: { video: boolean } = { video: true }): MediaCallView {
   const media = new CallMedia(signalClient, snapshot);
   const offs: (() => void)[] = [];
   const view: MediaCallView = {
@@ -41,7 +43,7 @@ export function startMediaCall(signalClient: SignalClient<KioskRequests> | Signa
   media.on('remote', (r) => (view.remotes.value = r));
   media.on('health', (h) => (view.health.value = h));
   media.on('local', (l) => (view.local.value = l));
-  const s = signalClient as SignalClient<KioskRequests>;
+  const s = signalClient;
   offs.push(
     s.on('participantJoined', ({ callId, participant }) => {
       if (callId === snapshot.callId) view.participants.value = [...view.participants.value.filter((p) => p.participantId !== participant.participantId), participant];
@@ -50,15 +52,9 @@ export function startMediaCall(signalClient: SignalClient<KioskRequests> | Signa
       if (callId === snapshot.callId) view.participants.value = view.participants.value.filter((p) => p.participantId !== participantId);
     }),
   );
-  void media.start(opts).catch((err: unknown) => {
-    console.error('could not start media', err);
+  media.start(opts).catch((err: unknown) => {
+    log.error('could not start media', { call: snapshot.callId, error: err });
     view.health.value = 'reconnecting';
   });
   return view;
-}
-
-/** Formats what the quality panel shows. */
-export function describeQuality(s: CallStats): string {
-  const rtt = s.roundTripTimeMs === null ? '–' : `${s.roundTripTimeMs} ms`;
-  return `RTT ${rtt} · lost ${s.packetsLost} · in ${Math.round(s.recvBitrate / 1000)} kbit/s · out ${Math.round(s.sendBitrate / 1000)} kbit/s`;
 }

@@ -1,4 +1,9 @@
 import { useEffect, useRef } from 'preact/hooks';
+import { createLogger } from './log';
+
+const log = createLogger('video');
+/** play() rejects when the element is detached or its source replaced before playback starts: expected, but logged. */
+const played = (p: Promise<void>, what: string): void => void p.catch((err: unknown) => log.debug('play() did not start', { what, error: err }));
 
 /** A <video> bound to a track or stream; muted for self-view so the resident never hears themself. */
 export function VideoView(props: { track?: MediaStreamTrack | undefined; stream?: MediaStream | undefined; muted?: boolean; mirror?: boolean; class?: string; testId?: string; label: string }) {
@@ -7,7 +12,7 @@ export function VideoView(props: { track?: MediaStreamTrack | undefined; stream?
     const el = ref.current;
     if (!el) return;
     el.srcObject = props.stream ?? (props.track ? new MediaStream([props.track]) : null);
-    void el.play().catch(() => undefined);
+    played(el.play(), 'video');
   }, [props.track, props.stream]);
   return (
     <video
@@ -29,7 +34,7 @@ export function AudioSink({ track }: { track: MediaStreamTrack }) {
   useEffect(() => {
     if (!ref.current) return;
     ref.current.srcObject = new MediaStream([track]);
-    void ref.current.play().catch(() => undefined);
+    played(ref.current.play(), 'audio');
   }, [track]);
   return <audio ref={ref} autoplay />;
 }

@@ -1,3 +1,4 @@
+import { setLogSink } from '@citizen/call-client/log';
 import { describe, expect, it, vi } from 'vitest';
 import { BridgeError, createHttpBridge, type EventSourceLike } from './contract';
 
@@ -52,16 +53,17 @@ describe('createHttpBridge events', () => {
     expect(onEventError).toHaveBeenCalledWith(expect.objectContaining({ code: 'BRIDGE_LISTENER_FAILED' }), 'printJob');
   });
 
-  it('without onEventError, a malformed event is reported as a console warning in the stable log shape', () => {
+  it('without onEventError, a malformed event is logged as a warning in the stable log shape', () => {
     const source = fakeSource();
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const lines: string[] = [];
+    const restore = setLogSink((entry, line) => entry.level === 'warn' && lines.push(line));
     try {
       const bridge = createHttpBridge({ fetch: noFetch, eventSource: () => source });
       bridge.on('card', () => {});
       expect(() => source.dispatch('card', 'not json')).not.toThrow();
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('[event:card, code:BRIDGE_EVENT_MALFORMED]'));
+      expect(lines).toEqual([expect.stringMatching(/^bridge: bridge event dropped \[event:card, code:BRIDGE_EVENT_MALFORMED, message:/)]);
     } finally {
-      warn.mockRestore();
+      setLogSink(restore);
     }
   });
 });

@@ -25,6 +25,7 @@
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
 import { CardKind, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
+import { createLogger } from '@citizen/call-client/log';
 
 // ---------------------------------------------------------------- shared parts
 
@@ -255,8 +256,9 @@ export interface HttpBridgeOptions {
   onEventError?: (error: BridgeError & { code: HttpBridgeEventErrorCode }, event: BridgeEvent) => void;
 }
 
+const bridgeLog = createLogger('bridge');
 const warnEventError: NonNullable<HttpBridgeOptions['onEventError']> = (error, event) =>
-  console.warn(`bridge event dropped [event:${event}, code:${error.code}] ${error.message}`);
+  bridgeLog.warn('bridge event dropped', { event, code: error.code, message: error.message });
 
 /**
  * The bridge over HTTP, for the browser shell: calls are POST /bridge/<call>

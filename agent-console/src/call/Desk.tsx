@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { AudioSink, VideoView, describeQuality, type CallStats } from '@citizen/call-client';
+import { CallStage, createLogger, describeQuality, type CallStats } from '@citizen/call-client';
+
+const log = createLogger('desk');
 import type { User } from '@citizen/protocol';
 import type { ActiveCall, DeskState } from './deskState';
 
@@ -102,19 +104,18 @@ function Answers({ answers }: { answers?: Record<string, string> | undefined }) 
 
 function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
   const v = call.view;
-  const remotes = v.remotes.value;
   const residentId = v.participants.value.find((p) => p.role === 'resident')?.participantId;
-  const residentVideo = remotes.find((r) => r.kind === 'video' && r.participantId === residentId);
-  const others = remotes.filter((r) => r.kind === 'video' && r !== residentVideo);
-  const residentAudio = remotes.find((r) => r.kind === 'audio' && r.participantId === residentId);
-  const local = v.local.value;
+  const residentAudio = v.remotes.value.find((r) => r.kind === 'audio' && r.participantId === residentId);
   const [elapsed, setElapsed] = useState(0);
   const [quality, setQuality] = useState<string>('measuring…');
   const [server, setServer] = useState<string>('');
   useEffect(() => {
     const timer = setInterval(() => {
       setElapsed(Math.floor((Date.now() - v.startedAt) / 1000));
-      void v.media.stats().then((s: CallStats) => setQuality(describeQuality(s)));
+      v.media.stats().then(
+        (s: CallStats) => setQuality(describeQuality(s)),
+        (err: unknown) => log.debug('stats failed', { call: v.callId, error: err }),
+      );
     }, 1000);
     return () => clearInterval(timer);
   }, [v]);
@@ -122,43 +123,47 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
     const timer = setInterval(() => {
       const [transportId] = v.media.transportIds();
       if (!transportId) return;
-      void desk.client
-        .request('getTransportStats', { callId: v.callId, transportId })
-        .then((s) => setServer(`· server: ICE ${s.iceState}, DTLS ${s.dtlsState}, in ${Math.round(s.recvBitrate / 1000)} kbit/s`))
-        .catch(() => setServer(''));
+      desk.client.request('getTransportStats', { callId: v.callId, transportId }).then(
+        (s) => setServer(`· server: ICE ${s.iceState}, DTLS ${s.dtlsState}, in ${Math.round(s.recvBitrate / 1000)} kbit/s`),
+        (err: unknown) => {
+          log.debug('server transport stats failed', { call: v.callId, error: err });
+          setServer('');
+        },
+      );
     }, 3000);
     return () => clearInterval(timer);
   }, [v]);
   return (
     <div class="call">
-      <div class="stage">
-        {residentVideo ? <VideoView class="remote" track={residentVideo.track} testId="resident-video" label="resident" /> : <div class="remote placeholder">Waiting for the resident’s video…</div>}
-        {others.map((r) => (
-          <VideoView key={r.producerId} class="third" track={r.track} testId="other-video" label={r.participantId} />
-        ))}
-        {local.stream && local.cameraOn && <VideoView class="self" stream={local.stream} muted mirror label="self" />}
-        {v.health.value === 'reconnecting' && <div class="overlay">Reconnecting…</div>}
-      </div>
-      {remotes.filter((r) => r.kind === 'audio').map((r) => <AudioSink key={r.producerId} track={r.track} />)}
-      <p class="meta">
-        <span data-testid="call-timer">{formatDuration(elapsed)}</span> · {v.participants.value.map((p) => `${p.displayName} (${p.role})`).join(', ')}
-        {residentAudio?.paused && <span data-testid="resident-muted"> · resident muted</span>}
-      </p>
-      <p class="quality" data-testid="quality">
-        {quality} {server}
-      </p>
-      <Answers answers={call.snapshot.request.answers} />
-      <div class="row">
-        <button type="button" onClick={() => void v.media.setMicMuted(!local.micMuted)}>
-          {local.micMuted ? 'Unmute' : 'Mute'}
-        </button>
-        <button type="button" onClick={() => void v.media.setCameraOn(!local.cameraOn)}>
-          {local.cameraOn ? 'Camera off' : 'Camera on'}
-        </button>
-        <button type="button" class="danger" onClick={() => void desk.hangUp()}>
-          {call.role === 'agent' ? 'End call' : 'Leave call'}
-        </button>
-      </div>
+      <CallStage
+        view={v}
+        featured="resident"
+        labels={{
+          featuredName: 'resident',
+          waitingForVideo: 'Waiting for the resident’s video…',
+          cameraOnIndicator: 'Your camera is on',
+          cameraOffIndicator: 'Your camera is off',
+          featuredMuted: 'The resident is muted',
+          reconnecting: 'Reconnecting…',
+          mute: 'Mute',
+          unmute: 'Unmute',
+          cameraOff: 'Camera off',
+          cameraOn: 'Camera on',
+          end: call.role === 'agent' ? 'End call' : 'Leave call',
+        }}
+        testIds={{ featured: 'resident-video', other: 'other-video', featuredMuted: 'resident-muted-note' }}
+        cameraIndicator={false}
+        onEnd={() => void desk.hangUp()}
+      >
+        <p class="meta">
+          <span data-testid="call-timer">{formatDuration(elapsed)}</span> · {v.participants.value.map((p) => `${p.displayName} (${p.role})`).join(', ')}
+          {residentAudio?.paused && <span data-testid="resident-muted"> · resident muted</span>}
+        </p>
+        <p class="quality" data-testid="quality">
+          {quality} {server}
+        </p>
+        <Answers answers={call.snapshot.request.answers} />
+      </CallStage>
     </div>
   );
 }

@@ -4,8 +4,8 @@
  * may join. One signalling socket per signed-in console.
  */
 import { signal } from '@preact/signals';
-import { STAFF_WS_PATH, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall, type StaffRequests } from '@citizen/protocol';
-import { SignalClient, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { STAFF_REQUESTS, STAFF_WS_PATH, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
+import { DEV, SignalClient, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
 export interface ActiveCall {
@@ -28,7 +28,13 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   const connection = signal<'connecting' | 'open' | 'reconnecting' | 'closed'>('connecting');
   const error = signal<string | null>(null);
 
-  const client = new SignalClient<StaffRequests>({ connect, resumeToken: sessionStorage.getItem('desk.resume'), onResumeToken: (t) => sessionStorage.setItem('desk.resume', t) });
+  const client = new SignalClient({
+    methods: STAFF_REQUESTS,
+    checkResults: DEV,
+    connect,
+    resumeToken: sessionStorage.getItem('desk.resume'),
+    onResumeToken: (t) => sessionStorage.setItem('desk.resume', t),
+  });
   client.on('state', (s) => (connection.value = s));
   client.on('callOffered', (o) => (offer.value = o));
   client.on('offerWithdrawn', ({ callId }) => {

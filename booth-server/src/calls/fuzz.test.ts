@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KIOSK_REQUESTS, KIOSK_WS_PATH, STAFF_REQUESTS, STAFF_WS_PATH } from '@citizen/protocol';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { KIOSK_REQUESTS, KIOSK_WS_PATH, RequestEnvelope, SIGNAL_ERRORS, STAFF_REQUESTS, STAFF_WS_PATH } from '@citizen/protocol';
 import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
 import { enrolKiosk } from '../kiosks/routes';
 
@@ -77,6 +78,18 @@ async function rawSocket(path: string, headers: Record<string, string>): Promise
   };
 }
 
+function parseOrUndefined(m: string | Buffer): { id?: unknown } | undefined {
+  if (typeof m !== 'string') return undefined;
+  try {
+    const v = JSON.parse(m) as unknown;
+    return typeof v === 'object' && v !== null ? (v as { id?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const envelope = TypeCompiler.Compile(RequestEnvelope);
+const isRequestEnvelope = (v: unknown): boolean => envelope.Check(v);
+
 const methods = [...new Set([...Object.keys(KIOSK_REQUESTS), ...Object.keys(STAFF_REQUESTS)])];
 const idLike = () => fc.oneof(fc.constantFrom(() => victimCallId, () => victimTransportId).map((f) => f()), fc.string({ maxLength: 70 }), fc.uuid());
 const dataArb = fc.oneof(
@@ -107,8 +120,14 @@ describe('signalling under hostile input', () => {
       fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), messageArb), { minLength: 1, maxLength: 12 }), fc.boolean(), async (msgs, helloFirst) => {
         for (const s of [asKiosk, asAgent]) if (helloFirst) await s.send(JSON.stringify({ type: 'request', id: 1, method: 'hello', data: {} }));
         for (const [toKiosk, m] of msgs) {
-          const answer = (await (toKiosk ? asKiosk : asAgent).send(m)) as { type: string; ok: boolean };
-          expect(answer.type).toBe('response');
+          const answer = (await (toKiosk ? asKiosk : asAgent).send(m)) as { id: number | null; ok: boolean; error?: { code: string } };
+          // Each message gets its own answer: the request's id when it carried a usable one, else null;
+          // anything that is not a well-formed request is refused with a code.
+          const sent = parseOrUndefined(m);
+          const id = typeof sent?.id === 'number' && Number.isSafeInteger(sent.id) ? sent.id : null;
+          expect(answer.id).toBe(id);
+          if (!isRequestEnvelope(sent)) expect(answer).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^(BAD_MESSAGE|RATE_LIMITED)$/) } });
+          if (!answer.ok) expect(Object.keys(SIGNAL_ERRORS)).toContain(answer.error?.code);
         }
         expect(asKiosk.ws.readyState).toBe(WebSocket.OPEN);
         expect(asAgent.ws.readyState).toBe(WebSocket.OPEN);

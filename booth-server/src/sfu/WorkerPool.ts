@@ -19,6 +19,8 @@ export interface WorkerPoolOptions {
   rtcMinPort: number;
   rtcMaxPort: number;
   logLevel: ms.WorkerLogLevel;
+  /** How long createRouter waits for a replacement worker when none is alive (default 10 s). */
+  waitForWorkerMs?: number;
   /** Called for the pool's own diagnostics; never throws into the pool. */
   log?: (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
 }
@@ -73,7 +75,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if ((opts.rtcMaxPort - opts.rtcMinPort + 1) / numWorkers < 10) {
       throw new TypeError(`WorkerPool: RTC port range too small for ${numWorkers} workers`);
     }
-    this.#opts = { log: () => {}, ...opts, numWorkers };
+    this.#opts = { log: () => {}, waitForWorkerMs: WAIT_FOR_WORKER_MS, ...opts, numWorkers };
   }
 
   static async create(opts: WorkerPoolOptions): Promise<WorkerPool> {
@@ -150,7 +152,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   /**
    * A new router on the least-loaded live worker. When every worker is down
    * (a one-worker site right after a crash) it waits for the replacement, up
-   * to 10 s, then rejects with SFU_UNAVAILABLE.
+   * to `waitForWorkerMs`, then rejects with SFU_UNAVAILABLE.
    */
   async createRouter(options: ms.RouterOptions): Promise<PlacedRouter> {
     if (this.#closed) throw new SfuUnavailableError('the SFU pool is closed');
@@ -179,7 +181,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       const timer = setTimeout(() => {
         this.off('workerreplaced', onReplaced);
         reject(new SfuUnavailableError('no SFU worker came back in time'));
-      }, WAIT_FOR_WORKER_MS);
+      }, this.#opts.waitForWorkerMs);
       timer.unref();
       this.once('workerreplaced', onReplaced);
     });

@@ -121,3 +121,28 @@ describe('SqliteStore', () => {
     await expect(s.listKiosks()).rejects.toBeInstanceOf(StoreClosedError);
   });
 });
+
+describe('SqliteStore durability', () => {
+  it('syncs every commit to disk before it returns (WAL with synchronous=FULL)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-durable-'));
+    try {
+      const s = open(join(dir, 'booth.sqlite'));
+      expect(s.durability()).toEqual({ journalMode: 'wal', synchronous: 'full' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('closes open inquiries in one go and leaves finished ones alone', async () => {
+    const s = open();
+    await s.createKiosk(kiosk);
+    const base = { kioskId: kiosk.id, language: 'da', topic: null, answers: {}, createdAt: new Date() };
+    await s.createInquiry({ ...base, id: 'a', reference: 'BS-0000-001Y', status: 'queued' });
+    await s.createInquiry({ ...base, id: 'b', reference: 'BS-0000-002W', status: 'in-call' });
+    await s.createInquiry({ ...base, id: 'c', reference: 'BS-0000-003T', status: 'abandoned', endReason: 'left-queue', endedAt: new Date() });
+    expect(await s.closeOpenInquiries(new Date(), 'interrupted')).toBe(2);
+    expect((await s.findInquiry('a'))?.status).toBe('abandoned');
+    expect((await s.findInquiry('b'))?.status).toBe('ended');
+    expect((await s.findInquiry('c'))?.endReason).toBe('left-queue');
+  });
+});

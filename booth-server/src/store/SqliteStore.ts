@@ -119,6 +119,17 @@ export class SqliteStore implements Store {
     return row && toUser(row);
   }
 
+  async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    return this.#db_().prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id).changes === 1;
+  }
+
+  /** The durability settings in force on this connection (for tests and /ready diagnostics). */
+  durability(): { journalMode: string; synchronous: 'off' | 'normal' | 'full' | 'extra' } {
+    const journalMode = String(this.#db_().pragma('journal_mode', { simple: true }));
+    const sync = Number(this.#db_().pragma('synchronous', { simple: true }));
+    return { journalMode, synchronous: (['off', 'normal', 'full', 'extra'] as const)[sync] ?? 'off' };
+  }
+
   async createSession(s: SessionRecord): Promise<void> {
     this.#db_()
       .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')

@@ -70,6 +70,8 @@ export interface Store {
   createUser(user: UserRecord): Promise<void>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   findUserById(id: UserId): Promise<UserRecord | undefined>;
+  /** Resolves false if the user is unknown. */
+  setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
 
   createSession(session: SessionRecord): Promise<void>;
   /** The session if it exists and has not expired at `now`. */

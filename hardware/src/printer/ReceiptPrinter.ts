@@ -195,6 +195,7 @@ export class ReceiptPrinter extends SafeEmitter<ReceiptPrinterEvents> {
     this.#pollTimer = null;
     if (this.#closed || !this.device.isOpen) return;
     if (this.#jobs.length) await this.#pump();
+    // A failed poll has already been reported as a status change (not-responding, disconnected).
     else await this.#poll().catch(() => undefined);
     if (!this.#closed && this.device.isOpen) {
       this.#pollTimer = setTimeout(() => void this.#tick(), this.#pollMs);
@@ -245,6 +246,7 @@ export class ReceiptPrinter extends SafeEmitter<ReceiptPrinterEvents> {
       this.#statusWaiter = take;
       io.gone.catch(finish);
     });
+    // The caller awaits `answers`; this only keeps a rejection that lands before it does from being reported as unhandled.
     answers.catch(() => undefined);
     return answers;
   }

@@ -165,6 +165,7 @@ export class SerialDevice extends SafeEmitter<SerialDeviceEvents> {
       return task({ write: (bytes) => this.#writeOn(conn, bytes), gone: conn.gone });
     };
     const result = this.#tail.then(run, run);
+    // The queue's tail only orders tasks; each task's own caller gets its rejection through `result`.
     this.#tail = result.catch(() => undefined);
     return result;
   }

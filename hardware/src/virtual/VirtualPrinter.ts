@@ -107,6 +107,7 @@ export class VirtualPrinter extends VirtualSerialDevice {
         if (byte >= 1 && byte <= 4) {
           this.statusRequests++;
           this.events.emit('statusRequest', byte);
+          // A status answer lost to an unplug is what a real printer does too: the host times out.
           this.write([statusByte(byte, this.#condition)]).catch(() => undefined);
         } else {
           data.push(DLE, EOT, byte);

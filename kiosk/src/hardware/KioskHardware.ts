@@ -178,6 +178,7 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
       };
       this.printer.on('job', on);
     });
+    // Raced below; when `printed` wins, a later rejection of `blocked` has no reader and must not be unhandled.
     blocked.catch(() => undefined);
     const printed = job.done.then(
       () => ({ jobId: job.id, statusUrl: built.statusUrl, printedLanguage: built.printedLanguage, fallback: built.fallback }),

@@ -3,7 +3,10 @@ import { App, StateContext } from './App';
 import { bridge } from './bridge.dom';
 import { createKioskState } from './state';
 import { browserCallDeps } from './call/callState';
+import { createLogger } from '@citizen/call-client';
 import './kiosk.css';
+
+const log = createLogger('kiosk');
 
 const state = createKioskState(bridge, browserCallDeps());
 // Diagnostics for technicians and the browser tests: only with ?debug in the URL.
@@ -23,10 +26,11 @@ if (new URLSearchParams(location.search).has('debug')) {
     localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
   };
 }
-void state.refresh().catch((err: unknown) => console.error('kiosk refresh failed', err));
+const refresh = (): void => void state.refresh().catch((err: unknown) => log.warn('refresh failed', { error: err }));
+refresh();
 // Status events keep the screen current; a periodic refresh also covers events missed while the
 // event stream was (re)connecting, and shows a lost server connection.
-setInterval(() => void state.refresh().catch(() => undefined), 15_000);
+setInterval(refresh, 15_000);
 render(
   <StateContext.Provider value={state}>
     <App />

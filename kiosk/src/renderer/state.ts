@@ -6,6 +6,9 @@ import type { Kiosk } from '@citizen/protocol';
 import type { BridgeEventPayload, HardwareStatus, KioskShellApi, ShellInfo } from '../contract';
 import { STRINGS, type Lang } from './i18n';
 import { createCallState, type CallDeps } from './call/callState';
+import { createLogger } from '@citizen/call-client';
+
+const log = createLogger('kiosk-state');
 
 export type Connection = { state: 'loading' } | { state: 'online'; kiosk: Kiosk } | { state: 'offline'; reason: string };
 
@@ -43,9 +46,9 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   async function endResidentSession(): Promise<void> {
     card.value = null;
     cardProblem.value = null;
-    call.reset();
+    call.endSession();
     lang.value = 'da';
-    await bridge.endSession().catch((err: unknown) => console.error('endSession failed', err));
+    await bridge.endSession().catch((err: unknown) => log.error('endSession failed', { error: err }));
   }
 
   async function refresh(): Promise<void> {

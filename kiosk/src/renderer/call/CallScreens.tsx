@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { AudioSink, VideoView } from '@citizen/call-client';
+import { CallStage } from '@citizen/call-client';
 import type { STRINGS } from '../i18n';
 import type { CallState, CallStep } from './callState';
 import type { KioskShellApi, ReceiptLanguage } from '../../contract';
@@ -21,48 +21,31 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
 }
 
 export function InCallScreen({ step, call, t }: { step: Extract<CallStep, { step: 'in-call' }>; call: CallState; t: T }) {
-  const v = step.call;
-  const remotes = v.remotes.value;
-  const agentVideo = remotes.find((r) => r.kind === 'video' && r.source === 'camera' && v.participants.value.some((p) => p.participantId === r.participantId && p.role === 'agent'));
-  const otherVideos = remotes.filter((r) => r.kind === 'video' && r !== agentVideo);
-  const agentAudio = remotes.find((r) => r.kind === 'audio' && v.participants.value.some((p) => p.participantId === r.participantId && p.role === 'agent'));
-  const local = v.local.value;
-  const reconnecting = v.health.value === 'reconnecting' || call.connection.value === 'reconnecting';
   return (
     <section class="screen in-call">
-      <div class="stage">
-        {agentVideo ? (
-          <VideoView class="remote" track={agentVideo.track} testId="remote-video" label={step.agentName} />
-        ) : (
-          <div class="remote placeholder">{t.waitingForVideo}</div>
-        )}
-        {otherVideos.map((r) => (
-          <VideoView key={r.producerId} class="third" track={r.track} testId="third-video" label={r.participantId} />
-        ))}
-        {local.stream && local.cameraOn && <VideoView class="self" stream={local.stream} muted mirror testId="self-video" label="self" />}
-        <p class={local.cameraOn ? 'camera-indicator on' : 'camera-indicator'} data-testid="camera-indicator" role="status">
-          {local.cameraOn ? t.cameraOnIndicator : t.cameraOffIndicator}
-        </p>
-        {agentAudio?.paused && <p class="muted-note" data-testid="agent-muted">{t.agentMuted}</p>}
-        {reconnecting && (
-          <div class="overlay" role="status" data-testid="reconnecting">
-            {t.reconnecting}
-          </div>
-        )}
-      </div>
-      {remotes.filter((r) => r.kind === 'audio').map((r) => <AudioSink key={r.producerId} track={r.track} />)}
-      <h2 class="with">{t.inCallWith(step.agentName)}</h2>
-      <div class="controls">
-        <button type="button" class="big" aria-pressed={local.micMuted} onClick={() => void v.media.setMicMuted(!local.micMuted)}>
-          {local.micMuted ? t.unmute : t.mute}
-        </button>
-        <button type="button" class="big" aria-pressed={!local.cameraOn} onClick={() => void v.media.setCameraOn(!local.cameraOn)}>
-          {local.cameraOn ? t.cameraOff : t.cameraOn}
-        </button>
-        <button type="button" class="big danger" onClick={() => void call.hangUp()}>
-          {t.endCall}
-        </button>
-      </div>
+      <CallStage
+        view={step.call}
+        featured="agent"
+        labels={{
+          featuredName: step.agentName,
+          waitingForVideo: t.waitingForVideo,
+          cameraOnIndicator: t.cameraOnIndicator,
+          cameraOffIndicator: t.cameraOffIndicator,
+          featuredMuted: t.agentMuted,
+          reconnecting: t.reconnecting,
+          mute: t.mute,
+          unmute: t.unmute,
+          cameraOff: t.cameraOff,
+          cameraOn: t.cameraOn,
+          end: t.endCall,
+        }}
+        testIds={{ featured: 'remote-video', other: 'third-video', featuredMuted: 'agent-muted' }}
+        signalReconnecting={call.connection.value === 'reconnecting'}
+        buttonClass="big"
+        onEnd={() => void call.hangUp()}
+      >
+        <h2 class="with">{t.inCallWith(step.agentName)}</h2>
+      </CallStage>
     </section>
   );
 }

@@ -6,8 +6,10 @@
  * else when the resident's session ends.
  */
 import { signal } from '@preact/signals';
-import { KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskRequests } from '@citizen/protocol';
-import { SignalClient, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskRequests } from '@citizen/protocol';
+import { DEV, SignalClient, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+
+const log = createLogger('kiosk-call');
 
 export type CallStep =
   | { step: 'idle' }
@@ -72,7 +74,9 @@ export function createCallState(deps: CallDeps) {
 
   function ensureClient(): SignalClient<KioskRequests> {
     if (client) return client;
-    const c = new SignalClient<KioskRequests>({
+    const c = new SignalClient({
+      methods: KIOSK_REQUESTS,
+      checkResults: DEV,
       connect: deps.connect,
       resumeToken: deps.storage.getItem(RESUME_KEY),
       onResumeToken: (t) => deps.storage.setItem(RESUME_KEY, t),
@@ -100,7 +104,7 @@ export function createCallState(deps: CallDeps) {
       if (state.value.step === 'requesting')
         state.value = { step: 'queued', callId: r.callId, reference: r.reference, position: r.position, estimatedWaitSeconds: r.estimatedWaitSeconds };
     } catch (err) {
-      console.error('call request failed', err);
+      log.error('call request failed', { error: err });
       state.value = { step: 'ended', reason: 'failed', reference: null };
     }
   }
@@ -108,8 +112,9 @@ export function createCallState(deps: CallDeps) {
   async function leaveQueue(): Promise<void> {
     const cur = state.value;
     if (cur.step !== 'queued' || !client) return;
-    await client.request('leaveQueue', { callId: cur.callId }).catch(() => undefined);
     state.value = { step: 'idle' };
+    // The resident has left the screen either way; if the server did not hear it, the call ends with the session.
+    drop(client.request('leaveQueue', { callId: cur.callId }), log, 'leaveQueue failed', { call: cur.callId });
   }
 
   async function hangUp(): Promise<void> {
@@ -117,7 +122,7 @@ export function createCallState(deps: CallDeps) {
     if (cur.step !== 'in-call' || !client) return;
     const callId = cur.call.callId;
     end('hangup-resident');
-    await client.request('endCall', { callId }).catch(() => undefined);
+    drop(client.request('endCall', { callId }), log, 'endCall failed', { call: callId });
   }
 
   /** Back to the start screen. */
@@ -127,6 +132,19 @@ export function createCallState(deps: CallDeps) {
     state.value = { step: 'idle' };
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, client: () => client, lastCall: () => lastCall, resumes: () => resumes };
+  /**
+   * The resident's session is over: back to the start, the signalling socket
+   * closed and its resume token removed, so nothing of this resident's call
+   * can be resumed by the next person (a page reload included).
+   */
+  function endSession(): void {
+    reset();
+    client?.close();
+    client = null;
+    connection.value = 'closed';
+    deps.storage.removeItem(RESUME_KEY);
+  }
+
+  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, client: () => client, lastCall: () => lastCall, resumes: () => resumes };
 }
 export type CallState = ReturnType<typeof createCallState>;

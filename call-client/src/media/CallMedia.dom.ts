@@ -12,8 +12,21 @@
  */
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
-import type { CallSnapshot, KioskRequests, ProducerInfo, StaffRequests } from '@citizen/protocol';
-import type { SignalClient } from './SignalClient';
+import type { CallSnapshot, CommonRequests, ProducerInfo, Requester } from '@citizen/protocol';
+import type { ConnectionState, SignalClient } from '../SignalClient';
+import { createLogger } from '../log';
+import { CAMERA, localMediaConstraints } from './constraints';
+import { readStats, type ByteSample, type CallStats } from './stats';
+import { consumerRtpParameters, routerCapabilities, transportOptions, wireDtlsParameters, wireRtpCapabilities, wireRtpParameters } from './wire';
+
+const log = createLogger('call-media');
+
+/**
+ * What media needs of signalling: the requests every participant may make
+ * (typed from the protocol), the notifications, and the connection state.
+ * A kiosk's and a console's SignalClient both are one.
+ */
+export type CallSignal = Requester<CommonRequests> & Pick<SignalClient<CommonRequests>, 'on'> & { readonly state: ConnectionState };
 
 type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
 export type MediaHealth = 'connecting' | 'connected' | 'reconnecting';
@@ -33,20 +46,7 @@ export type CallMediaEvents = {
   local: [{ stream: MediaStream; micMuted: boolean; cameraOn: boolean }];
 };
 
-export interface CallStats {
-  framesDecoded: number;
-  audioPacketsReceived: number;
-  videoPacketsReceived: number;
-  packetsLost: number;
-  roundTripTimeMs: number | null;
-  recvBitrate: number;
-  sendBitrate: number;
-  iceRestarts: number;
-  mediaResets: number;
-}
-
-type Signal = SignalClient<KioskRequests> | SignalClient<StaffRequests>;
-type Req = <K extends keyof KioskRequests & keyof StaffRequests & string>(method: K, data: unknown) => Promise<never>;
+export type { CallStats };
 
 export class CallMedia {
   readonly #listeners: { [K in keyof CallMediaEvents]: Set<(...a: CallMediaEvents[K]) => void> } = { remote: new Set(), health: new Set(), local: new Set() };
@@ -73,21 +73,21 @@ export class CallMedia {
   #built = false;
   #iceRestarts = 0;
   #mediaResets = 0;
-  #lastBytes = { at: 0, sent: 0, recv: 0 };
+  #lastBytes: ByteSample | null = null;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(
-    private readonly signal: Signal,
+    private readonly signal: CallSignal,
     snapshot: InCall,
   ) {
     this.#snapshot = snapshot;
     for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
-    const s = signal as SignalClient<KioskRequests>;
+    const s = signal;
     this.#unsubscribe.push(
       s.on('producerAdded', ({ callId, producer }) => {
         if (callId !== this.callId) return;
         this.#remoteProducers.set(producer.producerId, producer);
-        void this.#consume(producer).catch((err: unknown) => console.warn('consume failed', err));
+        this.#consumeLogged(producer, 'consume failed');
       }),
       s.on('producerClosed', ({ callId, producerId }) => {
         if (callId !== this.callId) return;
@@ -121,12 +121,10 @@ export class CallMedia {
       try {
         fn(...args);
       } catch (err) {
-        console.error(`call media listener for ${event} threw`, err);
+        log.error('listener threw', { event, call: this.callId, error: err });
       }
     }
   }
-
-  #req: Req = (method, data) => (this.signal as unknown as { request: Req }).request(method, data);
 
   /**
    * Asks for camera and microphone (only now, when the call starts) and
@@ -135,10 +133,7 @@ export class CallMedia {
    */
   async start(want: { video: boolean } = { video: true }): Promise<void> {
     this.#localMedia = navigator.mediaDevices
-      .getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-        video: want.video ? { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } : false,
-      })
+      .getUserMedia(localMediaConstraints({ audio: true, video: want.video }))
       .then((stream) => {
         if (this.#closed) for (const t of stream.getTracks()) t.stop();
         else {
@@ -153,7 +148,7 @@ export class CallMedia {
   /** Serializes (re)builds: a mediaReset arriving mid-build waits for the build to finish, then runs. */
   #rebuild(): void {
     this.#building = this.#building.then(() => this.#build()).catch((err: unknown) => {
-      console.error('media build failed', err);
+      log.error('media build failed', { call: this.callId, error: err });
       this.#setHealth('reconnecting');
     });
   }
@@ -164,7 +159,7 @@ export class CallMedia {
     this.#closeTransports();
     this.#setHealth('connecting');
     const device = new Device();
-    await device.load({ routerRtpCapabilities: this.#snapshot.routerRtpCapabilities as msc.RtpCapabilities });
+    await device.load({ routerRtpCapabilities: routerCapabilities(this.#snapshot.routerRtpCapabilities) });
     this.#device = device;
     // Both directions at once: what this side waits to see does not depend on its own camera,
     // and what the far side waits to see does not depend on our receive transport.
@@ -187,14 +182,19 @@ export class CallMedia {
 
   async #transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
     const device = this.#device!;
-    const params = (await this.#req('createTransport', { callId: this.callId, direction })) as unknown as msc.TransportOptions;
-    const transport = direction === 'send' ? device.createSendTransport(params) : device.createRecvTransport(params);
+    const params = await this.signal.request('createTransport', { callId: this.callId, direction });
+    const options = transportOptions(params);
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.#req('connectTransport', { callId: this.callId, transportId: transport.id, dtlsParameters }).then(() => ok(), fail);
+      Promise.resolve()
+        .then(() => this.signal.request('connectTransport', { callId: this.callId, transportId: transport.id, dtlsParameters: wireDtlsParameters(dtlsParameters) }))
+        .then(() => ok(), fail);
     });
     transport.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-      this.#req('produce', { callId: this.callId, transportId: transport.id, kind, rtpParameters, source: appData.source, paused: appData.paused === true })
-        .then((r) => ok({ id: (r as { producerId: string }).producerId }), fail);
+      const source = appData.source === 'camera' ? 'camera' : 'microphone';
+      Promise.resolve()
+        .then(() => this.signal.request('produce', { callId: this.callId, transportId: transport.id, kind, rtpParameters: wireRtpParameters(rtpParameters), source, paused: appData.paused === true }))
+        .then((r) => ok({ id: r.producerId }), fail);
     });
     transport.on('connectionstatechange', (state) => {
       if (state === 'connected') this.#updateHealth();
@@ -209,12 +209,12 @@ export class CallMedia {
   async #restartTransportIce(transport: msc.Transport): Promise<void> {
     if (transport.closed || this.#closed) return;
     try {
-      const { iceParameters } = (await this.#req('restartIce', { callId: this.callId, transportId: transport.id })) as unknown as { iceParameters: msc.IceParameters };
+      const { iceParameters } = await this.signal.request('restartIce', { callId: this.callId, transportId: transport.id });
       if (transport.closed) return;
       await transport.restartIce({ iceParameters });
       this.#iceRestarts++;
     } catch (err) {
-      console.warn('ICE restart failed; will retry on the next state change', err);
+      log.warn('ICE restart failed; will retry on the next state change', { call: this.callId, transport: transport.id, error: err });
     }
   }
 
@@ -240,18 +240,22 @@ export class CallMedia {
   async #consume(info: ProducerInfo): Promise<void> {
     if (!this.#built || this.#consumers.has(info.producerId) || info.participantId === this.#snapshot.participantId || !this.#recv || !this.#device) return;
     const recv = this.#recv;
-    const r = (await this.#req('consume', {
+    const r = await this.signal.request('consume', {
       callId: this.callId,
       transportId: recv.id,
       producerId: info.producerId,
-      rtpCapabilities: this.#device.rtpCapabilities,
-    })) as unknown as { consumerId: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: msc.RtpParameters; producerPaused: boolean };
+      rtpCapabilities: wireRtpCapabilities(this.#device.rtpCapabilities),
+    });
     if (recv.closed || this.#consumers.has(info.producerId)) return;
-    const consumer = await recv.consume({ id: r.consumerId, producerId: r.producerId, kind: r.kind, rtpParameters: r.rtpParameters });
+    const consumer = await recv.consume({ id: r.consumerId, producerId: r.producerId, kind: r.kind, rtpParameters: consumerRtpParameters(r.rtpParameters) });
     const remote: RemoteMedia = { producerId: info.producerId, participantId: info.participantId, kind: r.kind, source: info.source, track: consumer.track, paused: r.producerPaused };
     this.#consumers.set(info.producerId, { consumer, info: remote });
     this.#emitRemote();
-    await this.#req('resumeConsumer', { callId: this.callId, consumerId: consumer.id });
+    await this.signal.request('resumeConsumer', { callId: this.callId, consumerId: consumer.id });
+  }
+
+  #consumeLogged(info: ProducerInfo, what: string): void {
+    this.#consume(info).catch((err: unknown) => log.warn(what, { call: this.callId, producer: info.producerId, error: err }));
   }
 
   #dropConsumer(producerId: string): void {
@@ -279,7 +283,7 @@ export class CallMedia {
     for (const p of snapshot.producers) {
       const entry = this.#consumers.get(p.producerId);
       if (entry && entry.info.paused !== p.paused) this.#setRemotePaused(p.producerId, p.paused);
-      if (!entry) void this.#consume(p).catch((err: unknown) => console.warn('consume after resume failed', err));
+      if (!entry) this.#consumeLogged(p, 'consume after resume failed');
     }
     this.#updateHealth();
   }
@@ -291,7 +295,7 @@ export class CallMedia {
     if (producer) {
       if (muted) producer.pause();
       else producer.resume();
-      await this.#req(muted ? 'pauseProducer' : 'resumeProducer', { callId: this.callId, producerId: producer.id });
+      await this.signal.request(muted ? 'pauseProducer' : 'resumeProducer', { callId: this.callId, producerId: producer.id });
     }
     this.#emitLocal();
   }
@@ -306,14 +310,14 @@ export class CallMedia {
       if (producer) {
         producer.close();
         this.#producers.delete('camera');
-        await this.#req('closeProducer', { callId: this.callId, producerId: producer.id });
+        await this.signal.request('closeProducer', { callId: this.callId, producerId: producer.id });
       }
       for (const t of this.#stream.getVideoTracks()) {
         t.stop();
         this.#stream.removeTrack(t);
       }
     } else if (!producer) {
-      const cam = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+      const cam = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
       const track = cam.getVideoTracks()[0]!;
       this.#stream.addTrack(track);
       if (this.#send && !this.#send.closed) await this.#produce('camera', track, false);
@@ -322,48 +326,11 @@ export class CallMedia {
   }
 
   async stats(): Promise<CallStats> {
-    const out: CallStats = {
-      framesDecoded: 0,
-      audioPacketsReceived: 0,
-      videoPacketsReceived: 0,
-      packetsLost: 0,
-      roundTripTimeMs: null,
-      recvBitrate: 0,
-      sendBitrate: 0,
-      iceRestarts: this.#iceRestarts,
-      mediaResets: this.#mediaResets,
-    };
-    let recvBytes = 0;
-    let sentBytes = 0;
-    for (const [transport, dir] of [
-      [this.#recv, 'recv'],
-      [this.#send, 'send'],
-    ] as const) {
-      if (!transport || transport.closed) continue;
-      const report = await transport.getStats();
-      report.forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp' && dir === 'recv') {
-          if (s.kind === 'video') {
-            out.framesDecoded += Number(s.framesDecoded ?? 0);
-            out.videoPacketsReceived += Number(s.packetsReceived ?? 0);
-          } else out.audioPacketsReceived += Number(s.packetsReceived ?? 0);
-          out.packetsLost += Number(s.packetsLost ?? 0);
-        }
-        if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') out.roundTripTimeMs = Math.round(s.currentRoundTripTime * 1000);
-        if (s.type === 'transport') {
-          if (dir === 'recv') recvBytes += Number(s.bytesReceived ?? 0);
-          else sentBytes += Number(s.bytesSent ?? 0);
-        }
-      });
-    }
-    const now = Date.now();
-    if (this.#lastBytes.at) {
-      const dt = (now - this.#lastBytes.at) / 1000;
-      out.recvBitrate = Math.max(0, Math.round(((recvBytes - this.#lastBytes.recv) * 8) / dt));
-      out.sendBitrate = Math.max(0, Math.round(((sentBytes - this.#lastBytes.sent) * 8) / dt));
-    }
-    this.#lastBytes = { at: now, sent: sentBytes, recv: recvBytes };
-    return out;
+    const live = (t: msc.Transport | null): msc.Transport | null => (t && !t.closed ? t : null);
+    const [recv, send] = await Promise.all([live(this.#recv)?.getStats() ?? null, live(this.#send)?.getStats() ?? null]);
+    const { stats, sample } = readStats({ recv, send }, this.#lastBytes, Date.now(), { iceRestarts: this.#iceRestarts, mediaResets: this.#mediaResets });
+    this.#lastBytes = sample;
+    return stats;
   }
 
   /** Ids of the live transports (for server-side stats). */

@@ -1,0 +1,71 @@
+/**
+ * Demo accounts have published passwords: they exist only where the demo runs
+ * (`npm start`, tests), and a server that is not the demo refuses to start
+ * while any of them still has its demo password.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type BoothConfig } from '@citizen/config';
+import { DemoPasswordError, startServer } from './server';
+import { SqliteStore } from './store/SqliteStore';
+import { hashPassword } from './auth/secrets';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function siteConfig(seed: boolean): BoothConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'server-'));
+  dirs.push(dir);
+  const c = loadConfig({ files: [], env: {} });
+  c.dataDir = dir;
+  c.server.port = 0;
+  c.log.level = 'silent';
+  c.sfu.numWorkers = 1;
+  c.sfu.rtcMinPort = 45700;
+  c.sfu.rtcMaxPort = 45799;
+  c.kiosk.credentialFile = join(dir, 'kiosk.json');
+  c.demo.seed = seed;
+  return c;
+}
+
+describe('demo accounts', () => {
+  it('are off in the default configuration: a site without the demo has no demo users', async () => {
+    const config = siteConfig(false);
+    expect(loadConfig({ files: [], env: {} }).demo.seed).toBe(false);
+    const server = await startServer(config, { withUi: false });
+    try {
+      for (const username of ['anna', 'omar', 'sara', 'tech']) {
+        const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo-agent' } });
+        expect(res.statusCode, username).toBe(401);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('are seeded in demo mode, and then a non-demo start refuses while one keeps its demo password', async () => {
+    const demo = siteConfig(true);
+    const server = await startServer(demo, { withUi: false });
+    expect((await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'tech', password: 'demo-tech' } })).statusCode).toBe(200);
+    await server.close();
+
+    const site = { ...demo, demo: { seed: false } };
+    const err = await startServer(site, { withUi: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DemoPasswordError);
+    expect((err as DemoPasswordError).usernames.sort()).toEqual(['anna', 'omar', 'sara', 'tech']);
+
+    // Once the passwords are changed the same database starts.
+    const store = new SqliteStore(join(demo.dataDir, demo.store.file));
+    for (const username of ['anna', 'omar', 'sara', 'tech']) {
+      const u = await store.findUserByUsername(username);
+      await store.setPasswordHash(u!.id, await hashPassword(`a-new-password-for-${username}`));
+    }
+    await store.close();
+    const started = await startServer(site, { withUi: false });
+    await started.close();
+  });
+});
