@@ -5,18 +5,19 @@
  * signalling socket, an ICE restart and a SIGKILLed mediasoup worker without
  * user action; a supervisor joins as a third participant; ending the call
  * brings both UIs and the SFU's object counts back to zero.
+ *
+ * Every test starts its own call on fresh pages and ends it afterwards, so
+ * each runs alone (`-t`) and in any order; the demo itself is shared.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
 import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
-let kiosk: Page;
-let agent: Page;
-let supervisor: Page;
+const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   demo = await startDemo(47000);
@@ -26,6 +27,17 @@ afterAll(async () => {
   await browser?.close();
   await demo?.dispose();
 });
+afterEach(async () => {
+  // End whatever call a test left running (from the agent side when possible), then drop the pages.
+  for (const ctx of contexts) {
+    for (const page of ctx.pages()) {
+      const end = page.getByRole('button', { name: 'End call' });
+      if (await end.isVisible().catch(() => false)) await end.click().catch(() => undefined);
+    }
+  }
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  await expect.poll(async () => (await demo.metrics()).match(/booth_calls\{state="in-call"\} (\d+)/)?.[1], { timeout: 20_000 }).toBe('0');
+});
 
 const sfuObjects = async (): Promise<Record<string, number>> => {
   const text = await demo.metrics();
@@ -34,11 +46,29 @@ const sfuObjects = async (): Promise<Record<string, number>> => {
   return out;
 };
 
+const own = (page: Page): Page => {
+  contexts.push(page.context());
+  return page;
+};
+
+/** A resident at the kiosk in a call with anna, media flowing both ways. */
+async function callInProgress(): Promise<{ kiosk: Page; agent: Page }> {
+  const agent = own(await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent'));
+  await agent.getByTestId('available').check();
+  const kiosk = own(await openKiosk(browser, demo.kioskUrl));
+  await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+  await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+  await expectMediaFlowing(() => deskStats(agent), 'agent');
+  return { kiosk, agent };
+}
+
 describe('video call kiosk ⇄ agent', () => {
   it('connects a resident who taps "talk to a person" with an agent who accepts; media flows both ways', async () => {
-    agent = await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent');
+    const agent = own(await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent'));
     await agent.getByTestId('available').check();
-    kiosk = await openKiosk(browser, demo.kioskUrl);
+    const kiosk = own(await openKiosk(browser, demo.kioskUrl));
     await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
     await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await agent.getByTestId('offer').textContent()).toContain('Borgerservice Mini');
@@ -53,6 +83,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('carries mute and camera-off to the far side', async () => {
+    const { kiosk, agent } = await callInProgress();
     await agent.getByRole('button', { name: 'Mute' }).click();
     await expect.poll(() => kiosk.getByTestId('agent-muted').isVisible()).toBe(true);
     await agent.getByRole('button', { name: 'Unmute' }).click();
@@ -68,6 +99,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('survives a dropped signalling socket without user action', async () => {
+    const { kiosk, agent } = await callInProgress();
     type Debug = { __kiosk: { dropSignalling(): void; resumes(): number; step(): string } };
     expect(await kiosk.evaluate(() => (window as unknown as Debug).__kiosk.resumes())).toBe(0);
     await kiosk.evaluate(() => (window as unknown as Debug).__kiosk.dropSignalling());
@@ -79,6 +111,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('restarts ICE and keeps media flowing', async () => {
+    const { kiosk, agent } = await callInProgress();
     await kiosk.evaluate(() => (window as unknown as { __kiosk: { restartIce(): Promise<void> } }).__kiosk.restartIce());
     const s = await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk after ICE restart');
     expect(s.iceRestarts).toBeGreaterThanOrEqual(2);
@@ -86,6 +119,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('restarts ICE by itself after a media path outage, and media flows again', async () => {
+    const { kiosk, agent } = await callInProgress();
     // Freeze the SFU worker: no more STUN answers or media, as in a network outage. The browsers'
     // transports go disconnected and each client restarts ICE on its own; nothing here calls into the pages.
     const before = { kiosk: (await kioskStats(kiosk))!.iceRestarts, agent: (await deskStats(agent))!.iceRestarts };
@@ -106,6 +140,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('recovers from a SIGKILLed mediasoup worker without user action', async () => {
+    const { kiosk, agent } = await callInProgress();
     const [pid] = demo.workerPids();
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
@@ -116,7 +151,8 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('lets a supervisor join who sees and hears both, and leave again', async () => {
-    supervisor = await openConsole(browser, demo.serverUrl, 'sara', 'demo-supervisor');
+    const { kiosk } = await callInProgress();
+    const supervisor = own(await openConsole(browser, demo.serverUrl, 'sara', 'demo-supervisor'));
     await expect.poll(() => supervisor.getByTestId('ongoing').locator('li').count(), { timeout: 10_000 }).toBe(1);
     await supervisor.getByTestId('ongoing').getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => supervisor.getByTestId('resident-video').count(), { timeout: 15_000 }).toBe(1);
@@ -133,6 +169,7 @@ describe('video call kiosk ⇄ agent', () => {
   });
 
   it('ends the call: both UIs return and the SFU object counts go back to zero', async () => {
+    const { kiosk, agent } = await callInProgress();
     await agent.getByRole('button', { name: 'End call' }).click();
     await expect.poll(() => kiosk.getByTestId('call-ended').isVisible()).toBe(true);
     await expect.poll(() => agent.getByTestId('last-ended').textContent()).toContain('hangup-agent');

@@ -6,8 +6,8 @@
  * offered as a QR code instead; ending the session forgets the card.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REFERENCE_PATTERN } from '@citizen/protocol';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
@@ -15,8 +15,7 @@ import { openConsole, openKiosk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
-let kiosk: Page;
-let agent: Page;
+const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   demo = await startDemo(45600);
@@ -26,6 +25,21 @@ afterAll(async () => {
   await browser?.close();
   await demo?.dispose();
 });
+// Each test opens its own pages and leaves the devices as it found them, so each runs alone and in any order.
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  await control('/printer', { paperOut: false });
+});
+
+/** An available agent and a fresh kiosk page. */
+async function deskAndKiosk(): Promise<{ kiosk: Page; agent: Page }> {
+  const agent = await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent');
+  contexts.push(agent.context());
+  await agent.getByTestId('available').check();
+  const kiosk = await openKiosk(browser, demo.kioskUrl);
+  contexts.push(kiosk.context());
+  return { kiosk, agent };
+}
 
 const control = async (path: string, body: unknown = {}): Promise<unknown> => {
   const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -35,7 +49,7 @@ const control = async (path: string, body: unknown = {}): Promise<unknown> => {
 const lastReceipt = async (): Promise<{ txt: string } | null> =>
   ((await (await fetch(`${demo.hardwareUrl}/`)).json()) as { printer: { lastReceipt: { txt: string } | null } }).printer.lastReceipt;
 
-async function callAndHangUp(): Promise<string> {
+async function callAndHangUp({ kiosk, agent }: { kiosk: Page; agent: Page }): Promise<string> {
   await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
   await agent.getByTestId('offer').waitFor();
   await agent.getByRole('button', { name: 'Accept' }).click();
@@ -47,9 +61,7 @@ async function callAndHangUp(): Promise<string> {
 
 describe('kiosk with card reader and receipt printer', () => {
   it('shows a presented card masked, never in clear', async () => {
-    agent = await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent');
-    await agent.getByTestId('available').check();
-    kiosk = await openKiosk(browser, demo.kioskUrl);
+    const { kiosk } = await deskAndKiosk();
     await control('/card/magstripe', { id: '4111111111111111' });
     await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/1111$/);
     const shown = (await kiosk.getByTestId('card-read').textContent()) ?? '';
@@ -58,7 +70,9 @@ describe('kiosk with card reader and receipt printer', () => {
   });
 
   it('gives the reference after a call and prints it on a receipt with its status QR', async () => {
-    const reference = await callAndHangUp();
+    const pages = await deskAndKiosk();
+    const { kiosk } = pages;
+    const reference = await callAndHangUp(pages);
     await kiosk.getByRole('button', { name: 'Udskriv kvittering' }).click();
     await expect.poll(() => kiosk.getByTestId('printed').isVisible(), { timeout: 15_000 }).toBe(true);
     await expect.poll(async () => (await lastReceipt())?.txt ?? '', { timeout: 15_000 }).not.toBe('');
@@ -68,23 +82,24 @@ describe('kiosk with card reader and receipt printer', () => {
   });
 
   it('fails fast with the paper out and offers the reference as a QR code on screen', async () => {
-    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    const pages = await deskAndKiosk();
+    const { kiosk } = pages;
     await control('/printer', { paperOut: true });
     await expect.poll(() => kiosk.getByTestId('device-printer').textContent(), { timeout: 10_000 }).toContain('mangler papir');
-    const reference = await callAndHangUp();
+    const reference = await callAndHangUp(pages);
     await kiosk.getByRole('button', { name: 'Udskriv kvittering' }).click();
     await expect.poll(() => kiosk.getByTestId('print-failed').getAttribute('data-code'), { timeout: 5000 }).toBe('PRINTER_PAPER_OUT');
     const qr = kiosk.getByTestId('status-qr');
     expect(await qr.getAttribute('data-url')).toContain(reference);
     await expect.poll(() => qr.locator('svg').count()).toBe(1);
-    await control('/printer', { paperOut: false });
   });
 
   it('forgets the card when the resident’s session ends', async () => {
-    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    const pages = await deskAndKiosk();
+    const { kiosk } = pages;
     await control('/card/magstripe', { id: '5500000000000004' });
     await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/0004$/);
-    await callAndHangUp();
+    await callAndHangUp(pages);
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
     await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
     expect(await kiosk.getByTestId('card-read').count()).toBe(0);

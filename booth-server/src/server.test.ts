@@ -25,8 +25,8 @@ function siteConfig(seed: boolean): BoothConfig {
   c.server.port = 0;
   c.log.level = 'silent';
   c.sfu.numWorkers = 1;
-  c.sfu.rtcMinPort = 45700;
-  c.sfu.rtcMaxPort = 45799;
+  c.sfu.rtcMinPort = 50200;
+  c.sfu.rtcMaxPort = 50299;
   c.kiosk.credentialFile = join(dir, 'kiosk.json');
   c.demo.seed = seed;
   return c;

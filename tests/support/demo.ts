@@ -54,6 +54,9 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     dataDir: join(dir, 'data'),
     auth: { metricsToken: METRICS_TOKEN },
     sfu: { numWorkers: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
+    // A page closed by a test leaves its session for the grace period: keep it short so the next
+    // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.
+    calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600 },
     kiosk: {
       serverUrl,
       hostPort,

@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 async function app(perAddress: number, global: number): Promise<TestApp> {
   const a = await createTestApp((c) => {
-    c.sfu.rtcMinPort = 45600;
-    c.sfu.rtcMaxPort = 45699;
+    c.sfu.rtcMinPort = 50100;
+    c.sfu.rtcMaxPort = 50199;
     c.auth.loginAttemptsPerMinute = perAddress;
     c.auth.loginAttemptsPerMinuteGlobal = global;
   });

@@ -7,9 +7,9 @@
  * timer). Who the call is offered to, who the agent is, and where its media
  * lives are read from here and nowhere else.
  */
-import type { CallRequestInfo, EndReason } from '@citizen/protocol';
+import type { CallRequestInfo, CallSnapshot, EndReason } from '@citizen/protocol';
 import type { CallRoom } from './CallRoom';
-import type { KioskSession, StaffSession } from './sessions';
+import type { KioskSession, Session, StaffSession } from './sessions';
 import { SignalFailure } from './errors';
 
 export type CallState =
@@ -67,6 +67,33 @@ export class Call {
 
   get room(): CallRoom | null {
     return this.#state.step === 'in-call' ? this.#state.room : null;
+  }
+
+  /** The call as one participant sees it: sent on (re)connect and when media starts, so a client can resync. */
+  snapshotFor(session: Session, queue: () => { position: number; estimatedWaitSeconds: number }, maxVideoBitrate: number): CallSnapshot {
+    const s = this.#state;
+    switch (s.step) {
+      case 'queued':
+      case 'offered':
+      case 'connecting':
+        if (session.kind === 'staff') return { step: 'offered', callId: this.id };
+        return { step: 'queued', callId: this.id, reference: this.reference, ...queue() };
+      case 'in-call':
+        return {
+          step: 'in-call',
+          callId: this.id,
+          reference: this.reference,
+          participantId: session.id,
+          routerRtpCapabilities: s.room.rtpCapabilities,
+          maxVideoBitrate,
+          participants: s.room.participants(),
+          producers: s.room.producers(),
+          request: this.request,
+          startedAt: new Date(s.startedAt).toISOString(),
+        };
+      case 'ended':
+        return { step: 'ended', callId: this.id, reason: s.reason };
+    }
   }
 
   offer(agent: StaffSession, timer: NodeJS.Timeout): void {

@@ -83,29 +83,7 @@ export class CallService {
   }
 
   #snapshot(call: Call, session: Session): CallSnapshot {
-    const s = call.state;
-    switch (s.step) {
-      case 'queued':
-      case 'offered':
-      case 'connecting':
-        if (session.kind === 'staff') return { step: 'offered', callId: call.id };
-        return { step: 'queued', callId: call.id, reference: call.reference, ...this.#queueInfo(call) };
-      case 'in-call':
-        return {
-          step: 'in-call',
-          callId: call.id,
-          reference: call.reference,
-          participantId: session.id,
-          routerRtpCapabilities: s.room.rtpCapabilities,
-          maxVideoBitrate: this.opts.media.maxVideoBitrate,
-          participants: s.room.participants(),
-          producers: s.room.producers(),
-          request: call.request,
-          startedAt: new Date(s.startedAt).toISOString(),
-        };
-      case 'ended':
-        return { step: 'ended', callId: call.id, reason: s.reason };
-    }
+    return call.snapshotFor(session, () => this.#queueInfo(call), this.opts.media.maxVideoBitrate);
   }
 
   #onSessionEnded(session: Session, reason: EndReason): void {
