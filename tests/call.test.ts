@@ -174,8 +174,68 @@ describe('video call kiosk ⇄ agent', () => {
     await expect.poll(() => kiosk.getByTestId('call-ended').isVisible()).toBe(true);
     await expect.poll(() => agent.getByTestId('last-ended').textContent()).toContain('hangup-agent');
     expect(await kiosk.evaluate(() => (window as unknown as { __kiosk: { localTracks(): string[] } }).__kiosk.localTracks())).toEqual(['audio:ended', 'video:ended']);
-    await expect.poll(sfuObjects, { timeout: 10_000 }).toEqual({ router: 0, transport: 0, producer: 0, consumer: 0 });
+    // The resident's media is gone; the agent, still available, keeps two connected transports for the next call.
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toEqual({ router: 1, transport: 2, pipe: 0, producer: 0, consumer: 0, data: 2 });
+    await agent.getByTestId('available').uncheck();
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toEqual({ router: 1, transport: 0, pipe: 0, producer: 0, consumer: 0, data: 0 });
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
     await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
+  });
+});
+
+describe('while the resident waits', () => {
+  type Waiting = { __kiosk: { endpointStates(): string[] | null; endSession(): Promise<void> }; __gum: number; __liveTracks(): number };
+  /**
+   * A kiosk page that counts every camera/microphone request the page makes
+   * and every track it got. (Permission prompts cannot be observed here: the
+   * test browser grants camera and microphone to every page by its flags.)
+   */
+  async function countingKiosk(): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { __gum: number };
+      w.__gum = 0;
+      const tracks: MediaStreamTrack[] = [];
+      (w as unknown as { __liveTracks(): number }).__liveTracks = () => tracks.filter((t) => t.readyState === 'live').length;
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c) => {
+        w.__gum++;
+        const stream = await original(c);
+        tracks.push(...stream.getTracks());
+        return stream;
+      };
+    });
+    await page.goto(`${demo.kioskUrl}?debug`);
+    await expect.poll(() => page.getByTestId('kiosk-place').isVisible(), { timeout: 10_000 }).toBe(true);
+    return page;
+  }
+
+  it('connects the kiosk’s transports while queued without opening camera or microphone, and closes them when the resident leaves the queue', async () => {
+    const kiosk = await countingKiosk();
+    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible()).toBe(true);
+    // Both transports connected (ICE and DTLS done) while waiting: the call will not wait for them.
+    await expect.poll(() => kiosk.evaluate(() => (window as unknown as Waiting).__kiosk.endpointStates()), { timeout: 10_000 }).toEqual(['connected', 'connected']);
+    expect(await sfuObjects()).toMatchObject({ transport: 2, producer: 0, consumer: 0, data: 2 });
+    expect(await kiosk.evaluate(() => (window as unknown as Waiting).__gum)).toBe(0);
+    expect(await kiosk.evaluate(() => (window as unknown as Waiting).__liveTracks())).toBe(0);
+    expect(await kiosk.getByTestId('camera-indicator').count()).toBe(0);
+
+    await kiosk.getByRole('button', { name: /Forlad køen/ }).click();
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toMatchObject({ transport: 0, data: 0 });
+    expect(await kiosk.evaluate(() => (window as unknown as Waiting).__kiosk.endpointStates())).toBeNull();
+    expect(await kiosk.evaluate(() => (window as unknown as Waiting).__gum)).toBe(0);
+  });
+
+  it('closes them when the resident’s session is wiped while waiting', async () => {
+    const kiosk = await countingKiosk();
+    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toMatchObject({ transport: 2 });
+    await kiosk.evaluate(() => (window as unknown as Waiting).__kiosk.endSession());
+    await expect.poll(sfuObjects, { timeout: 10_000 }).toMatchObject({ transport: 0, data: 0 });
+    await expect.poll(async () => (await demo.metrics()).match(/booth_calls\{state="queued"\} (\d+)/)?.[1]).toBe('0');
+    expect(await kiosk.evaluate(() => (window as unknown as Waiting).__gum)).toBe(0);
   });
 });

@@ -61,7 +61,7 @@ export function CallStage({ view, featured, labels, testIds, signalReconnecting 
     <section class="call-stage">
       <div class="stage">
         {featuredVideo ? (
-          <VideoView class="remote" track={featuredVideo.track} testId={testIds.featured} label={labels.featuredName} />
+          <VideoView class="remote" track={featuredVideo.track} testId={testIds.featured} label={labels.featuredName} onFirstFrame={() => view.timeline.mark('firstFrame')} />
         ) : (
           <div class="remote placeholder">{labels.waitingForVideo}</div>
         )}

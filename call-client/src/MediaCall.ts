@@ -6,7 +6,9 @@
 import { signal, type Signal } from '@preact/signals';
 import type { CallSnapshot } from '@citizen/protocol';
 import { CallMedia, type CallSignal, type MediaHealth, type RemoteMedia } from './media/CallMedia.dom';
+import type { MediaEndpoint } from './media/MediaEndpoint.dom';
 import { createLogger } from './log';
+import { Timeline } from './timeline';
 
 const log = createLogger('call');
 
@@ -20,12 +22,19 @@ export interface MediaCallView {
   local: Signal<{ stream: MediaStream | null; micMuted: boolean; cameraOn: boolean }>;
   startedAt: number;
   media: CallMedia;
+  /** Set-up stages of this call on this side (the app's own marks and `media.*`). */
+  timeline: Timeline;
   /** Stops media, releases camera and microphone, unsubscribes. Idempotent. */
   stop(): void;
 }
 
-export function startMediaCall(signalClient: CallSignal, snapshot: InCall, opts: { video: boolean } = { video: true }): MediaCallView {
-  const media = new CallMedia(signalClient, snapshot);
+export function startMediaCall(
+  signalClient: CallSignal,
+  snapshot: InCall,
+  opts: { video?: boolean; timeline?: Timeline; endpoint?: MediaEndpoint; receiveFirstMs?: number } = {},
+): MediaCallView {
+  const timeline = opts.timeline ?? new Timeline();
+  const media = new CallMedia(signalClient, snapshot, timeline, opts.endpoint, { receiveFirstMs: opts.receiveFirstMs ?? 0 });
   const offs: (() => void)[] = [];
   const view: MediaCallView = {
     callId: snapshot.callId,
@@ -35,6 +44,7 @@ export function startMediaCall(signalClient: CallSignal, snapshot: InCall, opts:
     local: signal({ stream: null as MediaStream | null, micMuted: false, cameraOn: false }),
     startedAt: Date.parse(snapshot.startedAt),
     media,
+    timeline,
     stop: () => {
       for (const off of offs.splice(0)) off();
       media.stop();
@@ -52,7 +62,7 @@ export function startMediaCall(signalClient: CallSignal, snapshot: InCall, opts:
       if (callId === snapshot.callId) view.participants.value = view.participants.value.filter((p) => p.participantId !== participantId);
     }),
   );
-  media.start(opts).catch((err: unknown) => {
+  media.start({ video: opts.video ?? true }).catch((err: unknown) => {
     log.error('could not start media', { call: snapshot.callId, error: err });
     view.health.value = 'reconnecting';
   });

@@ -207,6 +207,7 @@ export class SignalClient<R extends MethodTable> implements Requester<R> {
   #resultProblem(method: string, data: unknown): string | null {
     const entry = Object.hasOwn(this.opts.methods, method) ? this.opts.methods[method] : undefined;
     if (!entry) return 'unknown method';
+    if (Value.Check(entry.result, data)) return null;
     const first = Value.Errors(entry.result, data).First();
     return first ? `${first.path || '(result)'}: ${first.message}` : null;
   }

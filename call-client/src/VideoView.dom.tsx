@@ -6,13 +6,24 @@ const log = createLogger('video');
 const played = (p: Promise<void>, what: string): void => void p.catch((err: unknown) => log.debug('play() did not start', { what, error: err }));
 
 /** A <video> bound to a track or stream; muted for self-view so the resident never hears themself. */
-export function VideoView(props: { track?: MediaStreamTrack | undefined; stream?: MediaStream | undefined; muted?: boolean; mirror?: boolean; class?: string; testId?: string; label: string }) {
+export function VideoView(props: {
+  track?: MediaStreamTrack | undefined;
+  stream?: MediaStream | undefined;
+  muted?: boolean;
+  mirror?: boolean;
+  class?: string;
+  testId?: string;
+  label: string;
+  /** Called once, when the first frame of this source is presented. */
+  onFirstFrame?: () => void;
+}) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     el.srcObject = props.stream ?? (props.track ? new MediaStream([props.track]) : null);
     played(el.play(), 'video');
+    if (props.onFirstFrame) el.requestVideoFrameCallback(() => props.onFirstFrame?.());
   }, [props.track, props.stream]);
   return (
     <video

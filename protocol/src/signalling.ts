@@ -87,11 +87,24 @@ const IceCandidate = Type.Object({
   type: Str(16),
   tcpType: Type.Optional(Str(16)),
 });
+const SctpParameters = Type.Object({
+  port: Type.Integer(),
+  OS: Type.Integer(),
+  MIS: Type.Integer(),
+  maxMessageSize: Type.Integer(),
+});
+export const SctpStreamParameters = Type.Object({
+  streamId: Type.Integer({ minimum: 0, maximum: 65535 }),
+  ordered: Type.Optional(Type.Boolean()),
+  maxPacketLifeTime: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxRetransmits: Type.Optional(Type.Integer({ minimum: 0 })),
+});
 export const TransportParams = Type.Object({
   id: Str(64),
   iceParameters: IceParameters,
   iceCandidates: Type.Array(IceCandidate),
   dtlsParameters: DtlsParameters,
+  sctpParameters: Type.Optional(SctpParameters),
 });
 export type TransportParams = Static<typeof TransportParams>;
 
@@ -209,19 +222,37 @@ export const COMMON_REQUESTS = {
     obj({ resumeToken: Type.Optional(Type.String({ maxLength: 128 })) }),
     Type.Object({ resumeToken: Type.String(), resumed: Type.Boolean(), call: Type.Union([CallSnapshot, Type.Null()]) }),
   ),
-  createTransport: req(obj({ callId: Id, direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) }), TransportParams),
-  connectTransport: req(obj({ callId: Id, transportId: Id, dtlsParameters: DtlsParameters }), Empty),
+  /**
+   * Opens this session's media endpoint on the SFU: where its transports
+   * live, before and during calls. A kiosk opens it while its resident waits
+   * (transports connected, no camera or microphone), an agent while available
+   * for calls, so that a call's media starts on connections already made.
+   */
+  openMedia: req(Empty, Type.Object({ routerRtpCapabilities: RtpCapabilities, maxVideoBitrate: Type.Integer({ minimum: 0 }) })),
+  /** `sctp`: the transport also carries data channels (the warm-up channel). */
+  createTransport: req(obj({ direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]), sctp: Type.Optional(Type.Boolean()) }), TransportParams),
+  connectTransport: req(obj({ transportId: Id, dtlsParameters: DtlsParameters }), Empty),
+  /** A data channel on a send transport: connects it (ICE, DTLS) before any media. One per endpoint. */
+  produceData: req(
+    obj({ transportId: Id, sctpStreamParameters: SctpStreamParameters, label: Str(32), protocol: Str(32) }),
+    Type.Object({ dataProducerId: Id }),
+  ),
+  /** The SFU's beacon channel on a receive transport: connects it (ICE, DTLS) before any media. One per endpoint. */
+  consumeData: req(
+    obj({ transportId: Id }),
+    Type.Object({ dataConsumerId: Id, dataProducerId: Id, sctpStreamParameters: SctpStreamParameters, label: Str(32), protocol: Str(32) }),
+  ),
   produce: req(obj({ callId: Id, transportId: Id, kind: MediaKind, source: Source, rtpParameters: RtpParameters, paused: Type.Optional(Type.Boolean()) }), Type.Object({ producerId: Id })),
-  closeProducer: req(obj({ callId: Id, producerId: Id }), Empty),
-  pauseProducer: req(obj({ callId: Id, producerId: Id }), Empty),
-  resumeProducer: req(obj({ callId: Id, producerId: Id }), Empty),
+  closeProducer: req(obj({ producerId: Id }), Empty),
+  pauseProducer: req(obj({ producerId: Id }), Empty),
+  resumeProducer: req(obj({ producerId: Id }), Empty),
   consume: req(
     obj({ callId: Id, transportId: Id, producerId: Id, rtpCapabilities: RtpCapabilities }),
     Type.Object({ consumerId: Id, producerId: Id, kind: MediaKind, rtpParameters: RtpParameters, producerPaused: Type.Boolean() }),
   ),
-  resumeConsumer: req(obj({ callId: Id, consumerId: Id }), Empty),
-  restartIce: req(obj({ callId: Id, transportId: Id }), Type.Object({ iceParameters: IceParameters })),
-  getTransportStats: req(obj({ callId: Id, transportId: Id }), TransportStats),
+  resumeConsumer: req(obj({ consumerId: Id }), Empty),
+  restartIce: req(obj({ transportId: Id }), Type.Object({ iceParameters: IceParameters })),
+  getTransportStats: req(obj({ transportId: Id }), TransportStats),
   endCall: req(obj({ callId: Id }), Empty),
 } as const;
 
@@ -246,8 +277,8 @@ export const NOTIFICATIONS = {
   queueUpdate: obj({ callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
   /** The call has media now (agent accepted, or the call moved to a new router). */
   callStarted: CallSnapshot,
-  /** The call's router went away (worker died); recreate transports against the new router. */
-  mediaReset: obj({ callId: Id, routerRtpCapabilities: RtpCapabilities }),
+  /** This session's media endpoint moved to another router (its worker died): make transports again (and, in a call, produce again). */
+  mediaReset: obj({ routerRtpCapabilities: RtpCapabilities }),
   participantJoined: obj({ callId: Id, participant: ParticipantInfo }),
   participantLeft: obj({ callId: Id, participantId: Id }),
   producerAdded: obj({ callId: Id, producer: ProducerInfo }),

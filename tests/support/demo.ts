@@ -43,7 +43,7 @@ export interface Demo {
   metrics(): Promise<string>;
 }
 
-export async function startDemo(rtcMinPort: number): Promise<Demo> {
+export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number } = {}): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
   const hostPort = await freePort();
@@ -53,7 +53,7 @@ export async function startDemo(rtcMinPort: number): Promise<Demo> {
     server: { port, publicUrl: serverUrl },
     dataDir: join(dir, 'data'),
     auth: { metricsToken: METRICS_TOKEN },
-    sfu: { numWorkers: 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
+    sfu: { numWorkers: opts.numWorkers ?? 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
     // A page closed by a test leaves its session for the grace period: keep it short so the next
     // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.
     calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600 },

@@ -123,7 +123,7 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
     const timer = setInterval(() => {
       const [transportId] = v.media.transportIds();
       if (!transportId) return;
-      desk.client.request('getTransportStats', { callId: v.callId, transportId }).then(
+      desk.client.request('getTransportStats', { transportId }).then(
         (s) => setServer(`· server: ICE ${s.iceState}, DTLS ${s.dtlsState}, in ${Math.round(s.recvBitrate / 1000)} kbit/s`),
         (err: unknown) => {
           log.debug('server transport stats failed', { call: v.callId, error: err });

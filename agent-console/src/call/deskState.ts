@@ -5,7 +5,9 @@
  */
 import { signal } from '@preact/signals';
 import { STAFF_REQUESTS, STAFF_WS_PATH, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
-import { DEV, SignalClient, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+
+const log = createLogger('desk');
 
 type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
 export interface ActiveCall {
@@ -36,7 +38,13 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     onResumeToken: (t) => sessionStorage.setItem('desk.resume', t),
   });
   client.on('state', (s) => (connection.value = s));
-  client.on('callOffered', (o) => (offer.value = o));
+  /** Set-up stages of the call on offer or in progress, from the offer on (diagnostics, set-up benchmark). */
+  let timeline = new Timeline();
+  client.on('callOffered', (o) => {
+    timeline = new Timeline();
+    timeline.mark('offer');
+    offer.value = o;
+  });
   client.on('offerWithdrawn', ({ callId }) => {
     if (offer.value?.callId === callId) offer.value = null;
   });
@@ -50,16 +58,34 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     else if (cur && (!call || call.step !== 'in-call')) finish(cur.snapshot.callId, 'connection-lost');
   });
 
+  /**
+   * An available agent's transports, kept open between calls so a call's
+   * media starts on connections already made (no camera until a call).
+   */
+  let endpoint: MediaEndpoint | null = null;
+  function warmUp(): void {
+    if (endpoint) return;
+    endpoint = new MediaEndpoint(client);
+    drop(endpoint.open(), log, 'opening media while available failed (the next call opens it again)');
+  }
+  function coolDown(): void {
+    endpoint?.close();
+    endpoint = null;
+  }
+
   function finish(callId: string, reason: EndReason): void {
     active.value?.view.stop();
     active.value = null;
     lastEnded.value = { callId, reason };
+    if (!available.value) coolDown();
   }
 
-  function enter(snapshot: CallSnapshot, role: ActiveCall['role']): void {
+  function enter(snapshot: CallSnapshot, role: ActiveCall['role'], callTimeline: Timeline = new Timeline()): void {
     if (snapshot.step !== 'in-call') throw new Error(`expected an in-call snapshot, got ${snapshot.step}`);
     lastEnded.value = null;
-    active.value = { view: startMedia(client, snapshot), snapshot, role };
+    // An agent's call runs on the warm endpoint; a supervisor's join opens one for the call.
+    const ep = role === 'agent' && endpoint && !endpoint.closed ? endpoint : undefined;
+    active.value = { view: startMedia(client, snapshot, { timeline: callTimeline, ...(ep ? { endpoint: ep } : {}) }), snapshot, role };
   }
 
   const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
@@ -85,6 +111,8 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
       guard(async () => {
         const r = await client.request('setAvailability', { available: on });
         available.value = r.available;
+        if (r.available) warmUp();
+        else if (!active.value) coolDown();
         if (r.offer) offer.value = r.offer;
       }),
     accept: () =>
@@ -92,7 +120,11 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
         const o = offer.value;
         if (!o) return;
         offer.value = null;
-        enter(await client.request('acceptCall', { callId: o.callId }), 'agent');
+        const t = timeline;
+        t.mark('accept');
+        const snapshot = await client.request('acceptCall', { callId: o.callId });
+        t.mark('acceptAck');
+        enter(snapshot, 'agent', t);
       }),
     decline: () =>
       guard(async () => {
@@ -116,6 +148,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     join: (callId: string, as: 'supervisor' | 'interpreter') => guard(async () => enter(await client.request('joinCall', { callId, as }), as)),
     close: () => {
       active.value?.view.stop();
+      coolDown();
       client.close();
     },
   };

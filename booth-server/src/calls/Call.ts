@@ -17,7 +17,7 @@ export type CallState =
   | { step: 'offered'; agent: StaffSession; timer: NodeJS.Timeout }
   /** The agent accepted; the room is being set up and the inquiry updated. */
   | { step: 'connecting'; agent: StaffSession }
-  | { step: 'in-call'; agent: StaffSession; room: CallRoom; workerIndex: number; startedAt: number }
+  | { step: 'in-call'; agent: StaffSession; room: CallRoom; startedAt: number }
   | { step: 'ended'; reason: EndReason };
 
 export type CallStep = CallState['step'];
@@ -36,6 +36,8 @@ export class Call {
   readonly kiosk: KioskSession;
   readonly request: CallRequestInfo;
   readonly queuedAt: number;
+  /** When each set-up stage happened on the server (ms since the epoch): diagnostics and the set-up benchmark. */
+  readonly timeline = new Map<string, number>();
   #state: CallState = { step: 'queued' };
 
   constructor(init: CallInit) {
@@ -44,6 +46,11 @@ export class Call {
     this.kiosk = init.kiosk;
     this.request = init.request;
     this.queuedAt = init.queuedAt;
+  }
+
+  /** Records the first time `stage` happened. */
+  mark(stage: string): void {
+    if (!this.timeline.has(stage)) this.timeline.set(stage, Date.now());
   }
 
   get state(): Readonly<CallState> {
@@ -70,7 +77,11 @@ export class Call {
   }
 
   /** The call as one participant sees it: sent on (re)connect and when media starts, so a client can resync. */
-  snapshotFor(session: Session, queue: () => { position: number; estimatedWaitSeconds: number }, maxVideoBitrate: number): CallSnapshot {
+  snapshotFor(
+    session: Session,
+    queue: () => { position: number; estimatedWaitSeconds: number },
+    media: { routerRtpCapabilities: Extract<CallSnapshot, { step: 'in-call' }>['routerRtpCapabilities']; maxVideoBitrate: number },
+  ): CallSnapshot {
     const s = this.#state;
     switch (s.step) {
       case 'queued':
@@ -84,8 +95,8 @@ export class Call {
           callId: this.id,
           reference: this.reference,
           participantId: session.id,
-          routerRtpCapabilities: s.room.rtpCapabilities,
-          maxVideoBitrate,
+          routerRtpCapabilities: media.routerRtpCapabilities,
+          maxVideoBitrate: media.maxVideoBitrate,
           participants: s.room.participants(),
           producers: s.room.producers(),
           request: this.request,
@@ -113,15 +124,9 @@ export class Call {
     this.#move({ step: 'connecting', agent });
   }
 
-  start(room: CallRoom, workerIndex: number, startedAt: number): void {
+  start(room: CallRoom, startedAt: number): void {
     const s = this.#expect('connecting');
-    this.#state = { step: 'in-call', agent: s.agent, room, workerIndex, startedAt };
-  }
-
-  /** The call's media moved to another worker's router (the old worker died). */
-  moved(workerIndex: number): void {
-    const s = this.#expect('in-call');
-    this.#state = { ...s, workerIndex };
+    this.#state = { step: 'in-call', agent: s.agent, room, startedAt };
   }
 
   /** Ends the call; returns the state it ended from, so the caller can release what it held. Ending twice returns null. */

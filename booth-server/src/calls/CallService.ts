@@ -5,17 +5,24 @@
  *                     connecting → in-call → ended);
  *  - routing.ts       which waiting call an agent gets (the queue);
  *  - offers.ts        the offers themselves: timers, declines, withdrawal;
- *  - CallRoom.ts      a call's media on a mediasoup router;
+ *  - MediaEndpoint    a session's transports on a shared router, made
+ *                     before the call (waiting resident, available agent),
+ *                     kept in the EndpointRegistry;
+ *  - CallRoom.ts      a call's media: who consumes whose producers;
  *  - InquiryJournal   the inquiry record, written before anyone is told;
- *  - WorkerPool       (sfu/) which worker a call's router goes on.
+ *  - SharedRouters    (sfu/) one router per worker, where endpoints live.
  * This class ties them together and decides whether a session may do what it
  * asks. Every request reaches it already validated against its schema.
  */
-import type { CallOffer, CallRequestInfo, CallSnapshot, EndReason, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
+import type { CallOffer, CallRequestInfo, CallSnapshot, CommonRequests, EndReason, NotificationData, Notifications, OngoingCall, RequestResult } from '@citizen/protocol';
 import type { Store } from '../store/Store';
-import type { WorkerPool } from '../sfu/WorkerPool';
+import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
-import { CallRoom, MEDIA_CODECS, type RoomMediaOptions } from './CallRoom';
+import { CallBook } from './CallBook';
+import { CallRoom } from './CallRoom';
+import type { EndpointOptions, MediaEndpoint } from './MediaEndpoint';
+import { EndpointRegistry } from './EndpointRegistry';
+import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
 import { InquiryJournal } from './InquiryJournal';
 import { OfferDispatcher, offerOf } from './offers';
@@ -26,8 +33,8 @@ export type Log = (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<s
 
 export interface CallServiceOptions {
   store: Store;
-  sfu: WorkerPool;
-  media: RoomMediaOptions;
+  routers: SharedRouters;
+  media: EndpointOptions & { maxVideoBitrate: number };
   reconnectGraceSeconds: number;
   offerTimeoutSeconds: number;
   averageHandleSeconds: number;
@@ -42,11 +49,14 @@ type QueueInfo = { position: number; estimatedWaitSeconds: number };
 export class CallService {
   readonly sessions: SessionRegistry;
   readonly journal: InquiryJournal;
-  readonly #calls = new Map<string, Call>();
+  readonly #calls = new CallBook();
   readonly #routing: CallRouting;
   readonly #offers: OfferDispatcher;
   /** Recent call requests per kiosk id (timestamps, last minute). */
   readonly #requests = new Map<string, number[]>();
+  readonly #endpoints: EndpointRegistry;
+  /** Media requests: which endpoint or room they act on, and who may have media. */
+  readonly media: MediaAccess;
   #avgHandleSeconds: number;
   #closed = false;
 
@@ -59,13 +69,22 @@ export class CallService {
     this.journal = new InquiryJournal({ store: opts.store, log: (level, msg, ctx) => opts.log(level, msg, ctx) });
     this.#offers = new OfferDispatcher({
       routing: this.#routing,
-      calls: this.#calls,
+      calls: this.#calls.map,
       agents: () => this.sessions.staff(),
       timeoutMs: opts.offerTimeoutSeconds * 1000,
       notify: (s, method, data) => this.#notify(s, method, data),
       log: (level, msg, ctx) => opts.log(level, msg, ctx),
     });
-    opts.sfu.on('workerdied', (index) => void this.#onWorkerDied(index));
+    this.#endpoints = new EndpointRegistry({
+      routers: opts.routers,
+      media: opts.media,
+      onMoved: (ownerId, routerRtpCapabilities) => this.#notify(this.sessions.byId(ownerId), 'mediaReset', { routerRtpCapabilities }),
+      onLost: (ownerId) => {
+        for (const call of this.#calls.all()) if (call.room?.has(ownerId) || call.kiosk.id === ownerId) this.#end(call, 'connection-lost');
+      },
+      log: (level, msg, ctx) => opts.log(level, msg, ctx),
+    });
+    this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
   }
 
   // ------------------------------------------------------------ sessions
@@ -78,22 +97,30 @@ export class CallService {
   }
 
   #snapshotFor(session: Session): CallSnapshot | null {
-    const call = session.kind === 'kiosk' ? this.#kioskCall(session) : this.#staffCall(session);
+    const call = session.kind === 'kiosk' ? this.#calls.ofKiosk(session) : this.#calls.ofStaff(session);
     return call ? this.#snapshot(call, session) : null;
   }
 
   #snapshot(call: Call, session: Session): CallSnapshot {
-    return call.snapshotFor(session, () => this.#queueInfo(call), this.opts.media.maxVideoBitrate);
+    return call.snapshotFor(session, () => this.#queueInfo(call), { routerRtpCapabilities: this.#routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
+  }
+
+  /** Every shared router has the same codecs, so the same capabilities. */
+  #routerCapabilities() {
+    const slot = this.opts.routers.slots()[0];
+    if (!slot) throw new SignalFailure('MEDIA_FAILED', 'no SFU router is up');
+    return slot.router.rtpCapabilities;
   }
 
   #onSessionEnded(session: Session, reason: EndReason): void {
     if (session.kind === 'kiosk') {
-      const call = this.#kioskCall(session);
+      const call = this.#calls.ofKiosk(session);
       if (call) this.#end(call, reason);
+      this.#closeEndpoint(session);
       return;
     }
     session.available = false;
-    for (const call of [...this.#calls.values()]) {
+    for (const call of this.#calls.all()) {
       const s = call.state;
       if (s.step === 'offered' && s.agent === session) this.#offers.withdraw(call, false);
       // Accepted but not yet connected: the resident goes back to their place, not out.
@@ -101,6 +128,7 @@ export class CallService {
       else if (s.step === 'in-call' && s.agent === session) this.#end(call, reason);
       else call.room?.removeParticipant(session.id);
     }
+    this.#closeEndpoint(session);
     this.#offers.dispatch();
     this.#publishQueue();
   }
@@ -112,10 +140,11 @@ export class CallService {
   // ------------------------------------------------------------ kiosk requests
 
   async requestCall(session: KioskSession, request: CallRequestInfo): Promise<{ callId: string; reference: string } & QueueInfo> {
-    if (this.#kioskCall(session)) throw new SignalFailure('ALREADY_QUEUED');
+    if (this.#calls.ofKiosk(session)) throw new SignalFailure('ALREADY_QUEUED');
     this.#countRequest(session.kiosk.id);
     const id = newId('c');
     const queuedAt = Date.now();
+    const requested = queuedAt;
     const reference = await this.journal.open({
       id,
       kioskId: session.kiosk.id,
@@ -126,12 +155,14 @@ export class CallService {
       createdAt: new Date(queuedAt),
     });
     // The session ended or got a call while the row was written: the row is closed, nothing else happens.
-    if (!this.sessions.isOpen(session) || this.#kioskCall(session) || this.#closed) {
+    if (!this.sessions.isOpen(session) || this.#calls.ofKiosk(session) || this.#closed) {
       this.journal.ended(id, { status: 'abandoned', endReason: 'connection-lost', endedAt: new Date() });
       throw new SignalFailure('WRONG_STATE', 'the session changed while the call was being requested');
     }
     const call = new Call({ id, reference, kiosk: session, request, queuedAt });
-    this.#calls.set(id, call);
+    call.timeline.set('requested', requested);
+    call.mark('recorded');
+    this.#calls.add(call);
     this.#routing.enqueue({ callId: id, request, queuedAt });
     this.opts.log('info', 'call queued', { call: id, kiosk: session.kiosk.id, language: request.language });
     this.#offers.dispatch();
@@ -150,7 +181,7 @@ export class CallService {
   }
 
   leaveQueue(session: KioskSession, callId: string): void {
-    const call = this.#member(session, callId);
+    const call = this.#calls.member(session, callId);
     if (!call.waiting) throw new SignalFailure('WRONG_STATE', 'the call is no longer waiting');
     this.#end(call, 'left-queue');
   }
@@ -163,7 +194,7 @@ export class CallService {
   }
 
   #publishQueue(): void {
-    for (const call of this.#calls.values()) {
+    for (const call of this.#calls.all()) {
       if (call.waiting) this.#notify(call.kiosk, 'queueUpdate', { callId: call.id, ...this.#queueInfo(call) });
     }
   }
@@ -175,6 +206,7 @@ export class CallService {
     session.available = available;
     const current = this.#offers.offerFor(session);
     if (!available && current) this.#offers.withdraw(current, true);
+    if (!available && !this.#offers.busy(session)) this.#closeEndpoint(session);
     this.#offers.dispatch();
     this.#publishQueue();
     const offer = this.#offers.offerFor(session);
@@ -192,17 +224,21 @@ export class CallService {
     const call = this.#calls.get(callId);
     if (!call || call.state.step !== 'offered' || call.state.agent !== session) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
     call.accept(session);
+    call.mark('accepted');
     const stillMine = (): boolean => call.state.step === 'connecting' && call.state.agent === session;
     let room: CallRoom | null = null;
     try {
-      const placed = await this.opts.sfu.createRouter({ mediaCodecs: MEDIA_CODECS });
-      room = new CallRoom(call.id, placed.router, this.opts.media, (pid, method, data) => this.#notifyParticipant(pid, method, data));
-      if (!stillMine()) throw new SignalFailure('WRONG_STATE', 'the resident left before the call started');
+      room = new CallRoom(
+        call.id,
+        (pid, method, data) => this.#notifyParticipant(pid, method, data),
+        (stage) => call.mark(stage),
+      );
       await this.journal.started(call.id, session.user.id);
+      call.mark('startRecorded');
       if (!stillMine()) throw new SignalFailure('WRONG_STATE', 'the resident left before the call started');
-      room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name);
-      room.addParticipant(session.id, 'agent', session.user.displayName);
-      call.start(room, placed.workerIndex, Date.now());
+      room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#liveEndpoint(call.kiosk));
+      room.addParticipant(session.id, 'agent', session.user.displayName, this.#liveEndpoint(session));
+      call.start(room, Date.now());
     } catch (err) {
       room?.close();
       if (stillMine()) {
@@ -217,6 +253,7 @@ export class CallService {
     this.#routing.remove(call.id);
     this.opts.log('info', 'call started', { call: call.id, agent: session.user.id });
     this.#notify(call.kiosk, 'callStarted', this.#snapshot(call, call.kiosk));
+    call.mark('started');
     this.#publishQueue();
     return this.#snapshot(call, session);
   }
@@ -230,7 +267,7 @@ export class CallService {
   listCalls(session: StaffSession): { calls: OngoingCall[] } {
     if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors see all calls');
     const calls: OngoingCall[] = [];
-    for (const c of this.#calls.values()) {
+    for (const c of this.#calls.all()) {
       const s = c.state;
       if (s.step !== 'in-call') continue;
       calls.push({
@@ -251,30 +288,30 @@ export class CallService {
     const call = this.#calls.get(callId);
     const room = call?.room;
     if (!call || !room) throw new SignalFailure('WRONG_STATE', 'no such ongoing call');
-    room.addParticipant(session.id, as, session.user.displayName);
+    room.addParticipant(session.id, as, session.user.displayName, this.#liveEndpoint(session));
     this.opts.log('info', 'participant joined', { call: call.id, user: session.user.id, as });
     return this.#snapshot(call, session);
   }
 
   leaveCall(session: StaffSession, callId: string): void {
-    const call = this.#member(session, callId);
+    const call = this.#calls.member(session, callId);
     if (call.agent === session) throw new SignalFailure('WRONG_STATE', 'the agent ends the call instead');
     call.room?.removeParticipant(session.id);
+    this.#closeEndpoint(session);
   }
 
   // ------------------------------------------------------------ media and ending
 
-  /** The room of a call the session takes part in, for media requests. */
-  room(session: Session, callId: string): { room: CallRoom; participantId: string } {
-    const call = this.#member(session, callId);
-    const room = call.room;
-    if (!room) throw new SignalFailure('WRONG_STATE', 'the call has no media yet');
-    if (!room.has(session.id)) throw new SignalFailure('NOT_IN_CALL');
-    return { room, participantId: session.id };
+  #liveEndpoint(session: Session): MediaEndpoint | null {
+    return this.#endpoints.of(session.id);
+  }
+
+  #closeEndpoint(session: Session): void {
+    this.#endpoints.close(session.id);
   }
 
   endCall(session: Session, callId: string): void {
-    const call = this.#member(session, callId);
+    const call = this.#calls.member(session, callId);
     if (session.kind === 'staff' && !(call.state.step === 'in-call' && call.agent === session)) {
       throw new SignalFailure('FORBIDDEN', 'only the agent or the resident ends the call');
     }
@@ -286,26 +323,6 @@ export class CallService {
     return this.sessions.revoke(match);
   }
 
-  #kioskCall(session: KioskSession): Call | undefined {
-    for (const c of this.#calls.values()) if (c.kiosk === session) return c;
-    return undefined;
-  }
-
-  /** The call a staff member is offered, handles, or has joined (the newest). */
-  #staffCall(session: StaffSession): Call | undefined {
-    let found: Call | undefined;
-    for (const c of this.#calls.values()) if (c.agent === session || c.room?.has(session.id)) found = c;
-    return found;
-  }
-
-  /** The call, if the session takes part in it (or has it on offer); NOT_IN_CALL otherwise. */
-  #member(session: Session, callId: string): Call {
-    const call = this.#calls.get(callId);
-    const mine = call && (session.kind === 'kiosk' ? call.kiosk === session : call.agent === session || call.room?.has(session.id));
-    if (!call || !mine) throw new SignalFailure('NOT_IN_CALL');
-    return call;
-  }
-
   #notifyParticipant<K extends keyof Notifications>(participantId: string, method: K, data: NotificationData<K>): void {
     this.#notify(this.sessions.byId(participantId), method, data);
   }
@@ -314,13 +331,16 @@ export class CallService {
     const was = call.end(reason);
     if (!was) return;
     this.#routing.remove(call.id);
-    this.#calls.delete(call.id);
+    this.#calls.remove(call);
     this.#offers.forget(call.id);
     if (was.step === 'offered') this.#notify(was.agent, 'offerWithdrawn', { callId: call.id });
+    this.#closeEndpoint(call.kiosk);
     const told = new Set<Session | undefined>([call.kiosk]);
     if (was.step === 'in-call') {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));
       was.room.close();
+      // The resident's and any supervisor's media close with the call; an agent who stays available keeps theirs warm.
+      for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.available)) this.#closeEndpoint(s);
       // Exponential moving average of call length, for the queue's wait estimate.
       this.#avgHandleSeconds = Math.round(0.8 * this.#avgHandleSeconds + 0.2 * ((Date.now() - was.startedAt) / 1000));
     }
@@ -333,43 +353,21 @@ export class CallService {
 
   // ------------------------------------------------------------ SFU recovery
 
-  async #onWorkerDied(index: number): Promise<void> {
-    const affected = [...this.#calls.values()].filter((c) => c.state.step === 'in-call' && c.state.workerIndex === index);
-    this.opts.log('warn', 'moving calls off a dead SFU worker', { worker: index, calls: affected.length });
-    for (const call of affected) {
-      try {
-        const placed = await this.opts.sfu.createRouter({ mediaCodecs: MEDIA_CODECS });
-        const room = call.room;
-        if (!room) {
-          placed.router.close();
-          continue;
-        }
-        room.migrate(placed.router);
-        call.moved(placed.workerIndex);
-        this.opts.log('info', 'call moved to a new router', { call: call.id, worker: placed.workerIndex });
-      } catch (err) {
-        this.opts.log('error', 'call could not be moved; ending it', { call: call.id, error: (err as Error).message });
-        this.#end(call, 'connection-lost');
-      }
-    }
+  counts(): { queued: number; offered: number; connecting: number; inCall: number; sessions: number } {
+    return { ...this.#calls.counts(), sessions: this.sessions.size };
   }
 
-  counts(): { queued: number; offered: number; connecting: number; inCall: number; sessions: number } {
-    const n = { queued: 0, offered: 0, connecting: 0, inCall: 0, sessions: this.sessions.size };
-    for (const c of this.#calls.values()) {
-      const step = c.state.step;
-      if (step === 'in-call') n.inCall++;
-      else if (step !== 'ended') n[step]++;
-    }
-    return n;
+  recentTimelines(): { callId: string; marks: Record<string, number> }[] {
+    return this.#calls.recentTimelines();
   }
 
   /** Ends every call (server shutdown) and flushes the inquiry journal. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of [...this.#calls.values()]) this.#end(call, 'server-shutdown');
+    for (const call of this.#calls.all()) this.#end(call, 'server-shutdown');
     this.#offers.close();
+    this.#endpoints.closeAll();
     this.sessions.close();
     await this.journal.close();
   }

@@ -36,7 +36,8 @@ beforeAll(async () => {
   victimCallId = (await kiosk.request('requestCall', { language: 'da' })).callId;
   await offered;
   await anna.request('acceptCall', { callId: victimCallId });
-  victimTransportId = (await kiosk.request('createTransport', { callId: victimCallId, direction: 'send' })).id;
+  await kiosk.request('openMedia', {});
+  victimTransportId = (await kiosk.request('createTransport', { direction: 'send' })).id;
   (globalThis as { victim?: unknown }).victim = { kiosk, anna };
 });
 afterAll(async () => {
@@ -138,7 +139,7 @@ describe('signalling under hostile input', () => {
 
     // The victim call is as it was: still in progress with both participants and its transport.
     const { kiosk } = (globalThis as unknown as { victim: { kiosk: ReturnType<typeof kioskClient> } }).victim;
-    const stats = await kiosk.request('getTransportStats', { callId: victimCallId, transportId: victimTransportId });
+    const stats = await kiosk.request('getTransportStats', { transportId: victimTransportId });
     expect(stats.transportId).toBe(victimTransportId);
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer test-metrics-token' } });
     expect(metrics.body).toMatch(/booth_calls\{state="in-call"\} 1/);
@@ -181,6 +182,6 @@ describe('signalling under hostile input', () => {
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     ws.send(JSON.stringify({ type: 'request', id: 1, method: 'hello', data: { resumeToken: 'x'.repeat(70_000) } }));
     expect(await closed).toBe(1009);
-    expect((await kiosk.request('getTransportStats', { callId: victimCallId, transportId: victimTransportId })).transportId).toBe(victimTransportId);
+    expect((await kiosk.request('getTransportStats', { transportId: victimTransportId })).transportId).toBe(victimTransportId);
   });
 });

@@ -16,54 +16,50 @@ export type HandlerTable<M extends MethodTable, S> = { [K in Exclude<keyof M, 'h
 
 const empty = {} as const;
 
-/** Media requests, the same for every participant: the service finds the room, the room checks ownership. */
+/**
+ * Media requests, the same for every participant. Transport-level requests go
+ * to the session's own endpoint; produce and consume name their call, whose
+ * room decides what may be consumed.
+ */
 function mediaHandlers(service: CallService): HandlerTable<CommonRequests, Session> {
   return {
-    createTransport: (s, { callId, direction }) => {
-      const { room, participantId } = service.room(s, callId);
-      return room.createTransport(participantId, direction);
-    },
-    connectTransport: async (s, { callId, transportId, dtlsParameters }) => {
-      const { room, participantId } = service.room(s, callId);
-      await room.connectTransport(participantId, transportId, dtlsParameters as ms.DtlsParameters);
+    openMedia: (s) => service.media.openMedia(s),
+    createTransport: (s, { direction, sctp }) => service.media.endpoint(s).createTransport(direction, sctp ?? false),
+    connectTransport: async (s, { transportId, dtlsParameters }) => {
+      const direction = await service.media.endpoint(s).connectTransport(transportId, dtlsParameters as ms.DtlsParameters);
+      service.media.markSetup(s, `dtls.${direction}`);
       return empty;
     },
+    produceData: async (s, { transportId, sctpStreamParameters, label, protocol }) => ({
+      dataProducerId: await service.media.endpoint(s).produceData(transportId, sctpStreamParameters, label, protocol),
+    }),
+    consumeData: (s, { transportId }) => service.media.endpoint(s).consumeData(transportId),
     produce: async (s, { callId, transportId, kind, source, rtpParameters, paused }) => {
-      const { room, participantId } = service.room(s, callId);
-      return { producerId: await room.produce(participantId, transportId, kind, source, rtpParameters as ms.RtpParameters, paused) };
+      const { room, participantId } = service.media.room(s, callId);
+      return { producerId: await room.produce(participantId, transportId, kind, source, rtpParameters as ms.RtpParameters, paused ?? false) };
     },
-    closeProducer: (s, { callId, producerId }) => {
-      const { room, participantId } = service.room(s, callId);
-      room.closeProducer(participantId, producerId);
+    closeProducer: (s, { producerId }) => {
+      service.media.endpoint(s).ownProducer(producerId).close();
       return empty;
     },
-    pauseProducer: async (s, { callId, producerId }) => {
-      const { room, participantId } = service.room(s, callId);
-      await room.setProducerPaused(participantId, producerId, true);
+    pauseProducer: async (s, { producerId }) => {
+      await service.media.setProducerPaused(s, producerId, true);
       return empty;
     },
-    resumeProducer: async (s, { callId, producerId }) => {
-      const { room, participantId } = service.room(s, callId);
-      await room.setProducerPaused(participantId, producerId, false);
+    resumeProducer: async (s, { producerId }) => {
+      await service.media.setProducerPaused(s, producerId, false);
       return empty;
     },
     consume: (s, { callId, transportId, producerId, rtpCapabilities }) => {
-      const { room, participantId } = service.room(s, callId);
+      const { room, participantId } = service.media.room(s, callId);
       return room.consume(participantId, transportId, producerId, rtpCapabilities as ms.RtpCapabilities);
     },
-    resumeConsumer: async (s, { callId, consumerId }) => {
-      const { room, participantId } = service.room(s, callId);
-      await room.resumeConsumer(participantId, consumerId);
+    resumeConsumer: async (s, { consumerId }) => {
+      await service.media.resumeConsumer(s, consumerId);
       return empty;
     },
-    restartIce: async (s, { callId, transportId }) => {
-      const { room, participantId } = service.room(s, callId);
-      return { iceParameters: await room.restartIce(participantId, transportId) };
-    },
-    getTransportStats: (s, { callId, transportId }) => {
-      const { room, participantId } = service.room(s, callId);
-      return room.transportStats(participantId, transportId);
-    },
+    restartIce: async (s, { transportId }) => ({ iceParameters: await service.media.endpoint(s).restartIce(transportId) }),
+    getTransportStats: (s, { transportId }) => service.media.endpoint(s).transportStats(transportId),
     endCall: (s, { callId }) => {
       service.endCall(s, callId);
       return empty;

@@ -9,8 +9,14 @@ import type { types as ms } from 'mediasoup';
 import { Gauge } from 'prom-client';
 import type { CallService } from './CallService';
 
-const live = { router: 0, transport: 0, producer: 0, consumer: 0 };
+const live = { router: 0, transport: 0, pipe: 0, producer: 0, consumer: 0, data: 0 };
 let observing = false;
+/**
+ * Kinds: `transport` is a participant's WebRTC transport (appData.owner),
+ * `pipe` a transport mediasoup made to bridge two routers, `data` the warm-up
+ * channels. A router's beacon (DirectTransport and its DataProducer) is part
+ * of the router and not counted.
+ */
 function observeMediasoup(): void {
   if (observing) return;
   observing = true;
@@ -22,9 +28,13 @@ function observeMediasoup(): void {
     worker.observer.on('newrouter', (router: ms.Router) => {
       track('router', router);
       router.observer.on('newtransport', (transport: ms.Transport) => {
-        track('transport', transport);
+        const appData = transport.appData as { owner?: string; beacon?: boolean };
+        if (appData.beacon) return;
+        track(appData.owner ? 'transport' : 'pipe', transport);
         transport.observer.on('newproducer', (p: ms.Producer) => track('producer', p));
         transport.observer.on('newconsumer', (c: ms.Consumer) => track('consumer', c));
+        transport.observer.on('newdataproducer', (d: ms.DataProducer) => track('data', d));
+        transport.observer.on('newdataconsumer', (d: ms.DataConsumer) => track('data', d));
       });
     });
   });

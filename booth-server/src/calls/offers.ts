@@ -56,6 +56,7 @@ export class OfferDispatcher {
       const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
       timer.unref();
       call.offer(agent, timer);
+      call.mark('offered');
       this.opts.notify(agent, 'callOffered', offerOf(call));
     }
   }

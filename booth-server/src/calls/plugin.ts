@@ -10,6 +10,7 @@
  * whose kiosk was removed or got a new credential.
  */
 import fp from 'fastify-plugin';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { KIOSK_REQUESTS, KIOSK_WS_PATH, STAFF_REQUESTS, STAFF_WS_PATH, type MethodTable, type RequestData } from '@citizen/protocol';
@@ -21,6 +22,8 @@ import { CallService, type ClientIdentity, type Session } from './CallService';
 import { SignalFailure } from './errors';
 import { invoke, kioskHandlers, staffHandlers, type HandlerTable } from './handlers';
 import { registerCallMetrics } from './metrics';
+import { MEDIA_CODECS } from './CallRoom';
+import { SharedRouters } from '../sfu/SharedRouters';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,16 +40,17 @@ export interface CallsPluginOptions {
 async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Promise<void> {
   const { config, store } = opts;
   const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>): void => app.log[level](ctx ?? {}, msg);
+  const routers = await SharedRouters.create(opts.sfu, MEDIA_CODECS, log);
   const service = new CallService({
     store,
-    sfu: opts.sfu,
+    routers,
     media: {
       listenIps: config.sfu.listenIps,
       initialAvailableOutgoingBitrate: config.sfu.initialAvailableOutgoingBitrate,
       maxIncomingBitrate: config.sfu.maxIncomingBitrate,
       maxVideoBitrate: config.sfu.maxVideoBitrate,
-      maxTransportsPerParticipant: config.calls.maxTransportsPerParticipant,
-      maxConsumersPerParticipant: config.calls.maxConsumersPerParticipant,
+      maxTransports: config.calls.maxTransportsPerParticipant,
+      maxConsumers: config.calls.maxConsumersPerParticipant,
     },
     reconnectGraceSeconds: config.calls.reconnectGraceSeconds,
     offerTimeoutSeconds: config.calls.offerTimeoutSeconds,
@@ -94,6 +98,21 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     connect(socket, { kind: 'staff', user: request.principal.user, authTokenHash: request.principal.tokenHash }, STAFF_REQUESTS, staff);
   });
 
+  app.get(
+    '/api/diagnostics/call-setup',
+    {
+      config: { auth: 'metrics' },
+      schema: {
+        tags: ['ops'],
+        summary: 'Server-side set-up stages of the last 100 calls (ids and times only), for technicians and the set-up benchmark',
+        response: {
+          200: Type.Object({ calls: Type.Array(Type.Object({ callId: Type.String(), marks: Type.Record(Type.String(), Type.Number()) })) }),
+        },
+      },
+    },
+    async () => ({ calls: service.recentTimelines() }),
+  );
+
   const recheck = setInterval(() => void recheckSockets(service, store, log), config.auth.socketRecheckSeconds * 1000);
   recheck.unref();
   app.decorate('recheckSockets', () => recheckSockets(service, store, log));
@@ -102,6 +121,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
   app.addHook('preClose', async () => {
     clearInterval(recheck);
     await service.close();
+    routers.close();
   });
 }
 

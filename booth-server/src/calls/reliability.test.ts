@@ -82,7 +82,8 @@ describe('resume while the server still holds the old socket', () => {
     expect(ended).toBe(false);
     expect(kiosk.state).toBe('open');
     expect((await t.store.findInquiry(callId))?.status).toBe('in-call');
-    const transport = await kiosk.request('createTransport', { callId, direction: 'recv' });
+    await kiosk.request('openMedia', {});
+    const transport = await kiosk.request('createTransport', { direction: 'recv' });
     expect(transport.id).toBeTruthy();
   });
 });
@@ -126,7 +127,8 @@ describe('store failures leave no half-state', () => {
       t.store.updateInquiry = original;
     }
     expect(started).toBe(false);
-    expect(liveSfuObjects().router).toBe(0);
+    expect(t.app.calls.counts()).toMatchObject({ connecting: 0, inCall: 0 });
+    expect(liveSfuObjects()).toMatchObject({ producer: 0, consumer: 0 });
     expect((await t.store.findInquiry(callId))?.status).toBe('queued');
     // The agent is not excluded: the same call is offered again, and this time it starts.
     expect((await offeredAgain).callId).toBe(callId);
@@ -216,10 +218,12 @@ describe('caps', () => {
     const { callId } = await kiosk.request('requestCall', { language: 'da' });
     await offered;
     await agent.request('acceptCall', { callId });
-    for (let i = 0; i < 4; i++) await kiosk.request('createTransport', { callId, direction: i % 2 ? 'send' : 'recv' });
-    await expect(kiosk.request('createTransport', { callId, direction: 'recv' })).rejects.toMatchObject({ code: 'LIMIT_REACHED' });
+    await kiosk.request('openMedia', {});
+    await agent.request('openMedia', {});
+    for (let i = 0; i < 4; i++) await kiosk.request('createTransport', { direction: i % 2 ? 'send' : 'recv' });
+    await expect(kiosk.request('createTransport', { direction: 'recv' })).rejects.toMatchObject({ code: 'LIMIT_REACHED' });
     // Concurrent creation cannot slip past the cap either (the agent fires eight at once).
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => agent.request('createTransport', { callId, direction: 'recv' })));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => agent.request('createTransport', { direction: 'recv' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
     expect(liveSfuObjects().transport).toBe(8);
   });

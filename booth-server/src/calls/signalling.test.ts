@@ -98,7 +98,8 @@ describe('queue and offers', () => {
     const ended = next<{ reason: string }>(kiosk as never, 'callEnded');
     await agent.request('endCall', { callId: queued.callId });
     expect((await ended).reason).toBe('hangup-agent');
-    expect(liveSfuObjects()).toMatchObject({ router: 0, transport: 0, producer: 0, consumer: 0 });
+    // The shared router stays (one per worker); nothing of the call does.
+    expect(liveSfuObjects()).toMatchObject({ router: 1, transport: 0, pipe: 0, producer: 0, consumer: 0, data: 0 });
     expect((await t.store.findInquiry(queued.callId))?.status).toBe('ended');
   });
 
@@ -183,10 +184,14 @@ describe('authorization between calls', () => {
     const { kiosk, agent, callId } = await callInProgress();
     const omar = track(staffClient(url, await signIn(t.app, 'omar', 'demo-agent')));
     await opened(omar);
-    await expect(omar.request('createTransport', { callId, direction: 'send' })).rejects.toMatchObject({ code: 'NOT_IN_CALL' });
+    // omar is not available and in no call: no media endpoint for him, and nothing of this call.
+    await expect(omar.request('openMedia', {})).rejects.toMatchObject({ code: 'WRONG_STATE' });
+    await expect(omar.request('createTransport', { direction: 'send' })).rejects.toMatchObject({ code: 'WRONG_STATE' });
+    await expect(omar.request('consume', { callId, transportId: 'x', producerId: 'y', rtpCapabilities: {} })).rejects.toMatchObject({ code: 'NOT_IN_CALL' });
     await expect(omar.request('endCall', { callId })).rejects.toMatchObject({ code: 'NOT_IN_CALL' });
     await expect(omar.request('listCalls', {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const transport = await kiosk.request('createTransport', { callId, direction: 'send' });
+    await kiosk.request('openMedia', {});
+    const transport = await kiosk.request('createTransport', { direction: 'send' });
     expect(transport.iceCandidates.length).toBeGreaterThan(0);
   });
 
@@ -207,17 +212,19 @@ describe('authorization between calls', () => {
 });
 
 describe('SFU worker death', () => {
-  it('moves the call to a new router and tells both sides to rebuild media', async () => {
-    const { kiosk, agent, callId } = await callInProgress();
-    await kiosk.request('createTransport', { callId, direction: 'send' });
+  it('moves both sides’ media endpoints to the replacement worker and tells them to rebuild', async () => {
+    const { kiosk, agent } = await callInProgress();
+    await kiosk.request('openMedia', {});
+    await agent.request('openMedia', {});
+    await kiosk.request('createTransport', { direction: 'send' });
     const victim = t.sfu.workers()[0]!.worker.pid;
-    const kioskReset = next<{ callId: string }>(kiosk as never, 'mediaReset', 10_000);
-    const agentReset = next<{ callId: string }>(agent as never, 'mediaReset', 10_000);
+    const kioskReset = next<{ routerRtpCapabilities: unknown }>(kiosk as never, 'mediaReset', 10_000);
+    const agentReset = next<{ routerRtpCapabilities: unknown }>(agent as never, 'mediaReset', 10_000);
     process.kill(victim, 'SIGKILL');
-    expect((await kioskReset).callId).toBe(callId);
-    expect((await agentReset).callId).toBe(callId);
+    expect((await kioskReset).routerRtpCapabilities).toBeTruthy();
+    expect((await agentReset).routerRtpCapabilities).toBeTruthy();
     expect(t.sfu.workers()[0]!.worker.pid).not.toBe(victim);
-    const transport = await kiosk.request('createTransport', { callId, direction: 'send' });
+    const transport = await kiosk.request('createTransport', { direction: 'send' });
     expect(transport.id).toBeTruthy();
   });
 });

@@ -1,23 +1,24 @@
 /**
- * The media side of a call in the browser, on mediasoup-client: one send and
- * one receive transport, camera and microphone producers, one consumer per
- * remote producer. It keeps itself right through trouble without user action:
- *  - a transport that goes `disconnected`/`failed` triggers an ICE restart
- *    (server restartIce, then the transport's restartIce);
- *  - `mediaReset` (the server moved the call to a new router after a worker
- *    died) rebuilds both transports and re-produces the same local tracks;
+ * The media of one call in the browser, on a MediaEndpoint (this client's
+ * transports, usually opened before the call): camera and microphone
+ * producers, one consumer per remote producer. It keeps itself right through
+ * trouble without user action:
+ *  - the endpoint restarts ICE on a transport that goes disconnected/failed;
+ *  - when the endpoint is rebuilt (the server moved it off a dead worker),
+ *    the call produces its local tracks again and consumes again;
  *  - after a signalling resume, `resync` consumes producers it missed and
  *    drops consumers whose producers are gone.
  * Camera and microphone are requested in `start` and released in `stop`.
  */
-import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
 import type { CallSnapshot, CommonRequests, ProducerInfo, Requester } from '@citizen/protocol';
 import type { ConnectionState, SignalClient } from '../SignalClient';
 import { createLogger } from '../log';
+import { Timeline } from '../timeline';
 import { CAMERA, localMediaConstraints } from './constraints';
+import { MediaEndpoint } from './MediaEndpoint.dom';
 import { readStats, type ByteSample, type CallStats } from './stats';
-import { consumerRtpParameters, routerCapabilities, transportOptions, wireDtlsParameters, wireRtpCapabilities, wireRtpParameters } from './wire';
+import { consumerRtpParameters, wireRtpCapabilities } from './wire';
 
 const log = createLogger('call-media');
 
@@ -48,30 +49,32 @@ export type CallMediaEvents = {
 
 export type { CallStats };
 
+export interface CallMediaOptions {
+  /** Produce local media only once the far side's video is wired, or after this many ms (0: at once). */
+  receiveFirstMs: number;
+}
+
 export class CallMedia {
   readonly #listeners: { [K in keyof CallMediaEvents]: Set<(...a: CallMediaEvents[K]) => void> } = { remote: new Set(), health: new Set(), local: new Set() };
-  #device: Device | null = null;
-  #send: msc.Transport | null = null;
-  #recv: msc.Transport | null = null;
+  readonly #endpoint: MediaEndpoint;
+  /** The call made its endpoint itself (a supervisor joining) and closes it when it stops. */
+  readonly #ownsEndpoint: boolean;
   readonly #producers = new Map<'camera' | 'microphone', msc.Producer>();
   readonly #consumers = new Map<string, { consumer: msc.Consumer; info: RemoteMedia }>();
   /**
    * Every remote producer we know of, consumed or not. A producer announced
-   * while the transports are being (re)built is remembered here and consumed
-   * when the build finishes, instead of being lost.
+   * before the receive transport exists (or while it is rebuilt) is kept here
+   * and consumed when it is ready, instead of being lost.
    */
   readonly #remoteProducers = new Map<string, ProducerInfo>();
+  readonly #consuming = new Map<string, Promise<void>>();
   #stream = new MediaStream();
   #micMuted = false;
   #health: MediaHealth = 'connecting';
   #closed = false;
   #snapshot: InCall;
-  #building: Promise<void> = Promise.resolve();
   /** Resolves once camera and microphone are open (or were refused). */
   #localMedia: Promise<void> = Promise.resolve();
-  /** True once both transports exist and local media is produced; consumes wait for it. */
-  #built = false;
-  #iceRestarts = 0;
   #mediaResets = 0;
   #lastBytes: ByteSample | null = null;
   readonly #unsubscribe: (() => void)[] = [];
@@ -79,31 +82,36 @@ export class CallMedia {
   constructor(
     private readonly signal: CallSignal,
     snapshot: InCall,
+    /** Set-up stages as they happen here (`media.*` marks). */
+    readonly timeline: Timeline = new Timeline(),
+    endpoint?: MediaEndpoint,
+    private readonly options: CallMediaOptions = { receiveFirstMs: 0 },
   ) {
     this.#snapshot = snapshot;
+    this.#endpoint = endpoint ?? new MediaEndpoint(signal, timeline);
+    this.#ownsEndpoint = !endpoint;
     for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
-    const s = signal;
     this.#unsubscribe.push(
-      s.on('producerAdded', ({ callId, producer }) => {
+      signal.on('producerAdded', ({ callId, producer }) => {
         if (callId !== this.callId) return;
         this.#remoteProducers.set(producer.producerId, producer);
         this.#consumeLogged(producer, 'consume failed');
       }),
-      s.on('producerClosed', ({ callId, producerId }) => {
+      signal.on('producerClosed', ({ callId, producerId }) => {
         if (callId !== this.callId) return;
         this.#remoteProducers.delete(producerId);
         this.#dropConsumer(producerId);
       }),
-      s.on('producerPaused', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, true)),
-      s.on('producerResumed', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, false)),
-      s.on('mediaReset', ({ callId, routerRtpCapabilities }) => {
-        if (callId !== this.callId) return;
+      signal.on('producerPaused', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, true)),
+      signal.on('producerResumed', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, false)),
+      signal.on('state', () => this.#updateHealth()),
+      this.#endpoint.on('connection', () => this.#updateHealth()),
+      this.#endpoint.on('rebuilt', () => {
         this.#mediaResets++;
-        this.#snapshot = { ...this.#snapshot, routerRtpCapabilities, producers: [] };
-        this.#remoteProducers.clear();
-        this.#rebuild();
+        this.#producers.clear();
+        for (const id of [...this.#consumers.keys()]) this.#dropConsumer(id);
+        void this.#wire();
       }),
-      s.on('state', (st) => st === 'reconnecting' && this.#setHealth('reconnecting')),
     );
   }
 
@@ -127,107 +135,71 @@ export class CallMedia {
   }
 
   /**
-   * Asks for camera and microphone (only now, when the call starts) and
-   * connects media. The receive side is built while the devices open, so the
-   * far side's video does not wait for our camera.
+   * Asks for camera and microphone (only now, when the call starts) while the
+   * endpoint opens (it usually is open already), then consumes what the far
+   * side sends and produces the local tracks. The far side's video does not
+   * wait for our camera.
    */
   async start(want: { video: boolean } = { video: true }): Promise<void> {
-    this.#localMedia = navigator.mediaDevices
-      .getUserMedia(localMediaConstraints({ audio: true, video: want.video }))
-      .then((stream) => {
-        if (this.#closed) for (const t of stream.getTracks()) t.stop();
-        else {
-          this.#stream = stream;
-          this.#emitLocal();
-        }
-      });
-    this.#rebuild();
-    await Promise.all([this.#localMedia, this.#building]);
-  }
-
-  /** Serializes (re)builds: a mediaReset arriving mid-build waits for the build to finish, then runs. */
-  #rebuild(): void {
-    this.#building = this.#building.then(() => this.#build()).catch((err: unknown) => {
-      log.error('media build failed', { call: this.callId, error: err });
-      this.#setHealth('reconnecting');
+    this.timeline.mark('media.start');
+    this.#localMedia = navigator.mediaDevices.getUserMedia(localMediaConstraints({ audio: true, video: want.video })).then((stream) => {
+      this.timeline.mark('media.gum');
+      if (this.#closed) for (const t of stream.getTracks()) t.stop();
+      else {
+        this.#stream = stream;
+        this.#emitLocal();
+      }
     });
+    const opened = this.#endpoint.open();
+    await Promise.all([this.#localMedia, opened]);
+    await this.#wire();
   }
 
-  async #build(): Promise<void> {
+  /** Consume every known remote producer, and produce the local tracks (again, after a rebuild). */
+  async #wire(): Promise<void> {
     if (this.#closed) return;
-    this.#built = false;
-    this.#closeTransports();
-    this.#setHealth('connecting');
-    const device = new Device();
-    await device.load({ routerRtpCapabilities: routerCapabilities(this.#snapshot.routerRtpCapabilities) });
-    this.#device = device;
-    // Both directions at once: what this side waits to see does not depend on its own camera,
-    // and what the far side waits to see does not depend on our receive transport.
-    const receiving = this.#transport('recv').then((recv) => {
-      this.#recv = recv;
-      this.#built = true;
-      return Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p)));
-    });
-    const sending = Promise.all([this.#transport('send'), this.#localMedia]).then(async ([send]) => {
-      this.#send = send;
-      const audio = this.#stream.getAudioTracks()[0];
-      const video = this.#stream.getVideoTracks()[0];
-      // Camera first: the far side's first frame is what its resident is waiting for.
-      if (video && video.readyState === 'live') await this.#produce('camera', video, false);
-      if (audio) await this.#produce('microphone', audio, this.#micMuted);
-    });
-    const consuming = Promise.all([receiving, sending]);
+    this.#updateHealth();
+    const consuming = Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p).catch((err: unknown) => log.warn('consume failed', { call: this.callId, producer: p.producerId, error: err }))));
+    if (this.options.receiveFirstMs > 0) await this.#firstRemoteVideo(this.options.receiveFirstMs);
+    const video = this.#stream.getVideoTracks()[0];
+    const audio = this.#stream.getAudioTracks()[0];
+    // Camera first: the far side's first frame is what its resident is waiting for.
+    if (video && video.readyState === 'live') await this.#produce('camera', video, false);
+    if (audio) await this.#produce('microphone', audio, this.#micMuted);
     await consuming;
   }
 
-  async #transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
-    const device = this.#device!;
-    const params = await this.signal.request('createTransport', { callId: this.callId, direction });
-    const options = transportOptions(params);
-    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
-    transport.on('connect', ({ dtlsParameters }, ok, fail) => {
-      Promise.resolve()
-        .then(() => this.signal.request('connectTransport', { callId: this.callId, transportId: transport.id, dtlsParameters: wireDtlsParameters(dtlsParameters) }))
-        .then(() => ok(), fail);
+  /**
+   * Resolves when the first remote video consumer is wired, or after `ms`.
+   * On a kiosk the far side's face is what the resident waits for: the
+   * browser applies session descriptions one at a time, so producing our own
+   * camera while the agent's video is being wired makes the resident wait
+   * for both. The agent sees the resident a moment later instead.
+   */
+  #firstRemoteVideo(ms: number): Promise<void> {
+    if ([...this.#consumers.values()].some((c) => c.info.kind === 'video')) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.on('remote', (remotes) => remotes.some((r) => r.kind === 'video') && done());
     });
-    transport.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-      const source = appData.source === 'camera' ? 'camera' : 'microphone';
-      Promise.resolve()
-        .then(() => this.signal.request('produce', { callId: this.callId, transportId: transport.id, kind, rtpParameters: wireRtpParameters(rtpParameters), source, paused: appData.paused === true }))
-        .then((r) => ok({ id: r.producerId }), fail);
-    });
-    transport.on('connectionstatechange', (state) => {
-      if (state === 'connected') this.#updateHealth();
-      if (state === 'disconnected' || state === 'failed') {
-        this.#setHealth('reconnecting');
-        void this.#restartTransportIce(transport);
-      }
-    });
-    return transport;
   }
 
-  async #restartTransportIce(transport: msc.Transport): Promise<void> {
-    if (transport.closed || this.#closed) return;
-    try {
-      const { iceParameters } = await this.signal.request('restartIce', { callId: this.callId, transportId: transport.id });
-      if (transport.closed) return;
-      await transport.restartIce({ iceParameters });
-      this.#iceRestarts++;
-    } catch (err) {
-      log.warn('ICE restart failed; will retry on the next state change', { call: this.callId, transport: transport.id, error: err });
-    }
-  }
-
-  /** Restarts ICE on both transports now (also used by diagnostics and tests). */
-  async restartIce(): Promise<void> {
-    await Promise.all([this.#send, this.#recv].filter((t): t is msc.Transport => !!t).map((t) => this.#restartTransportIce(t)));
+  /** Restarts ICE on both transports now (diagnostics and tests). */
+  restartIce(): Promise<void> {
+    return this.#endpoint.restartIce();
   }
 
   async #produce(source: 'camera' | 'microphone', track: MediaStreamTrack, paused: boolean): Promise<void> {
-    const send = this.#send!;
+    const send = this.#endpoint.send;
+    if (!send || send.closed || this.#closed || this.#producers.has(source)) return;
     const producer = await send.produce({
       track,
-      appData: { source, paused },
+      appData: { source, paused, callId: this.callId },
       stopTracks: false,
       ...(source === 'camera'
         ? { encodings: [{ maxBitrate: this.#snapshot.maxVideoBitrate }], codecOptions: { videoGoogleStartBitrate: 600 } }
@@ -235,23 +207,45 @@ export class CallMedia {
     });
     if (paused) producer.pause();
     this.#producers.set(source, producer);
+    this.timeline.mark(`media.produce.${source}`);
   }
 
-  async #consume(info: ProducerInfo): Promise<void> {
-    if (!this.#built || this.#consumers.has(info.producerId) || info.participantId === this.#snapshot.participantId || !this.#recv || !this.#device) return;
-    const recv = this.#recv;
+  /**
+   * One consume per producer at a time: the same producer is announced by the
+   * snapshot and by producerAdded, and a second consume would make the server
+   * replace the first consumer while this side wires it up.
+   */
+  #consume(info: ProducerInfo): Promise<void> {
+    const running = this.#consuming.get(info.producerId);
+    if (running) return running;
+    const p = this.#consumeOnce(info).finally(() => this.#consuming.delete(info.producerId));
+    this.#consuming.set(info.producerId, p);
+    return p;
+  }
+
+  async #consumeOnce(info: ProducerInfo): Promise<void> {
+    const recv = this.#endpoint.recv;
+    const device = this.#endpoint.device;
+    if (this.#closed || !recv || recv.closed || !device || this.#consumers.has(info.producerId) || info.participantId === this.#snapshot.participantId) return;
     const r = await this.signal.request('consume', {
       callId: this.callId,
       transportId: recv.id,
       producerId: info.producerId,
-      rtpCapabilities: wireRtpCapabilities(this.#device.rtpCapabilities),
+      rtpCapabilities: wireRtpCapabilities(device.rtpCapabilities),
     });
-    if (recv.closed || this.#consumers.has(info.producerId)) return;
+    if (recv.closed || this.#consumers.has(info.producerId) || this.#closed) return;
+    this.timeline.mark(`media.consume.${r.kind}`);
     const consumer = await recv.consume({ id: r.consumerId, producerId: r.producerId, kind: r.kind, rtpParameters: consumerRtpParameters(r.rtpParameters) });
+    this.timeline.mark(`media.consumer.${r.kind}`);
+    // A remote track is muted until its first RTP packet arrives.
+    const firstRtp = (): void => this.timeline.mark(`media.firstRtp.${r.kind}`);
+    if (consumer.track.muted) consumer.track.addEventListener('unmute', firstRtp, { once: true });
+    else firstRtp();
     const remote: RemoteMedia = { producerId: info.producerId, participantId: info.participantId, kind: r.kind, source: info.source, track: consumer.track, paused: r.producerPaused };
     this.#consumers.set(info.producerId, { consumer, info: remote });
     this.#emitRemote();
-    await this.signal.request('resumeConsumer', { callId: this.callId, consumerId: consumer.id });
+    await this.signal.request('resumeConsumer', { consumerId: consumer.id });
+    this.timeline.mark(`media.resume.${r.kind}`);
   }
 
   #consumeLogged(info: ProducerInfo, what: string): void {
@@ -295,7 +289,7 @@ export class CallMedia {
     if (producer) {
       if (muted) producer.pause();
       else producer.resume();
-      await this.signal.request(muted ? 'pauseProducer' : 'resumeProducer', { callId: this.callId, producerId: producer.id });
+      await this.signal.request(muted ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
     }
     this.#emitLocal();
   }
@@ -310,7 +304,7 @@ export class CallMedia {
       if (producer) {
         producer.close();
         this.#producers.delete('camera');
-        await this.signal.request('closeProducer', { callId: this.callId, producerId: producer.id });
+        await this.signal.request('closeProducer', { producerId: producer.id });
       }
       for (const t of this.#stream.getVideoTracks()) {
         t.stop();
@@ -320,22 +314,22 @@ export class CallMedia {
       const cam = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
       const track = cam.getVideoTracks()[0]!;
       this.#stream.addTrack(track);
-      if (this.#send && !this.#send.closed) await this.#produce('camera', track, false);
+      await this.#produce('camera', track, false);
     }
     this.#emitLocal();
   }
 
   async stats(): Promise<CallStats> {
     const live = (t: msc.Transport | null): msc.Transport | null => (t && !t.closed ? t : null);
-    const [recv, send] = await Promise.all([live(this.#recv)?.getStats() ?? null, live(this.#send)?.getStats() ?? null]);
-    const { stats, sample } = readStats({ recv, send }, this.#lastBytes, Date.now(), { iceRestarts: this.#iceRestarts, mediaResets: this.#mediaResets });
+    const [recv, send] = await Promise.all([live(this.#endpoint.recv)?.getStats() ?? null, live(this.#endpoint.send)?.getStats() ?? null]);
+    const { stats, sample } = readStats({ recv, send }, this.#lastBytes, Date.now(), { iceRestarts: this.#endpoint.iceRestarts, mediaResets: this.#mediaResets });
     this.#lastBytes = sample;
     return stats;
   }
 
   /** Ids of the live transports (for server-side stats). */
   transportIds(): string[] {
-    return [this.#send, this.#recv].filter((t): t is msc.Transport => !!t && !t.closed).map((t) => t.id);
+    return [this.#endpoint.send, this.#endpoint.recv].filter((t): t is msc.Transport => !!t && !t.closed).map((t) => t.id);
   }
 
   get localStream(): MediaStream {
@@ -355,10 +349,10 @@ export class CallMedia {
   }
 
   #updateHealth(): void {
-    const states = [this.#send, this.#recv].map((t) => t?.connectionState);
+    const states = this.#endpoint.states();
     if (this.signal.state !== 'open') return this.#setHealth('reconnecting');
     if (states.every((s) => s === 'connected')) return this.#setHealth('connected');
-    if (states.some((s) => s === 'disconnected' || s === 'failed')) return this.#setHealth('reconnecting');
+    if (states.some((s) => s === 'disconnected' || s === 'failed' || s === null)) return this.#setHealth(this.#health === 'connecting' ? 'connecting' : 'reconnecting');
   }
 
   #setHealth(h: MediaHealth): void {
@@ -371,24 +365,18 @@ export class CallMedia {
     return this.#health;
   }
 
-  #closeTransports(): void {
-    for (const { consumer } of this.#consumers.values()) consumer.close();
-    this.#consumers.clear();
-    this.#producers.clear();
-    this.#send?.close();
-    this.#recv?.close();
-    this.#send = null;
-    this.#recv = null;
-    this.#emitRemote();
-  }
-
-  /** Closes the transports and releases camera and microphone. Idempotent. */
+  /** Closes this call's producers and consumers and releases camera and microphone; the endpoint stays unless the call made it. Idempotent. */
   stop(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe.splice(0)) off();
-    this.#closeTransports();
+    for (const { consumer } of this.#consumers.values()) consumer.close();
+    this.#consumers.clear();
+    for (const p of this.#producers.values()) p.close();
+    this.#producers.clear();
+    if (this.#ownsEndpoint) this.#endpoint.close();
     for (const t of this.#stream.getTracks()) t.stop();
+    this.#emitRemote();
     this.#emitLocal();
   }
 }

@@ -19,9 +19,9 @@ export class WireShapeError extends Error {
 }
 
 function checked<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
+  if (Value.Check(schema, value)) return value;
   const first = Value.Errors(schema, value).First();
-  if (first) throw new WireShapeError(what, `${first.path || '(root)'}: ${first.message}`);
-  return value as Static<T>;
+  throw new WireShapeError(what, first ? `${first.path || '(root)'}: ${first.message}` : 'invalid');
 }
 
 export const wireRtpParameters = (v: unknown): Static<typeof RtpParameters> => checked(RtpParameters, v, 'RTP parameters');
@@ -45,6 +45,7 @@ export function transportOptions(p: TransportParams): msc.TransportOptions {
     iceParameters: p.iceParameters,
     iceCandidates: p.iceCandidates as msc.IceCandidate[],
     dtlsParameters: p.dtlsParameters as msc.DtlsParameters,
+    ...(p.sctpParameters ? { sctpParameters: p.sctpParameters as msc.SctpParameters } : {}),
   };
 }
 

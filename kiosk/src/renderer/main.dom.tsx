@@ -23,6 +23,9 @@ if (new URLSearchParams(location.search).has('debug')) {
     },
     dropSignalling: () => state.call.client()?.dropConnection(),
     resumes: () => state.call.resumes(),
+    timeline: () => state.call.timeline().toJSON(),
+    endpointStates: () => state.call.endpoint()?.states() ?? null,
+    endSession: () => state.endResidentSession(),
     localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
   };
 }

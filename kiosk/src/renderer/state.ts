@@ -46,7 +46,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   async function endResidentSession(): Promise<void> {
     card.value = null;
     cardProblem.value = null;
-    call.endSession();
+    await call.endSession();
     lang.value = 'da';
     await bridge.endSession().catch((err: unknown) => log.error('endSession failed', { error: err }));
   }

@@ -7,7 +7,7 @@
  */
 import { signal } from '@preact/signals';
 import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskRequests } from '@citizen/protocol';
-import { DEV, SignalClient, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('kiosk-call');
 
@@ -39,7 +39,26 @@ export function createCallState(deps: CallDeps) {
   let lastCall: MediaCallView | null = null;
   /** How many times the signalling session was resumed after a dropped socket (diagnostics). */
   let resumes = 0;
+  /** Set-up stages of the current (or last) call, from the tap on (diagnostics and the set-up benchmark). */
+  let timeline = new Timeline();
+  /**
+   * The kiosk's transports, opened while the resident waits so the call
+   * starts on connections already made. Network only: no camera or
+   * microphone until the call starts. Closed when the resident stops waiting.
+   */
+  let endpoint: MediaEndpoint | null = null;
   const startMedia = deps.startMedia ?? startMediaCall;
+
+  function warmUp(): void {
+    if (endpoint || !client) return;
+    endpoint = new MediaEndpoint(client, timeline);
+    drop(endpoint.open(), log, 'opening media while waiting failed (the call opens it again)');
+  }
+
+  function coolDown(): void {
+    endpoint?.close();
+    endpoint = null;
+  }
 
   function enterCall(snapshot: Extract<CallSnapshot, { step: 'in-call' }>): void {
     const cur = state.value;
@@ -48,13 +67,16 @@ export function createCallState(deps: CallDeps) {
       return;
     }
     const agent = snapshot.participants.find((p) => p.role === 'agent');
-    lastCall = startMedia(client!, snapshot);
+    timeline.mark('callStarted');
+    // The resident waits for the agent's face: wire it before producing the kiosk's own camera (at most 600 ms).
+    lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, ...(endpoint ? { endpoint } : {}) });
     state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
   }
 
   function end(reason: EndReason | 'failed'): void {
     const cur = state.value;
     if (cur.step === 'in-call') cur.call.stop();
+    coolDown();
     const reference = cur.step === 'in-call' || cur.step === 'queued' ? cur.reference : cur.step === 'ended' ? cur.reference : null;
     state.value = { step: 'ended', reason, reference };
   }
@@ -66,8 +88,10 @@ export function createCallState(deps: CallDeps) {
       if (cur.step === 'queued' || cur.step === 'in-call') end('connection-lost');
       return;
     }
-    if (snapshot.step === 'queued')
+    if (snapshot.step === 'queued') {
       state.value = { step: 'queued', callId: snapshot.callId, reference: snapshot.reference, position: snapshot.position, estimatedWaitSeconds: snapshot.estimatedWaitSeconds };
+      warmUp();
+    }
     else if (snapshot.step === 'in-call') enterCall(snapshot);
     else if (snapshot.step === 'ended') end(snapshot.reason);
   }
@@ -98,11 +122,16 @@ export function createCallState(deps: CallDeps) {
 
   async function talkToAPerson(request: CallRequestInfo): Promise<void> {
     if (state.value.step !== 'idle' && state.value.step !== 'ended') return;
+    timeline = new Timeline();
+    timeline.mark('tap');
     state.value = { step: 'requesting' };
     try {
       const r = await ensureClient().request('requestCall', request);
-      if (state.value.step === 'requesting')
+      timeline.mark('requestAck');
+      if (state.value.step === 'requesting') {
         state.value = { step: 'queued', callId: r.callId, reference: r.reference, position: r.position, estimatedWaitSeconds: r.estimatedWaitSeconds };
+        warmUp();
+      }
     } catch (err) {
       log.error('call request failed', { error: err });
       state.value = { step: 'ended', reason: 'failed', reference: null };
@@ -113,6 +142,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step !== 'queued' || !client) return;
     state.value = { step: 'idle' };
+    coolDown();
     // The resident has left the screen either way; if the server did not hear it, the call ends with the session.
     drop(client.request('leaveQueue', { callId: cur.callId }), log, 'leaveQueue failed', { call: cur.callId });
   }
@@ -129,6 +159,7 @@ export function createCallState(deps: CallDeps) {
   function reset(): void {
     const cur = state.value;
     if (cur.step === 'in-call') cur.call.stop();
+    coolDown();
     state.value = { step: 'idle' };
   }
 
@@ -137,14 +168,21 @@ export function createCallState(deps: CallDeps) {
    * closed and its resume token removed, so nothing of this resident's call
    * can be resumed by the next person (a page reload included).
    */
-  function endSession(): void {
+  async function endSession(): Promise<void> {
+    const cur = state.value;
+    const c = client;
     reset();
-    client?.close();
     client = null;
     connection.value = 'closed';
     deps.storage.removeItem(RESUME_KEY);
+    if (!c) return;
+    // Whatever the resident left waiting or running ends now, not a grace period later.
+    const leaving =
+      cur.step === 'queued' ? c.request('leaveQueue', { callId: cur.callId }) : cur.step === 'in-call' ? c.request('endCall', { callId: cur.call.callId }) : null;
+    if (leaving) await leaving.catch((err: unknown) => log.warn('ending the call at session end failed; it ends with the session', { error: err }));
+    c.close();
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, client: () => client, lastCall: () => lastCall, resumes: () => resumes };
+  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;
