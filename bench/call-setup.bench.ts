@@ -32,7 +32,7 @@ type Marks = Record<string, number>;
 /** Stages in order: label, and where its time is read (kiosk, agent or server marks). */
 const STAGES: [string, string, (k: Marks, a: Marks, s: Marks) => number | undefined][] = [
   ['ack', 'request acknowledged (inquiry stored, queued)', (k) => k.requestAck],
-  ['offer', 'offer reaches the agent', (_k, a) => a.offer],
+  ['offer', 'offer reaches the agent (may come before the ack)', (_k, a) => a.offer],
   ['accept', 'agent accepts (auto)', (_k, a) => a.accept],
   ['started', 'call started (room ready, both told)', (_k, _a, s) => s.started],
   ['agentCam', "agent's transports and camera producer ready", (_k, a, s) => s['producer.agent.camera'] ?? a['media.produce.camera']],

@@ -58,6 +58,18 @@ async function availableAgent(username = 'anna'): Promise<SignalClient<StaffRequ
   return agent;
 }
 
+/** The demo kiosk in a call with anna. */
+async function callInProgress(): Promise<{ agent: SignalClient<StaffRequests>; kiosk: SignalClient<KioskRequests>; callId: string }> {
+  const agent = await availableAgent();
+  const kiosk = track(kioskClient(url, t.credentialFile));
+  await opened(kiosk);
+  const offered = next<{ callId: string }>(agent as never, 'callOffered');
+  const { callId } = await kiosk.request('requestCall', { language: 'da' });
+  await offered;
+  await agent.request('acceptCall', { callId });
+  return { agent, kiosk, callId };
+}
+
 describe('resume while the server still holds the old socket', () => {
   it('keeps the call: the old socket closing does not start a grace period that ends the resumed session', async () => {
     const agent = await availableAgent();
@@ -155,13 +167,7 @@ describe('store failures leave no half-state', () => {
   });
 
   it('a failed write at the end of a call is retried until it lands', async () => {
-    const agent = await availableAgent();
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { agent, kiosk, callId } = await callInProgress();
     const original = t.store.updateInquiry.bind(t.store);
     let failures = 0;
     t.store.updateInquiry = async (...args) => {
@@ -211,13 +217,7 @@ describe('store failures leave no half-state', () => {
 
 describe('caps', () => {
   it('refuses a fifth transport for one participant with LIMIT_REACHED', async () => {
-    const agent = await availableAgent();
-    const kiosk = track(kioskClient(url, t.credentialFile));
-    await opened(kiosk);
-    const offered = next<{ callId: string }>(agent as never, 'callOffered');
-    const { callId } = await kiosk.request('requestCall', { language: 'da' });
-    await offered;
-    await agent.request('acceptCall', { callId });
+    const { agent, kiosk, callId } = await callInProgress();
     await kiosk.request('openMedia', {});
     await agent.request('openMedia', {});
     for (let i = 0; i < 4; i++) await kiosk.request('createTransport', { direction: i % 2 ? 'send' : 'recv' });

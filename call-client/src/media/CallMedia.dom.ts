@@ -135,57 +135,86 @@ export class CallMedia {
   }
 
   /**
-   * Asks for camera and microphone (only now, when the call starts) while the
-   * endpoint opens (it usually is open already), then consumes what the far
-   * side sends and produces the local tracks. The far side's video does not
-   * wait for our camera.
+   * Starts the call's media on the endpoint (usually open already): consumes
+   * what the far side sends, asks for camera and microphone (only now, when
+   * the call starts) and produces them. With `receiveFirstMs` the camera and
+   * microphone are asked for once the far side's video is wired (or that
+   * much later): see #firstRemoteVideo. Otherwise both run at once.
    */
   async start(want: { video: boolean } = { video: true }): Promise<void> {
     this.timeline.mark('media.start');
-    this.#localMedia = navigator.mediaDevices.getUserMedia(localMediaConstraints({ audio: true, video: want.video })).then((stream) => {
-      this.timeline.mark('media.gum');
-      if (this.#closed) for (const t of stream.getTracks()) t.stop();
-      else {
-        this.#stream = stream;
-        this.#emitLocal();
-      }
-    });
-    const opened = this.#endpoint.open();
-    await Promise.all([this.#localMedia, opened]);
-    await this.#wire();
+    const openLocal = (): Promise<void> =>
+      navigator.mediaDevices.getUserMedia(localMediaConstraints({ audio: true, video: want.video })).then((stream) => {
+        this.timeline.mark('media.gum');
+        if (this.#closed) for (const t of stream.getTracks()) t.stop();
+        else {
+          this.#stream = stream;
+          this.#emitLocal();
+        }
+      });
+    const receiveFirst = this.options.receiveFirstMs > 0;
+    if (!receiveFirst) this.#localMedia = openLocal();
+    await this.#endpoint.open();
+    // A warm endpoint is connected already: no connection event will say so.
+    this.#updateHealth();
+    const consuming = this.#consumeAll();
+    if (receiveFirst) {
+      await this.#firstRemoteVideo(this.options.receiveFirstMs);
+      this.#localMedia = openLocal();
+    }
+    await this.#localMedia;
+    await this.#produceLocal();
+    await consuming;
   }
 
-  /** Consume every known remote producer, and produce the local tracks (again, after a rebuild). */
+  #consumeAll(): Promise<unknown> {
+    return Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p).catch((err: unknown) => log.warn('consume failed', { call: this.callId, producer: p.producerId, error: err }))));
+  }
+
+  /** After a rebuild: consume every known remote producer and produce the local tracks again. */
   async #wire(): Promise<void> {
     if (this.#closed) return;
     this.#updateHealth();
-    const consuming = Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p).catch((err: unknown) => log.warn('consume failed', { call: this.callId, producer: p.producerId, error: err }))));
-    if (this.options.receiveFirstMs > 0) await this.#firstRemoteVideo(this.options.receiveFirstMs);
+    const consuming = this.#consumeAll();
+    await this.#produceLocal();
+    await consuming;
+  }
+
+  async #produceLocal(): Promise<void> {
+    if (this.#closed) return;
     const video = this.#stream.getVideoTracks()[0];
     const audio = this.#stream.getAudioTracks()[0];
     // Camera first: the far side's first frame is what its resident is waiting for.
     if (video && video.readyState === 'live') await this.#produce('camera', video, false);
     if (audio) await this.#produce('microphone', audio, this.#micMuted);
-    await consuming;
   }
 
   /**
-   * Resolves when the first remote video consumer is wired, or after `ms`.
-   * On a kiosk the far side's face is what the resident waits for: the
-   * browser applies session descriptions one at a time, so producing our own
-   * camera while the agent's video is being wired makes the resident wait
-   * for both. The agent sees the resident a moment later instead.
+   * Resolves when the first remote video is wired and receiving, or after `ms`.
+   * On a kiosk the far side's face is what the resident waits for, and the
+   * kiosk's CPU is what it waits on: the browser applies session descriptions
+   * one at a time, and starting and showing our own camera competes with
+   * decoding the agent's. So the kiosk's camera starts once the agent's video
+   * arrives; the agent sees the resident a moment later instead.
    */
   #firstRemoteVideo(ms: number): Promise<void> {
-    if ([...this.#consumers.values()].some((c) => c.info.kind === 'video')) return Promise.resolve();
     return new Promise((resolve) => {
+      let off = (): void => {};
       const done = (): void => {
         clearTimeout(timer);
         off();
         resolve();
       };
       const timer = setTimeout(done, ms);
-      const off = this.on('remote', (remotes) => remotes.some((r) => r.kind === 'video') && done());
+      // Wired and its first packets in: a remote track is muted until RTP arrives.
+      const check = (remotes: RemoteMedia[]): void => {
+        const video = remotes.find((r) => r.kind === 'video');
+        if (!video) return;
+        if (!video.track.muted) return done();
+        video.track.addEventListener('unmute', done, { once: true });
+      };
+      off = this.on('remote', check);
+      check(this.remotes());
     });
   }
 
