@@ -11,48 +11,18 @@
  * Camera and microphone are requested in `start` and released in `stop`.
  */
 import type { types as msc } from 'mediasoup-client';
-import type { CallSnapshot, CommonRequests, ProducerInfo, Requester } from '@citizen/protocol';
-import type { ConnectionState, SignalClient } from '../SignalClient';
+import type { ProducerInfo } from '@citizen/protocol';
 import { createLogger } from '../log';
 import { Timeline } from '../timeline';
 import { CAMERA, localMediaConstraints } from './constraints';
 import { MediaEndpoint } from './MediaEndpoint.dom';
 import { readStats, type ByteSample, type CallStats } from './stats';
+import type { CallMediaEvents, CallMediaOptions, CallSignal, InCall, MediaHealth, RemoteMedia } from './types';
 import { consumerRtpParameters, wireRtpCapabilities } from './wire';
 
 const log = createLogger('call-media');
 
-/**
- * What media needs of signalling: the requests every participant may make
- * (typed from the protocol), the notifications, and the connection state.
- * A kiosk's and a console's SignalClient both are one.
- */
-export type CallSignal = Requester<CommonRequests> & Pick<SignalClient<CommonRequests>, 'on'> & { readonly state: ConnectionState };
-
-type InCall = Extract<CallSnapshot, { step: 'in-call' }>;
-export type MediaHealth = 'connecting' | 'connected' | 'reconnecting';
-
-export interface RemoteMedia {
-  producerId: string;
-  participantId: string;
-  kind: 'audio' | 'video';
-  source: ProducerInfo['source'];
-  track: MediaStreamTrack;
-  paused: boolean;
-}
-
-export type CallMediaEvents = {
-  remote: [RemoteMedia[]];
-  health: [MediaHealth];
-  local: [{ stream: MediaStream; micMuted: boolean; cameraOn: boolean }];
-};
-
-export type { CallStats };
-
-export interface CallMediaOptions {
-  /** Produce local media only once the far side's video is wired, or after this many ms (0: at once). */
-  receiveFirstMs: number;
-}
+export type { CallSignal, CallMediaEvents, CallMediaOptions, CallStats, MediaHealth, RemoteMedia };
 
 export class CallMedia {
   readonly #listeners: { [K in keyof CallMediaEvents]: Set<(...a: CallMediaEvents[K]) => void> } = { remote: new Set(), health: new Set(), local: new Set() };

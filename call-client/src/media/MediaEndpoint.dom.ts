@@ -18,7 +18,7 @@
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
 import type { CallSnapshot } from '@citizen/protocol';
-import type { CallSignal } from './CallMedia.dom';
+import type { CallSignal } from './types';
 import { createLogger } from '../log';
 import { Timeline } from '../timeline';
 import { routerCapabilities, transportOptions, wireDtlsParameters, wireRtpParameters } from './wire';
