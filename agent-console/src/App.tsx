@@ -81,7 +81,7 @@ function DeskHost({ user }: { user: User }) {
   return (
     <>
       <p>
-        You serve residents in: <span data-testid="agent-languages">{user.languages.join(', ')}</span>.
+        You serve residents in: <span data-testid="agent-languages">{Object.keys(user.skills.languages).join(', ')}</span>.
       </p>
       {desk && <Desk desk={desk} user={user} />}
     </>

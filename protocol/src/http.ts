@@ -33,12 +33,28 @@ export const LoginRequest = Type.Object(
 );
 export type LoginRequest = Static<typeof LoginRequest>;
 
+/** How well: 1 basic, 2 good, 3 fluent or expert. Routing prefers higher levels. */
+export const SkillLevel = Type.Integer({ minimum: 1, maximum: 3 });
+export type SkillLevel = Static<typeof SkillLevel>;
+/** Topic keys as guided flows and queues name them: `housing-benefit`, `passport`, … */
+export const TopicKey = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+
+/** What an agent can take: languages and topics, each with a level. */
+export const AgentSkills = Type.Object(
+  {
+    languages: Type.Record(Type.String({ pattern: '^[a-z]{2,3}$' }), SkillLevel, { maxProperties: 30 }),
+    topics: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), SkillLevel, { maxProperties: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentSkills = Static<typeof AgentSkills>;
+
 export const User = Type.Object({
   id: Type.String(),
   username: Type.String(),
   displayName: Type.String(),
   role: Role,
-  languages: Type.Array(LanguageTag),
+  skills: AgentSkills,
 });
 export type User = Static<typeof User>;
 

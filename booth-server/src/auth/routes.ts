@@ -17,7 +17,7 @@ export interface AuthRoutesOptions {
 }
 
 export function publicUser(u: UserRecord): UserT {
-  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, languages: u.languages };
+  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, skills: u.skills };
 }
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {

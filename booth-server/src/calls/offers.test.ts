@@ -12,7 +12,7 @@ function agent(name: string, hex: string): StaffSession {
     id: `p-${name}`,
     resumeToken: `t-${name}`,
     peer: { notify: () => {}, close: () => {} },
-    user: { id: userId(`u-${hex}`), username: name, displayName: name, role: 'agent', languages: ['da'], passwordHash: '' },
+    user: { id: userId(`u-${hex}`), username: name, displayName: name, role: 'agent', skills: { languages: { da: 3 }, topics: {} }, passwordHash: '' },
     authTokenHash: 'h',
     available: true,
     declined: new Set(),

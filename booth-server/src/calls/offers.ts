@@ -50,7 +50,7 @@ export class OfferDispatcher {
       if (!agent.available || !agent.peer || agent.user.role !== 'agent' || this.busy(agent)) continue;
       const excluded = new Set(agent.declined);
       for (const c of this.opts.calls.values()) if (c.state.step !== 'queued') excluded.add(c.id);
-      const next = this.opts.routing.nextFor({ userId: agent.user.id, languages: agent.user.languages }, excluded);
+      const next = this.opts.routing.nextFor({ userId: agent.user.id, languages: Object.keys(agent.user.skills.languages) }, excluded);
       const call = next && this.opts.calls.get(next.callId);
       if (!call || call.state.step !== 'queued') continue;
       const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);

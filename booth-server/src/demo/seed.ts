@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { kioskId, userId, type Role } from '@citizen/protocol';
+import { kioskId, userId, type AgentSkills, type Role } from '@citizen/protocol';
 import { hashPassword, hashSecret, newSecret, secretMatches, verifyPassword } from '../auth/secrets';
 import { enrolKiosk } from '../kiosks/routes';
 import type { Store } from '../store/Store';
@@ -17,14 +17,26 @@ export interface DemoAccount {
   password: string;
   displayName: string;
   role: Role;
-  languages: string[];
+  skills: AgentSkills;
 }
 
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
-  { username: 'anna', password: 'demo-agent', displayName: 'Anna Holm', role: 'agent', languages: ['da', 'en'] },
-  { username: 'omar', password: 'demo-agent', displayName: 'Omar Haddad', role: 'agent', languages: ['da', 'ar', 'en'] },
-  { username: 'sara', password: 'demo-supervisor', displayName: 'Sara Lund', role: 'supervisor', languages: ['da', 'en', 'nb'] },
-  { username: 'tech', password: 'demo-tech', displayName: 'Teo Nielsen', role: 'technician', languages: ['da', 'en'] },
+  {
+    username: 'anna',
+    password: 'demo-agent',
+    displayName: 'Anna Holm',
+    role: 'agent',
+    skills: { languages: { da: 3, en: 2 }, topics: { 'housing-benefit': 3, 'moving-address': 2, passport: 2, general: 2 } },
+  },
+  {
+    username: 'omar',
+    password: 'demo-agent',
+    displayName: 'Omar Haddad',
+    role: 'agent',
+    skills: { languages: { da: 2, ar: 3, en: 3 }, topics: { passport: 3, 'health-card': 2, general: 2 } },
+  },
+  { username: 'sara', password: 'demo-supervisor', displayName: 'Sara Lund', role: 'supervisor', skills: { languages: { da: 3, en: 3, nb: 2 }, topics: {} } },
+  { username: 'tech', password: 'demo-tech', displayName: 'Teo Nielsen', role: 'technician', skills: { languages: { da: 3, en: 2 }, topics: {} } },
 ];
 
 export const DEMO_KIOSK = {
@@ -47,7 +59,7 @@ export async function seedDemo(store: Store, credentialFile: string): Promise<vo
       username: a.username,
       displayName: a.displayName,
       role: a.role,
-      languages: a.languages,
+      skills: a.skills,
       passwordHash: await hashPassword(a.password),
     });
   }

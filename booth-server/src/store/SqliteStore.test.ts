@@ -23,7 +23,7 @@ const user = {
   username: 'anna',
   displayName: 'Anna',
   role: 'agent' as const,
-  languages: ['da', 'en'],
+  skills: { languages: { da: 3, en: 2 }, topics: { passport: 1 } },
   passwordHash: 'x',
 };
 const kiosk = {
@@ -144,5 +144,24 @@ describe('SqliteStore durability', () => {
     expect((await s.findInquiry('a'))?.status).toBe('abandoned');
     expect((await s.findInquiry('b'))?.status).toBe('ended');
     expect((await s.findInquiry('c'))?.endReason).toBe('left-queue');
+  });
+});
+
+describe('migration 4: agent skills', () => {
+  it('turns a user’s languages into language skills at level 2, with no topics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-skills-'));
+    try {
+      const file = join(dir, 'booth.sqlite');
+      const v3 = new SqliteStore(file, MIGRATIONS.filter((m) => m.version <= 3));
+      await v3.close();
+      const raw = new Database(file);
+      raw.prepare("INSERT INTO users (id, username, display_name, role, languages, password_hash) VALUES ('u-00000000000000aa', 'old', 'Old Agent', 'agent', '[\"da\",\"uk\"]', 'x')").run();
+      raw.close();
+      const s = open(file);
+      expect((await s.findUserByUsername('old'))?.skills).toEqual({ languages: { da: 2, uk: 2 }, topics: {} });
+      expect(await s.schemaVersion()).toBeGreaterThanOrEqual(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { kioskId, userId, type Role } from '@citizen/protocol';
+import { kioskId, userId, type AgentSkills, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
 import { StoreClosedError, StoreConflictError, type InquiryRecord, type InquiryStatus, type InquiryUpdate, type KioskRecord, type SessionRecord, type Store, type UserRecord } from './Store';
 
@@ -10,7 +10,7 @@ interface UserRow {
   username: string;
   display_name: string;
   role: string;
-  languages: string;
+  skills: string;
   password_hash: string;
 }
 interface SessionRow {
@@ -102,8 +102,8 @@ export class SqliteStore implements Store {
   async createUser(u: UserRecord): Promise<void> {
     try {
       this.#db_()
-        .prepare('INSERT INTO users (id, username, display_name, role, languages, password_hash) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(u.id, u.username, u.displayName, u.role, JSON.stringify(u.languages), u.passwordHash);
+        .prepare('INSERT INTO users (id, username, display_name, role, skills, password_hash) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(u.id, u.username, u.displayName, u.role, JSON.stringify(u.skills), u.passwordHash);
     } catch (err) {
       throw conflictOr(err, `user ${u.username}`);
     }
@@ -261,7 +261,7 @@ function toUser(r: UserRow): UserRecord {
     username: r.username,
     displayName: r.display_name,
     role: r.role as Role,
-    languages: JSON.parse(r.languages) as string[],
+    skills: JSON.parse(r.skills) as AgentSkills,
     passwordHash: r.password_hash,
   };
 }

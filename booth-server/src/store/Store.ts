@@ -3,14 +3,15 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
-import type { KioskId, Role, UserId } from '@citizen/protocol';
+import type { AgentSkills, KioskId, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
   id: UserId;
   username: string;
   displayName: string;
   role: Role;
-  languages: string[];
+  /** Languages and topics with levels (routing reads them). */
+  skills: AgentSkills;
   passwordHash: string;
 }
 

@@ -67,4 +67,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX inquiries_reference ON inquiries(reference);
     `,
   },
+  {
+    version: 4,
+    name: 'agent skills: languages and topics with levels',
+    // Existing languages become level 2 ("good"); topics start empty (an agent without topics takes any topic).
+    sql: `
+      ALTER TABLE users ADD COLUMN skills TEXT NOT NULL DEFAULT '{"languages":{},"topics":{}}';
+      UPDATE users SET skills = json_object(
+        'languages', (SELECT json_group_object(value, 2) FROM json_each(users.languages)),
+        'topics', json('{}'));
+      ALTER TABLE users DROP COLUMN languages;
+    `,
+  },
 ];
