@@ -18,6 +18,36 @@ const ListenIp = Type.Object(
 
 const UsbId = Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB id as 4 hex digits, as `SerialPort.list()` and `lsusb` show it' });
 
+/** Case follow-up: service standards, outcome codes and the public status lookup (booth-server/src/inquiries). */
+const ResponseDays = Type.Integer({ minimum: 1, maximum: 365, description: 'Calendar days within which the resident is promised a response' });
+const Inquiries = Type.Object(
+  {
+    serviceStandards: Type.Object(
+      {
+        defaultResponseDays: ResponseDays,
+        topics: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), Type.Object({ responseDays: ResponseDays }, { additionalProperties: false }), {
+          maxProperties: 200,
+          additionalProperties: false,
+          description: 'Per topic key (as guided flows name them); topics not listed get defaultResponseDays',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    outcomeCodes: Type.Array(
+      Type.Object(
+        {
+          code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', description: 'Stable code stored with the case' }),
+          label: Type.String({ minLength: 1, maxLength: 80, description: 'Shown to staff' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100, description: 'Outcomes staff can record; codes must be unique' },
+    ),
+    statusLookupsPerMinute: Type.Integer({ minimum: 1, maximum: 1000, description: 'Public status lookups per client address per minute' }),
+  },
+  { additionalProperties: false },
+);
+
 /** Serial port and framing shared by every serial device. */
 const serialFields = {
   path: Type.String({ minLength: 1, description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
@@ -142,6 +172,7 @@ export const BoothConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    inquiries: Inquiries,
   },
   { additionalProperties: false },
 );

@@ -2,3 +2,4 @@ export * from './ids';
 export * from './http';
 export * from './signalling';
 export * from './vocab';
+export * from './inquiries';

@@ -1,9 +1,28 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { kioskId, userId, type AgentSkills, type Role } from '@citizen/protocol';
+import { Value } from '@sinclair/typebox/value';
+import { InquiryEventData, kioskId, userId, type AgentSkills, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
-import { StoreClosedError, StoreConflictError, type InquiryRecord, type InquiryStatus, type InquiryUpdate, type KioskRecord, type SessionRecord, type Store, type UserRecord } from './Store';
+import {
+  StoreClosedError,
+  StoreConflictError,
+  type InquiryCaseAuthor,
+  type InquiryCaseChange,
+  type InquiryCaseFilter,
+  type InquiryCaseRecord,
+  type InquiryEventRecord,
+  type InquiryRecord,
+  type InquiryScope,
+  type InquiryStatus,
+  type InquiryUpdate,
+  type KioskRecord,
+  type SessionRecord,
+  type Store,
+  type TopicResponseTimes,
+  type UserRecord,
+} from './Store';
+import { quantile } from '../util/quantile';
 
 interface UserRow {
   id: string;
@@ -31,6 +50,24 @@ interface InquiryRow {
   end_reason: string | null;
   created_at: number;
   ended_at: number | null;
+}
+/** The columns migration 5 adds; a row read after it has them all. */
+interface InquiryCaseRow extends InquiryRow {
+  case_status: string;
+  outcome_code: string | null;
+  next_step: string | null;
+  place: string | null;
+  promised_by: number | null;
+  resolved_at: number | null;
+  assignee_id: string | null;
+}
+interface InquiryEventRow {
+  id: number;
+  inquiry_id: string;
+  at: number;
+  actor: string;
+  kind: string;
+  data: string;
 }
 interface KioskRow {
   id: string;
@@ -188,23 +225,44 @@ export class SqliteStore implements Store {
   }
 
   async createInquiry(i: InquiryRecord): Promise<void> {
+    const db = this.#db_();
+    // The row and its `created` event land together, so no case lacks the start of its trail.
+    const create = db.transaction(() => {
+      db.prepare(
+        `INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at, promised_by, place)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT location FROM kiosks WHERE id = ?)))`,
+      ).run(
+        i.id, i.reference, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null,
+        i.createdAt.getTime(), i.endedAt?.getTime() ?? null, i.promisedBy?.getTime() ?? null, i.place ?? null, i.kioskId,
+      );
+      const { place } = db.prepare('SELECT place FROM inquiries WHERE id = ?').get(i.id) as { place: string | null };
+      insertEvent(db, i.id, i.createdAt, { kind: 'kiosk' }, { kind: 'created', place });
+    });
     try {
-      this.#db_()
-        .prepare(
-          'INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(i.id, i.reference, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null, i.createdAt.getTime(), i.endedAt?.getTime() ?? null);
+      create();
     } catch (err) {
       throw conflictOr(err, `inquiry ${i.id}`);
     }
   }
 
   async updateInquiry(id: string, u: InquiryUpdate): Promise<void> {
-    this.#db_()
-      .prepare(
+    const db = this.#db_();
+    const update = db.transaction(() => {
+      const before = db.prepare('SELECT status, agent_id FROM inquiries WHERE id = ?').get(id) as { status: string; agent_id: string | null } | undefined;
+      db.prepare(
         'UPDATE inquiries SET status = ?, agent_id = COALESCE(?, agent_id), end_reason = COALESCE(?, end_reason), ended_at = COALESCE(?, ended_at) WHERE id = ?',
-      )
-      .run(u.status, u.agentId ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
+      ).run(u.status, u.agentId ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
+      if (!before) return;
+      // Only real transitions go into the case trail: the call layer retries
+      // a failed end write until it lands, and a repeat must not add a second end.
+      const agentId = u.agentId ?? before.agent_id;
+      if (u.status === 'in-call' && before.status !== 'in-call' && agentId) {
+        insertEvent(db, id, new Date(), { kind: 'staff', userId: agentId }, { kind: 'contact-started', agentId });
+      } else if ((u.status === 'ended' || u.status === 'abandoned') && (before.status === 'queued' || before.status === 'in-call')) {
+        insertEvent(db, id, u.endedAt ?? new Date(), { kind: 'system' }, { kind: 'contact-ended', contactStatus: u.status, endReason: u.endReason ?? null });
+      }
+    });
+    update();
   }
 
   async findInquiry(id: string): Promise<InquiryRecord | undefined> {
@@ -218,11 +276,108 @@ export class SqliteStore implements Store {
   async closeOpenInquiries(now: Date, endReason: string): Promise<number> {
     const db = this.#db_();
     const run = db.transaction(() => {
+      db.prepare(
+        `INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data)
+         SELECT id, ?, 'system', 'contact-ended', json_object('contactStatus', CASE status WHEN 'queued' THEN 'abandoned' ELSE 'ended' END, 'endReason', ?)
+         FROM inquiries WHERE status IN ('queued', 'in-call')`,
+      ).run(now.getTime(), endReason);
       const a = db.prepare("UPDATE inquiries SET status = 'abandoned', end_reason = ?, ended_at = ? WHERE status = 'queued'").run(endReason, now.getTime()).changes;
       const b = db.prepare("UPDATE inquiries SET status = 'ended', end_reason = ?, ended_at = ? WHERE status = 'in-call'").run(endReason, now.getTime()).changes;
       return a + b;
     });
     return run();
+  }
+
+  async listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }> {
+    const db = this.#db_();
+    const where = [scopeClause(scope)];
+    if (filter.caseStatus !== undefined) where.push({ sql: 'case_status = ?', params: [filter.caseStatus] });
+    if (filter.topic !== undefined) where.push({ sql: 'topic = ?', params: [filter.topic] });
+    if (filter.involving !== undefined) where.push(scopeClause({ kind: 'handled-or-assigned', userId: filter.involving }));
+    const sql = where.map((w) => w.sql).join(' AND ');
+    const params = where.flatMap((w) => w.params);
+    const read = db.transaction(() => {
+      const { n } = db.prepare(`SELECT COUNT(*) AS n FROM inquiries WHERE ${sql}`).get(...params) as { n: number };
+      const rows = db.prepare(`SELECT * FROM inquiries WHERE ${sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, filter.limit, filter.offset) as InquiryCaseRow[];
+      return { items: rows.map(toCase), total: n };
+    });
+    return read();
+  }
+
+  async findInquiryCase(id: string, scope: InquiryScope): Promise<{ inquiry: InquiryCaseRecord; events: InquiryEventRecord[] } | undefined> {
+    const db = this.#db_();
+    const read = db.transaction(() => {
+      const row = caseRow(db, id, scope);
+      return row && { inquiry: toCase(row), events: eventsOf(db, id) };
+    });
+    return read();
+  }
+
+  async findInquiryCaseByReference(reference: string): Promise<InquiryCaseRecord | undefined> {
+    const row = this.#db_().prepare('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryCaseRow | undefined;
+    return row && toCase(row);
+  }
+
+  async updateInquiryCase(id: string, change: InquiryCaseChange, by: InquiryCaseAuthor): Promise<{ inquiry: InquiryCaseRecord; events: InquiryEventRecord[] } | undefined> {
+    const db = this.#db_();
+    // Read, compare and write in one transaction: two staff members changing
+    // the same case at once each record what they changed from what was there.
+    const update = db.transaction(() => {
+      const row = caseRow(db, id, by.scope);
+      if (!row) return undefined;
+      const before = toCase(row);
+      const after = { ...before };
+      const events: InquiryEventData[] = [];
+      if (change.caseStatus !== undefined && change.caseStatus !== before.caseStatus) {
+        after.caseStatus = change.caseStatus;
+        after.resolvedAt = change.caseStatus === 'resolved' ? by.at : null;
+        events.push({ kind: 'status-changed', from: before.caseStatus, to: change.caseStatus });
+      }
+      if (change.outcomeCode !== undefined) after.outcomeCode = change.outcomeCode;
+      if (change.nextStep !== undefined) after.nextStep = change.nextStep;
+      if (after.outcomeCode !== before.outcomeCode || after.nextStep !== before.nextStep) {
+        events.push({ kind: 'outcome', outcomeCode: after.outcomeCode, nextStep: after.nextStep });
+      }
+      if (change.assigneeId !== undefined && change.assigneeId !== before.assigneeId) {
+        after.assigneeId = change.assigneeId;
+        events.push({ kind: 'assigned', from: before.assigneeId, to: change.assigneeId });
+      }
+      if (events.length > 0) {
+        db.prepare('UPDATE inquiries SET case_status = ?, resolved_at = ?, outcome_code = ?, next_step = ?, assignee_id = ? WHERE id = ?').run(
+          after.caseStatus, after.resolvedAt?.getTime() ?? null, after.outcomeCode, after.nextStep, after.assigneeId, id,
+        );
+        for (const e of events) insertEvent(db, id, by.at, by.actor, e);
+      }
+      return { inquiry: after, events: eventsOf(db, id) };
+    });
+    return update();
+  }
+
+  async addInquiryNote(id: string, text: string, by: InquiryCaseAuthor): Promise<InquiryEventRecord | undefined> {
+    const db = this.#db_();
+    const add = db.transaction(() => {
+      if (!caseRow(db, id, by.scope)) return undefined;
+      const eventId = insertEvent(db, id, by.at, by.actor, { kind: 'note', text });
+      return eventsOf(db, id).find((e) => e.id === eventId);
+    });
+    return add();
+  }
+
+  async inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]> {
+    // A clock stepped back could make resolved_at precede created_at; such a case took no time, not negative time.
+    const rows = this.#db_()
+      .prepare(
+        `SELECT topic, MAX(0, resolved_at - created_at) AS ms FROM inquiries
+         WHERE case_status = 'resolved' AND resolved_at >= ? AND resolved_at < ? ORDER BY topic, ms`,
+      )
+      .all(from.getTime(), to.getTime()) as { topic: string | null; ms: number }[];
+    const byTopic = new Map<string | null, number[]>();
+    for (const r of rows) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r.ms);
+      else byTopic.set(r.topic, [r.ms]);
+    }
+    return [...byTopic].map(([topic, ms]) => ({ topic, resolvedCount: ms.length, medianMs: quantile(ms, 0.5), p90Ms: quantile(ms, 0.9) }));
   }
 
   async close(): Promise<void> {
@@ -248,6 +403,66 @@ function toInquiry(r: InquiryRow | undefined): InquiryRecord | undefined {
         endedAt: r.ended_at === null ? null : new Date(r.ended_at),
       }
     );
+}
+
+function toCase(r: InquiryCaseRow): InquiryCaseRecord {
+  return {
+    id: r.id,
+    reference: r.reference,
+    kioskId: r.kiosk_id,
+    language: r.language,
+    topic: r.topic,
+    answers: JSON.parse(r.answers) as Record<string, string>,
+    status: r.status as InquiryStatus,
+    agentId: r.agent_id,
+    endReason: r.end_reason,
+    createdAt: new Date(r.created_at),
+    endedAt: r.ended_at === null ? null : new Date(r.ended_at),
+    caseStatus: r.case_status as CaseStatus,
+    outcomeCode: r.outcome_code,
+    nextStep: r.next_step as NextStep | null,
+    place: r.place,
+    promisedBy: r.promised_by === null ? null : new Date(r.promised_by),
+    resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at),
+    assigneeId: r.assignee_id,
+  };
+}
+
+function scopeClause(scope: InquiryScope): { sql: string; params: string[] } {
+  return scope.kind === 'all' ? { sql: '1', params: [] } : { sql: '(agent_id = ? OR assignee_id = ?)', params: [scope.userId, scope.userId] };
+}
+
+function caseRow(db: Database.Database, id: string, scope: InquiryScope): InquiryCaseRow | undefined {
+  const { sql, params } = scopeClause(scope);
+  return db.prepare(`SELECT * FROM inquiries WHERE id = ? AND ${sql}`).get(id, ...params) as InquiryCaseRow | undefined;
+}
+
+/** Actors are stored as 'kiosk', 'system' or the staff member's user id (which always starts with `u-`). */
+function actorText(actor: InquiryActor): string {
+  return actor.kind === 'staff' ? actor.userId : actor.kind;
+}
+
+function toActor(text: string): InquiryActor {
+  return text === 'kiosk' || text === 'system' ? { kind: text } : { kind: 'staff', userId: text };
+}
+
+function insertEvent(db: Database.Database, inquiryId: string, at: Date, actor: InquiryActor, event: InquiryEventData): number {
+  const { kind, ...fields } = event;
+  const result = db.prepare('INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)').run(inquiryId, at.getTime(), actorText(actor), kind, JSON.stringify(fields));
+  return Number(result.lastInsertRowid);
+}
+
+function eventsOf(db: Database.Database, inquiryId: string): InquiryEventRecord[] {
+  const rows = db.prepare('SELECT * FROM inquiry_events WHERE inquiry_id = ? ORDER BY id').all(inquiryId) as InquiryEventRow[];
+  return rows.map(toEvent);
+}
+
+function toEvent(r: InquiryEventRow): InquiryEventRecord {
+  const data: unknown = { ...(JSON.parse(r.data) as object), kind: r.kind };
+  // Checked, not cast: a row written by a newer version (a kind this one does
+  // not know) must fail loudly here rather than reach a client half-formed.
+  if (!Value.Check(InquiryEventData, data)) throw new Error(`inquiry event ${r.id} of ${r.inquiry_id} does not match its kind ${JSON.stringify(r.kind)}`);
+  return { ...data, id: r.id, inquiryId: r.inquiry_id, at: new Date(r.at), actor: toActor(r.actor) };
 }
 
 function conflictOr(err: unknown, what: string): unknown {

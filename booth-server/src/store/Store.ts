@@ -3,7 +3,7 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
-import type { AgentSkills, KioskId, Role, UserId } from '@citizen/protocol';
+import type { AgentSkills, CaseStatus, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
   id: UserId;
@@ -48,6 +48,10 @@ export interface InquiryRecord {
   agentId?: string | null;
   endReason?: string | null;
   endedAt?: Date | null;
+  /** Promised response date (`promiseFor` in booth-server/src/inquiries), set at creation. */
+  promisedBy?: Date;
+  /** Where the kiosk stood at creation; the store takes the kiosk's current location when absent. */
+  place?: string;
 }
 
 export interface InquiryUpdate {
@@ -55,6 +59,67 @@ export interface InquiryUpdate {
   agentId?: string;
   endReason?: string;
   endedAt?: Date;
+}
+
+/** An inquiry as a case (booth-server/src/inquiries): the inquiry plus what follow-up adds. */
+export interface InquiryCaseRecord {
+  id: string;
+  reference: string;
+  kioskId: string;
+  language: string;
+  topic: string | null;
+  answers: Record<string, string>;
+  /** The call/contact status, as in InquiryRecord (the call layer writes it). */
+  status: InquiryStatus;
+  agentId: string | null;
+  endReason: string | null;
+  createdAt: Date;
+  endedAt: Date | null;
+  caseStatus: CaseStatus;
+  outcomeCode: string | null;
+  nextStep: NextStep | null;
+  place: string | null;
+  promisedBy: Date | null;
+  resolvedAt: Date | null;
+  assigneeId: string | null;
+}
+
+/** One entry of a case's history. */
+export type InquiryEventRecord = InquiryEventData & { id: number; inquiryId: string; at: Date; actor: InquiryActor };
+
+/** Which cases a reader may see: all, or those a staff member took the call of or is assigned to. */
+export type InquiryScope = { kind: 'all' } | { kind: 'handled-or-assigned'; userId: string };
+
+export interface InquiryCaseFilter {
+  caseStatus?: CaseStatus;
+  topic?: string;
+  /** Only cases this user took the call of or is assigned to. */
+  involving?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Changes to a case; absent fields stay, null clears. */
+export interface InquiryCaseChange {
+  caseStatus?: CaseStatus;
+  outcomeCode?: string | null;
+  nextStep?: NextStep | null;
+  assigneeId?: string | null;
+}
+
+/** Who changes a case, when, and within which scope (a case outside it is left alone and reported as not found). */
+export interface InquiryCaseAuthor {
+  actor: InquiryActor;
+  at: Date;
+  scope: InquiryScope;
+}
+
+/** Achieved response times (resolvedAt − createdAt) of the cases of one topic. */
+export interface TopicResponseTimes {
+  topic: string | null;
+  resolvedCount: number;
+  medianMs: number;
+  p90Ms: number;
 }
 
 /**
@@ -88,7 +153,9 @@ export interface Store {
   /** Replaces the credential hash (credential rotation); resolves false if the kiosk is unknown. */
   setKioskCredential(id: KioskId, credentialHash: string): Promise<boolean>;
 
+  /** Also records the case's `created` event (actor: the kiosk). */
   createInquiry(inquiry: InquiryRecord): Promise<void>;
+  /** Also records `contact-started` / `contact-ended` when the contact status moves into or out of a call. */
   updateInquiry(id: string, update: InquiryUpdate): Promise<void>;
   findInquiry(id: string): Promise<InquiryRecord | undefined>;
   findInquiryByReference(reference: string): Promise<InquiryRecord | undefined>;
@@ -98,6 +165,22 @@ export interface Store {
    * Resolves with how many rows it closed.
    */
   closeOpenInquiries(now: Date, endReason: string): Promise<number>;
+
+  /** Newest first. `total` counts every case matching scope and filter. */
+  listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }>;
+  /** The case with its history (oldest first), or undefined if it does not exist or is outside the scope. */
+  findInquiryCase(id: string, scope: InquiryScope): Promise<{ inquiry: InquiryCaseRecord; events: InquiryEventRecord[] } | undefined>;
+  findInquiryCaseByReference(reference: string): Promise<InquiryCaseRecord | undefined>;
+  /**
+   * Applies the change and records an event for each field that actually
+   * changed, in one transaction. Resolving sets resolvedAt; reopening clears
+   * it. Undefined if the case does not exist or is outside the author's scope.
+   */
+  updateInquiryCase(id: string, change: InquiryCaseChange, by: InquiryCaseAuthor): Promise<{ inquiry: InquiryCaseRecord; events: InquiryEventRecord[] } | undefined>;
+  /** Undefined if the case does not exist or is outside the author's scope. */
+  addInquiryNote(id: string, text: string, by: InquiryCaseAuthor): Promise<InquiryEventRecord | undefined>;
+  /** Median and 90th percentile of resolvedAt − createdAt per topic, over cases resolved in [from, to). */
+  inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]>;
 
   /** Idempotent. */
   close(): Promise<void>;

@@ -79,4 +79,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users DROP COLUMN languages;
     `,
   },
+  {
+    version: 5,
+    name: 'inquiries as cases: case status, outcome, next step, promise, history',
+    // Existing inquiries become cases that were received (the case status is
+    // new; the contact status column keeps its meaning). Their place is the
+    // kiosk's location now, the closest snapshot there is; they get no
+    // promised date (none was made). Their history starts with the one event
+    // whose time is known: created. next_step and outcome_code carry no CHECK:
+    // their vocabularies grow (protocol, site config) and a CHECK would need a
+    // table rebuild each time; the API validates them.
+    sql: `
+      ALTER TABLE inquiries ADD COLUMN case_status TEXT NOT NULL DEFAULT 'received'
+        CHECK (case_status IN ('received', 'in-progress', 'waiting-for-resident', 'resolved'));
+      ALTER TABLE inquiries ADD COLUMN outcome_code TEXT;
+      ALTER TABLE inquiries ADD COLUMN next_step TEXT;
+      ALTER TABLE inquiries ADD COLUMN place TEXT;
+      ALTER TABLE inquiries ADD COLUMN promised_by INTEGER;
+      ALTER TABLE inquiries ADD COLUMN resolved_at INTEGER;
+      ALTER TABLE inquiries ADD COLUMN assignee_id TEXT REFERENCES users(id);
+      UPDATE inquiries SET place = (SELECT location FROM kiosks WHERE kiosks.id = inquiries.kiosk_id);
+      CREATE INDEX inquiries_created ON inquiries(created_at);
+      CREATE INDEX inquiries_agent ON inquiries(agent_id);
+      CREATE INDEX inquiries_assignee ON inquiries(assignee_id);
+      CREATE INDEX inquiries_resolved ON inquiries(resolved_at) WHERE resolved_at IS NOT NULL;
+      CREATE TABLE inquiry_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        inquiry_id TEXT NOT NULL REFERENCES inquiries(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        -- 'kiosk', 'system' or a staff user id (no foreign key: history outlives accounts)
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        -- the kind's own fields as a JSON object
+        data TEXT NOT NULL
+      );
+      CREATE INDEX inquiry_events_inquiry ON inquiry_events(inquiry_id, id);
+      INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data)
+        SELECT id, created_at, 'kiosk', 'created', json_object('place', place) FROM inquiries ORDER BY created_at;
+    `,
+  },
 ];
