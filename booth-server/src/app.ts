@@ -15,6 +15,7 @@ import authPlugin from './auth/plugin';
 import { authRoutes } from './auth/routes';
 import { kioskRoutes } from './kiosks/routes';
 import callsPlugin from './calls/plugin';
+import { inquiriesPlugin } from './inquiries/plugin';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
 import { staticRoutes, type StaticOptions } from './web/static';
@@ -86,6 +87,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loginAttemptsPerMinuteGlobal: config.auth.loginAttemptsPerMinuteGlobal,
   });
   await app.register(kioskRoutes, { store });
+  await app.register(inquiriesPlugin, {
+    store,
+    outcomeCodes: config.inquiries.outcomeCodes,
+    statusLookupsPerMinute: config.inquiries.statusLookupsPerMinute,
+    publicUrl: config.server.publicUrl,
+    timeZone: config.kiosk.receipt.timeZone,
+    fallbackLanguage: config.kiosk.receipt.fallbackLanguage,
+  });
   await app.register(callsPlugin, { store, sfu, config });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 

@@ -12,6 +12,12 @@ export const ERROR_CODES = {
   KIOSK_EXISTS: { status: 409, fix: 'Choose another kiosk id or retire the existing kiosk first.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, fix: 'Send the body as application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, fix: 'Send a smaller body; see server.bodyLimitBytes.' },
+  REFERENCE_MALFORMED: { status: 400, fix: 'A reference looks like BS-7K3Q-92XK: BS, then eight letters and digits; copy it from the receipt.' },
+  REFERENCE_MISTYPED: { status: 400, fix: 'The reference looks mistyped (its check character does not match); check each character against the receipt.' },
+  REFERENCE_UNKNOWN: { status: 404, fix: 'No inquiry has this reference; check it against the receipt, or ask at Borgerservice.' },
+  STATUS_LOOKUPS_THROTTLED: { status: 429, fix: 'Too many status lookups from this address; wait a minute and try again.' },
+  OUTCOME_CODE_UNKNOWN: { status: 400, fix: 'Use one of the outcome codes configured in inquiries.outcomeCodes.' },
+  ASSIGNEE_UNKNOWN: { status: 400, fix: 'Assign the case to an existing agent or supervisor (their user id), or null to unassign.' },
   ROUTE_WITHOUT_AUTH: { status: 500, fix: 'Server bug: every route must declare config.auth.' },
   INTERNAL: { status: 500, fix: 'Retry; if it persists, give the request id to a technician.' },
 } as const;
