@@ -95,6 +95,7 @@ export function validateInquiriesOptions(opts: InquiriesPluginOptions): void {
 
 export async function inquiriesPlugin(app: FastifyInstance, opts: InquiriesPluginOptions): Promise<void> {
   validateInquiriesOptions(opts);
+  if (!app.hasDecorator('rateLimit')) throw new TypeError('inquiries plugin: register @fastify/rate-limit before it (the status lookup is limited)');
   const { store, fallbackLanguage } = opts;
   const now = opts.now ?? (() => new Date());
   const pageOptions: PageOptions = { basePath: new URL(opts.publicUrl).pathname.replace(/\/+$/, ''), timeZone: opts.timeZone };
@@ -344,9 +345,8 @@ export async function inquiriesPlugin(app: FastifyInstance, opts: InquiriesPlugi
     async (request, reply) => {
       const { user, scope } = staff(request);
       const note = await store.addInquiryNote(request.params.id, request.body.text.trim(), { actor: { kind: 'staff', userId: user.id }, at: now(), scope });
-      if (!note || note.kind !== 'note') throw notFound(request.params.id);
-      const { inquiryId: _inquiry, at, ...rest } = note;
-      return reply.code(201).send({ note: { ...rest, at: at.toISOString() } });
+      if (!note) throw notFound(request.params.id);
+      return reply.code(201).send({ note: eventJson(note) });
     },
   );
 }

@@ -162,7 +162,8 @@ export interface Store {
   /**
    * Closes every inquiry still queued (as abandoned) or in a call (as ended),
    * with `endReason`: at start-up, for rows a previous process could not close.
-   * Resolves with how many rows it closed.
+   * Records a `contact-ended` event (actor: system) for each. Resolves with
+   * how many rows it closed.
    */
   closeOpenInquiries(now: Date, endReason: string): Promise<number>;
 
