@@ -5,6 +5,8 @@ import { browserConnect, createDeskState, type DeskState } from './call/deskStat
 import type { Kiosk, User } from '@citizen/protocol';
 import { api } from './api';
 import type { SessionState } from './state';
+import { Account } from './account/Account';
+import { Users } from './admin/Users';
 
 export const SessionContext = createContext<SessionState | null>(null);
 const useSession = (): SessionState => {
@@ -14,10 +16,13 @@ const useSession = (): SessionState => {
 };
 
 export function App() {
-  const { session, signOut } = useSession();
+  const state = useSession();
+  const { session, signOut } = state;
+  const [view, setView] = useState<'work' | 'account'>('work');
   const s = session.value;
   if (s.state === 'checking') return <p class="center">Loading…</p>;
   if (s.state === 'signed-out') return <SignIn error={s.error} />;
+  if (s.state === 'code') return <CodeStep error={s.error} />;
   return (
     <div class="shell">
       <header class="topbar">
@@ -25,16 +30,41 @@ export function App() {
         <span data-testid="signed-in-as">
           {s.user.displayName} ({s.user.role})
         </span>
+        <button type="button" aria-pressed={view === 'account'} onClick={() => setView(view === 'account' ? 'work' : 'account')}>
+          {view === 'account' ? 'Back' : 'Account'}
+        </button>
         <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
       <main>
-        {s.user.role === 'technician' ? <KioskList /> : <DeskHost user={s.user} />}
-        {s.user.role === 'supervisor' && <KioskList />}
+        {/* The desk stays mounted while the account page shows, so a call or the queue is not dropped. */}
+        <div hidden={view !== 'work'}>
+          <Work user={s.user} />
+        </div>
+        {view === 'account' && <Account api={api} session={state} />}
       </main>
     </div>
   );
+}
+
+/** What each role works with: agents and supervisors the call desk, technicians the kiosks, administrators the accounts. */
+function Work({ user }: { user: User }) {
+  switch (user.role) {
+    case 'agent':
+      return <DeskHost user={user} />;
+    case 'supervisor':
+      return (
+        <>
+          <DeskHost user={user} />
+          <KioskList />
+        </>
+      );
+    case 'technician':
+      return <KioskList />;
+    case 'admin':
+      return <Users api={api} self={user} />;
+  }
 }
 
 function SignIn({ error }: { error: string | null }) {
@@ -64,6 +94,39 @@ function SignIn({ error }: { error: string | null }) {
       )}
       <button type="submit" disabled={busy}>
         Sign in
+      </button>
+    </form>
+  );
+}
+
+/** The second sign-in step, for accounts with two-step sign-in on. */
+function CodeStep({ error }: { error: string | null }) {
+  const { submitCode, cancelCode } = useSession();
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="signin"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        setBusy(true);
+        void submitCode(String(data.get('code') ?? '')).finally(() => setBusy(false));
+      }}
+    >
+      <h1>Two-step sign-in</h1>
+      <label>
+        Code from your authenticator app <input name="code" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autoFocus />
+      </label>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        Continue
+      </button>
+      <button type="button" class="secondary" onClick={cancelCode}>
+        Start over
       </button>
     </form>
   );

@@ -1,8 +1,29 @@
 /**
  * Typed calls to booth-server's REST API from the console (same origin, the
  * session cookie rides along). Errors carry the server's stable code.
+ *
+ * CSRF: every answer that carries a `csrfToken` (sign-in, GET /api/auth/me,
+ * the second-factor routes) updates the token kept here, and every write
+ * sends it as `x-csrf-token`. A write refused with CSRF_TOKEN_INVALID (the
+ * server restarted and issues tokens under a new key) fetches a fresh token
+ * and is sent once more.
  */
-import type { EnrolKioskRequest, EnrolKioskResponse, ErrorBody, Kiosk, LoginResponse, User } from '@citizen/protocol';
+import {
+  CSRF_HEADER,
+  type AdminUserList,
+  type AdminUserResponse,
+  type CreateUserRequest,
+  type EnrolKioskRequest,
+  type EnrolKioskResponse,
+  type ErrorBody,
+  type Kiosk,
+  type LoginResponse,
+  type RevokedSessions,
+  type SessionInfo,
+  type SignedIn,
+  type TotpEnrolment,
+  type UpdateUserRequest,
+} from '@citizen/protocol';
 
 export class ApiError extends Error {
   constructor(
@@ -15,27 +36,56 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  if (res.status === 204) return undefined as T;
-  const json = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) {
-    const e = json as Partial<ErrorBody> | null;
-    throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`);
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+
+export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)) {
+  let csrfToken: string | null = null;
+
+  async function send<T>(method: Method, path: string, body: unknown, retried: boolean): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
+    const res = await fetchImpl(path, { method, credentials: 'same-origin', headers, body: body === undefined ? null : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    const json = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok) {
+      const e = json as Partial<ErrorBody> | null;
+      const code = e?.code ?? 'HTTP_ERROR';
+      if (code === 'CSRF_TOKEN_INVALID' && !retried) {
+        await send<SessionInfo>('GET', '/api/auth/me', undefined, true);
+        return send<T>(method, path, body, true);
+      }
+      throw new ApiError(res.status, code, e?.message ?? `HTTP ${res.status}`);
+    }
+    if (typeof json === 'object' && json !== null && 'csrfToken' in json && typeof json.csrfToken === 'string') csrfToken = json.csrfToken;
+    return json as T;
   }
-  return json as T;
+  const request = <T>(method: Method, path: string, body?: unknown): Promise<T> => send<T>(method, path, body, false);
+  const forget = <T>(p: Promise<T>): Promise<T> => p.finally(() => (csrfToken = null));
+  const user = (id: string): string => `/api/admin/users/${encodeURIComponent(id)}`;
+
+  return {
+    login: (username: string, password: string) => request<LoginResponse>('POST', '/api/auth/login', { username, password }),
+    loginCode: (challenge: string, code: string) => request<SignedIn>('POST', '/api/auth/login/totp', { challenge, code }),
+    logout: () => forget(request<void>('POST', '/api/auth/logout')),
+    logoutEverywhere: () => forget(request<RevokedSessions>('POST', '/api/auth/logout-everywhere')),
+    me: () => request<SessionInfo>('GET', '/api/auth/me'),
+    totpEnrol: () => request<TotpEnrolment>('POST', '/api/auth/totp/enrol'),
+    totpConfirm: (code: string) => request<SessionInfo>('POST', '/api/auth/totp/confirm', { code }),
+    totpDisable: (code: string) => request<SessionInfo>('POST', '/api/auth/totp/disable', { code }),
+    kiosks: () => request<{ kiosks: Kiosk[] }>('GET', '/api/kiosks'),
+    enrolKiosk: (body: EnrolKioskRequest) => request<EnrolKioskResponse>('POST', '/api/kiosks', body),
+    users: () => request<AdminUserList>('GET', '/api/admin/users'),
+    createUser: (body: CreateUserRequest) => request<AdminUserResponse>('POST', '/api/admin/users', body),
+    updateUser: (id: string, body: UpdateUserRequest) => request<AdminUserResponse>('PATCH', user(id), body),
+    resetPassword: (id: string, password: string) => request<void>('POST', `${user(id)}/password`, { password }),
+    disableUser: (id: string) => request<AdminUserResponse>('POST', `${user(id)}/disable`),
+    enableUser: (id: string) => request<AdminUserResponse>('POST', `${user(id)}/enable`),
+    revokeSessions: (id: string) => request<RevokedSessions>('DELETE', `${user(id)}/sessions`),
+    resetTotp: (id: string) => request<AdminUserResponse>('DELETE', `${user(id)}/totp`),
+  };
 }
 
-export const api = {
-  login: (username: string, password: string) => request<LoginResponse>('POST', '/api/auth/login', { username, password }),
-  logout: () => request<void>('POST', '/api/auth/logout'),
-  me: () => request<{ user: User }>('GET', '/api/auth/me'),
-  kiosks: () => request<{ kiosks: Kiosk[] }>('GET', '/api/kiosks'),
-  enrolKiosk: (body: EnrolKioskRequest) => request<EnrolKioskResponse>('POST', '/api/kiosks', body),
-};
-export type Api = typeof api;
+export type Api = ReturnType<typeof createApi>;
+export const api = createApi();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCredentialFile, seedDemo } from './demo/seed';
 import { buildApp } from './app';
 import { SqliteStore } from './store/SqliteStore';
-import { createTestApp, signIn, type TestApp } from './testing';
+import { createTestApp, signIn, signInHeaders, type TestApp } from './testing';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -49,9 +49,9 @@ describe('authentication', () => {
   });
 
   it('ends the session on logout', async () => {
-    const cookie = await signIn(t.app, 'omar', 'demo-agent');
-    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(204);
-    const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
+    const headers = await signInHeaders(t.app, 'omar', 'demo-agent');
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(204);
+    const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers });
     expect(me.statusCode).toBe(401);
     expect(me.json().code).toBe('UNAUTHENTICATED');
   });
@@ -67,24 +67,24 @@ describe('authentication', () => {
 
 describe('authorization', () => {
   it('lets technicians enrol kiosks (credential shown once) and refuses agents and kiosks', async () => {
-    const tech = await signIn(t.app, 'tech', 'demo-tech');
-    const agent = await signIn(t.app, 'anna', 'demo-agent');
+    const tech = await signInHeaders(t.app, 'tech', 'demo-tech');
+    const agent = await signInHeaders(t.app, 'anna', 'demo-agent');
     const body = { id: 'k-library-2', name: 'Main library', location: 'Ground floor', languages: ['da', 'en'] };
-    const denied = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: agent }, payload: body });
+    const denied = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: agent, payload: body });
     expect(denied.statusCode).toBe(403);
     expect(denied.json().code).toBe('FORBIDDEN');
     const asKiosk = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: { authorization: kioskAuth() } });
     expect(asKiosk.statusCode).toBe(403);
 
-    const created = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: tech }, payload: body });
+    const created = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: tech, payload: body });
     expect(created.statusCode).toBe(201);
     const { credential } = created.json();
     expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const again = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: { cookie: tech }, payload: body });
+    const again = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: tech, payload: body });
     expect(again.json().code).toBe('KIOSK_EXISTS');
     const self = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: `Kiosk k-library-2:${credential}` } });
     expect(self.json().kiosk.name).toBe('Main library');
-    const list = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: { cookie: tech } });
+    const list = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: tech });
     expect(list.json().kiosks.map((k: { id: string }) => k.id)).toEqual(['k-demo-central-1', 'k-library-2']);
   });
 
@@ -148,6 +148,43 @@ describe('operations', () => {
     expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: tech } })).statusCode).toBe(200);
   });
 
+  it('sends security headers on every response, with a Content-Security-Policy the UIs run under', async () => {
+    for (const [method, url] of [
+      ['GET', '/health'],
+      ['GET', '/api/auth/me'],
+      ['POST', '/api/auth/login'],
+      ['GET', '/nothing-here'],
+    ] as const) {
+      const res = await t.app.inject({ method, url });
+      const csp = String(res.headers['content-security-policy']);
+      for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:", "object-src 'none'", "frame-ancestors 'none'"]) {
+        expect(csp, `${url}: ${directive}`).toContain(directive);
+      }
+      // Neither inline code nor an upgrade to HTTPS the demo could not follow.
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|upgrade-insecure-requests/);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+      });
+      expect(res.headers['strict-transport-security'], 'no HSTS over plain HTTP').toBeUndefined();
+    }
+  });
+
+  it('sends HSTS when served over HTTPS (auth.secureCookies)', async () => {
+    const store = new SqliteStore(':memory:');
+    const app = await buildApp({ config: { ...t.config, auth: { ...t.config.auth, secureCookies: true } }, store, sfu: t.sfu });
+    try {
+      await app.ready();
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('publishes an OpenAPI document of the REST API', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
@@ -163,8 +200,12 @@ describe('housekeeping', () => {
     const store = new SqliteStore(':memory:');
     await seedDemo(store, `${t.credentialFile}.housekeeping`);
     const anna = await store.findUserByUsername('anna');
-    await store.createSession({ tokenHash: 'expired-hash', userId: anna!.id, createdAt: new Date(0), expiresAt: new Date(1000) });
-    await store.createSession({ tokenHash: 'live-hash', userId: anna!.id, createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
+    const at = (ms: number): Date => new Date(ms);
+    await store.createSession({ tokenHash: 'expired-hash', userId: anna!.id, createdAt: at(0), expiresAt: at(1000), lastSeenAt: at(0), idleExpiresAt: at(1000) });
+    // Idle for too long, though its absolute end is still ahead.
+    await store.createSession({ tokenHash: 'idle-hash', userId: anna!.id, createdAt: at(0), expiresAt: at(Date.now() + 60_000), lastSeenAt: at(0), idleExpiresAt: at(1500) });
+    const live = { createdAt: new Date(), expiresAt: at(Date.now() + 60_000), lastSeenAt: new Date(), idleExpiresAt: at(Date.now() + 60_000) };
+    await store.createSession({ tokenHash: 'live-hash', userId: anna!.id, ...live });
     const app = await buildApp({ config: t.config, store, sfu: t.sfu });
     try {
       await app.ready();

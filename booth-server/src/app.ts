@@ -3,7 +3,7 @@
  * lifecycle (store, SFU pool) is passed in or created here and closed by the
  * app's onClose hook, so `app.close()` is the one graceful shutdown.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -13,6 +13,12 @@ import type { BoothConfig } from '@citizen/config';
 import { ErrorBody } from '@citizen/protocol';
 import authPlugin from './auth/plugin';
 import { authRoutes } from './auth/routes';
+import csrfPlugin from './auth/csrf';
+import sessionKeepAlive, { SessionPolicy } from './auth/sessions';
+import { LoginThrottle } from './auth/LoginThrottle';
+import { totpRoutes } from './auth/totpRoutes';
+import { userRoutes } from './users/routes';
+import securityHeaders from './web/securityHeaders';
 import { kioskRoutes } from './kiosks/routes';
 import callsPlugin from './calls/plugin';
 import { inquiriesPlugin } from './inquiries/plugin';
@@ -30,10 +36,17 @@ export interface AppDeps {
   /** Omit to run without the UI bundles (unit tests). */
   ui?: StaticOptions;
   logger?: FastifyServerOptions['logger'];
+  /** The clock of sessions, sign-in challenges and codes (tests move it). */
+  now?: () => Date;
+  /** Sees every route as it is registered, before any plugin (the authorization sweep test). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, sfu } = deps;
+  const now = deps.now ?? ((): Date => new Date());
+  // Both checked here as well as by the config loader: tests build configs by hand.
+  const sessions = new SessionPolicy(config.auth);
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: config.server.bodyLimitBytes,
@@ -42,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addSchema(ErrorBody);
   app.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error);
@@ -53,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  await app.register(securityHeaders, { hsts: config.auth.secureCookies });
   // Limits are set per route (sign-in); nothing is limited unless it says so.
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: config.calls.maxMessageBytes } });
@@ -74,18 +89,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, {
     store,
+    sessions,
     metricsToken: config.auth.metricsToken,
     publicPrefixes: ['/kiosk/', '/console/', '/docs'],
+    now,
   });
+  // After the auth plugin: its hook needs to know who the caller is.
+  await app.register(csrfPlugin, { secureCookies: config.auth.secureCookies });
   await app.register(metricsPlugin, { store, sfu });
   await app.register(healthRoutes, { store, sfu });
+  // One throttle for every step that checks a secret (password, sign-in code, the codes of one's own second factor).
+  const throttle = new LoginThrottle({ globalPerMinute: config.auth.loginAttemptsPerMinuteGlobal, now: () => now().getTime() });
   await app.register(authRoutes, {
     store,
-    sessionTtlMinutes: config.auth.sessionTtlMinutes,
+    sessions,
+    throttle,
     secureCookies: config.auth.secureCookies,
     loginAttemptsPerMinute: config.auth.loginAttemptsPerMinute,
-    loginAttemptsPerMinuteGlobal: config.auth.loginAttemptsPerMinuteGlobal,
+    totpChallengeSeconds: config.auth.totpChallengeSeconds,
+    now,
   });
+  await app.register(totpRoutes, { store, throttle, issuer: config.auth.totpIssuer, attemptsPerMinute: config.auth.loginAttemptsPerMinute, now });
+  await app.register(userRoutes, { store, now });
   await app.register(kioskRoutes, { store });
   await app.register(inquiriesPlugin, {
     store,
@@ -96,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     fallbackLanguage: config.kiosk.receipt.fallbackLanguage,
   });
   await app.register(callsPlugin, { store, sfu, config });
+  await app.register(sessionKeepAlive, { store, policy: sessions, now });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 
   // Closing order: stop accepting (fastify), then the SFU (ends media), then the store.
@@ -116,7 +142,9 @@ function toErrorBody(error: unknown): ErrorBody {
   }
   const status = e.statusCode ?? 500;
   const mapped =
-    e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+    e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET'
+      ? 'CSRF_TOKEN_INVALID'
+      : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
       ? 'UNSUPPORTED_MEDIA_TYPE'
       : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? 'PAYLOAD_TOO_LARGE'

@@ -11,6 +11,9 @@ import { loadConfig, type BoothConfig } from '@citizen/config';
 import { DemoPasswordError, startServer } from './server';
 import { SqliteStore } from './store/SqliteStore';
 import { hashPassword } from './auth/secrets';
+import { DEMO_ACCOUNTS } from './demo/seed';
+
+const DEMO_USERNAMES = DEMO_ACCOUNTS.map((a) => a.username).sort();
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,8 +41,8 @@ describe('demo accounts', () => {
     expect(loadConfig({ files: [], env: {} }).demo.seed).toBe(false);
     const server = await startServer(config, { withUi: false });
     try {
-      for (const username of ['anna', 'omar', 'sara', 'tech']) {
-        const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo-agent' } });
+      for (const { username, password } of DEMO_ACCOUNTS) {
+        const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
         expect(res.statusCode, username).toBe(401);
       }
     } finally {
@@ -51,16 +54,19 @@ describe('demo accounts', () => {
     const demo = siteConfig(true);
     const server = await startServer(demo, { withUi: false });
     expect((await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'tech', password: 'demo-tech' } })).statusCode).toBe(200);
+    const admin = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'demo-admin' } });
+    expect(admin.json()).toMatchObject({ status: 'signed-in', user: { role: 'admin' } });
     await server.close();
 
     const site = { ...demo, demo: { seed: false } };
     const err = await startServer(site, { withUi: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DemoPasswordError);
-    expect((err as DemoPasswordError).usernames.sort()).toEqual(['anna', 'omar', 'sara', 'tech']);
+    expect(DEMO_USERNAMES).toContain('admin');
+    expect((err as DemoPasswordError).usernames.sort()).toEqual(DEMO_USERNAMES);
 
     // Once the passwords are changed the same database starts.
     const store = new SqliteStore(join(demo.dataDir, demo.store.file));
-    for (const username of ['anna', 'omar', 'sara', 'tech']) {
+    for (const username of DEMO_USERNAMES) {
       const u = await store.findUserByUsername(username);
       await store.setPasswordHash(u!.id, await hashPassword(`a-new-password-for-${username}`));
     }

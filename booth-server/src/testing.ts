@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type BoothConfig } from '@citizen/config';
-import { buildApp } from './app';
+import { buildApp, type AppDeps } from './app';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkerPool } from './sfu/WorkerPool';
 import { readCredentialFile, seedDemo } from './demo/seed';
@@ -23,7 +23,7 @@ export interface TestApp {
   credentialFile: string;
 }
 
-export async function createTestApp(overrides: (c: BoothConfig) => void = () => {}): Promise<TestApp> {
+export async function createTestApp(overrides: (c: BoothConfig) => void = () => {}, opts: Pick<AppDeps, 'now' | 'onRoute'> = {}): Promise<TestApp> {
   const config = loadConfig({ files: [], env: {} });
   config.sfu.numWorkers = 1;
   config.auth.metricsToken = 'test-metrics-token';
@@ -39,19 +39,34 @@ export async function createTestApp(overrides: (c: BoothConfig) => void = () => 
   const dir = mkdtempSync(join(tmpdir(), 'booth-test-'));
   const credentialFile = join(dir, 'kiosk.json');
   await seedDemo(store, credentialFile);
-  const app = await buildApp({ config, store, sfu });
+  const app = await buildApp({ config, store, sfu, ...opts });
   app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
   await app.ready();
   return { app, store, sfu, config, credentialFile };
 }
 
-/** Signs in and returns the Cookie header value. */
+/** Signs in and returns the Cookie header value with the session cookie alone (`sid=<token>`): enough for reads and sockets. */
 export async function signIn(app: FastifyInstance, username: string, password: string): Promise<string> {
+  const { cookie } = await signInHeaders(app, username, password);
+  const sid = cookie.split('; ').find((c) => c.startsWith('sid='));
+  if (!sid) throw new Error('no session cookie');
+  return sid;
+}
+
+/**
+ * Signs in and returns the headers a browser sends on a write: the cookies
+ * and the CSRF token (every cookie-authenticated POST, PATCH, PUT and DELETE
+ * needs the `x-csrf-token` header).
+ */
+export async function signInHeaders(app: FastifyInstance, username: string, password: string): Promise<{ cookie: string; 'x-csrf-token': string }> {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  const body = res.json() as { status: string; csrfToken?: string };
+  if (body.status !== 'signed-in' || !body.csrfToken) throw new Error(`sign-in not complete: ${res.body}`);
   const cookie = res.cookies.find((c) => c.name === 'sid');
   if (!cookie) throw new Error('no session cookie');
-  return `sid=${cookie.value}`;
+  const cookies = res.cookies.filter((c) => c.name === 'sid' || c.name === 'csrf').map((c) => `${c.name}=${c.value}`);
+  return { cookie: cookies.join('; '), 'x-csrf-token': body.csrfToken };
 }
 
 

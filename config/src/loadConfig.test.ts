@@ -79,6 +79,15 @@ describe('loadConfig', () => {
     expect(p).toMatchObject({ source: bad, path: '/sfu/rtcMinPort' });
   });
 
+  it('rejects an idle session timeout longer than the absolute one, and the retired sessionTtlMinutes', () => {
+    const bad = file('sessions.json', { auth: { idleTimeoutMinutes: 600, absoluteTimeoutMinutes: 480 } });
+    const [p] = problemsOf(() => loadConfig({ files: [bad], env: {} }));
+    expect(p).toMatchObject({ source: bad, path: '/auth/idleTimeoutMinutes' });
+    const old = file('old.json', { auth: { sessionTtlMinutes: 480 } });
+    const [q] = problemsOf(() => loadConfig({ files: [old], env: {} }));
+    expect(q?.path).toBe('/auth/sessionTtlMinutes');
+  });
+
   it('picks up BOOTH_CONFIG when no files are given', () => {
     const site = file('site.json', { server: { port: 9100 } });
     expect(loadConfig({ env: { BOOTH_CONFIG: site } }).server.port).toBe(9100);

@@ -172,6 +172,15 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
       { source: sourceOf('/sfu/rtcMinPort', origin), path: '/sfu/rtcMinPort', message: `must not exceed rtcMaxPort (${config.sfu.rtcMaxPort})` },
     ]);
   }
+  if (config.auth.idleTimeoutMinutes > config.auth.absoluteTimeoutMinutes) {
+    throw new ConfigError([
+      {
+        source: sourceOf('/auth/idleTimeoutMinutes', origin),
+        path: '/auth/idleTimeoutMinutes',
+        message: `must not exceed absoluteTimeoutMinutes (${config.auth.absoluteTimeoutMinutes})`,
+      },
+    ]);
+  }
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.kiosk.receipt.timeZone });
   } catch {

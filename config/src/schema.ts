@@ -114,7 +114,10 @@ export const BoothConfig = Type.Object(
     ),
     auth: Type.Object(
       {
-        sessionTtlMinutes: Type.Integer({ minimum: 5, maximum: 24 * 60 }),
+        idleTimeoutMinutes: Type.Integer({ minimum: 5, maximum: 24 * 60, description: 'A staff session ends after this long unused (an open signalling socket counts as use); at most absoluteTimeoutMinutes' }),
+        absoluteTimeoutMinutes: Type.Integer({ minimum: 5, maximum: 24 * 60, description: 'A staff session ends this long after sign-in, used or not' }),
+        totpChallengeSeconds: Type.Integer({ minimum: 30, maximum: 900, description: 'How long the code step of a two-step sign-in may take; the challenge works once' }),
+        totpIssuer: Type.String({ minLength: 1, maxLength: 60, pattern: '^[^:]+$', description: 'Name authenticator apps show next to the account (no colon)' }),
         secureCookies: Type.Boolean({ description: 'Set the Secure flag (true behind HTTPS)' }),
         metricsToken: Type.String({ description: 'Bearer token for /metrics; empty = technicians only' }),
         socketRecheckSeconds: Type.Integer({ minimum: 5, maximum: 3600, description: 'How often open sockets are checked against their sign-in or kiosk credential' }),

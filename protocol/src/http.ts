@@ -6,8 +6,18 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { KIOSK_ID_PATTERN, USERNAME_PATTERN } from './ids';
 
-export const Role = Type.Union([Type.Literal('agent'), Type.Literal('technician'), Type.Literal('supervisor')]);
+/**
+ * Staff roles. Agents take calls; supervisors watch and join them;
+ * technicians enrol kiosks and watch their health; administrators manage
+ * staff accounts (and nothing else: they take no calls and see no kiosks).
+ */
+export const Role = Type.Union([Type.Literal('agent'), Type.Literal('technician'), Type.Literal('supervisor'), Type.Literal('admin')]);
 export type Role = Static<typeof Role>;
+/** Every role, in the schema's order (derived from it, so the two cannot drift). */
+export const ROLES: readonly Role[] = Role.anyOf.map((r) => r.const);
+
+/** Header that carries the CSRF token on every cookie-authenticated POST, PATCH, PUT and DELETE. */
+export const CSRF_HEADER = 'x-csrf-token';
 
 /** Languages are BCP 47 primary tags the municipality serves (da, en, nb, uk, ar, ...). */
 export const LanguageTag = Type.String({ pattern: '^[a-z]{2,3}$' });
@@ -58,8 +68,93 @@ export const User = Type.Object({
 });
 export type User = Static<typeof User>;
 
-export const LoginResponse = Type.Object({ user: User, expiresAt: Type.String({ format: 'date-time' }) });
+const DateTime = Type.String({ format: 'date-time' });
+
+/** The signed-in user's session: who, until when, and the CSRF token for writes. */
+export const SessionInfo = Type.Object({
+  user: User,
+  totpEnabled: Type.Boolean({ description: 'The user signs in with a code from an authenticator app as a second step' }),
+  expiresAt: Type.String({ format: 'date-time', description: 'Absolute end of the session (auth.absoluteTimeoutMinutes after sign-in)' }),
+  idleExpiresAt: Type.String({ format: 'date-time', description: 'End of the session unless it is used before (auth.idleTimeoutMinutes)' }),
+  csrfToken: Type.String({ description: 'Send as the x-csrf-token header on every POST, PATCH, PUT and DELETE' }),
+});
+export type SessionInfo = Static<typeof SessionInfo>;
+
+/** Six digits from an authenticator app (RFC 6238, 30 s steps). */
+export const TotpCode = Type.String({ pattern: '^[0-9]{6}$' });
+
+/**
+ * A password sign-in either completes, or, for a user with a second factor,
+ * hands out a short-lived, single-use challenge to send with the code.
+ */
+export const SignedIn = Type.Object({ status: Type.Literal('signed-in'), ...SessionInfo.properties });
+export type SignedIn = Static<typeof SignedIn>;
+export const TotpRequired = Type.Object({
+  status: Type.Literal('totp-required'),
+  challenge: Type.String({ description: 'Send with the code to POST /api/auth/login/totp; works once' }),
+  challengeExpiresAt: DateTime,
+});
+export type TotpRequired = Static<typeof TotpRequired>;
+export const LoginResponse = Type.Union([SignedIn, TotpRequired]);
 export type LoginResponse = Static<typeof LoginResponse>;
+
+export const TotpLoginRequest = Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 100 }), code: TotpCode }, { additionalProperties: false });
+export type TotpLoginRequest = Static<typeof TotpLoginRequest>;
+
+export const TotpCodeRequest = Type.Object({ code: TotpCode }, { additionalProperties: false });
+export type TotpCodeRequest = Static<typeof TotpCodeRequest>;
+
+/** A started enrolment: the secret, shown once, as an otpauth:// URI (for the QR code) and as text. */
+export const TotpEnrolment = Type.Object({
+  otpauthUri: Type.String(),
+  secret: Type.String({ description: 'Base32, for apps that cannot scan the QR code' }),
+  expiresAt: Type.String({ format: 'date-time', description: 'Confirm with a code before this' }),
+});
+export type TotpEnrolment = Static<typeof TotpEnrolment>;
+
+/** A password an administrator sets (initial or reset). */
+export const NewPassword = Type.String({ minLength: 10, maxLength: 200 });
+export const DisplayName = Type.String({ minLength: 1, maxLength: 120 });
+
+/** A user as administrators see it. */
+export const AdminUser = Type.Object({
+  ...User.properties,
+  disabled: Type.Boolean(),
+  totpEnabled: Type.Boolean(),
+  activeSessions: Type.Integer({ minimum: 0, description: 'Sessions that have not expired' }),
+});
+export type AdminUser = Static<typeof AdminUser>;
+
+export const AdminUserList = Type.Object({ users: Type.Array(AdminUser) });
+export type AdminUserList = Static<typeof AdminUserList>;
+
+export const CreateUserRequest = Type.Object(
+  {
+    username: Type.String({ pattern: USERNAME_PATTERN, maxLength: 63 }),
+    displayName: DisplayName,
+    role: Role,
+    skills: AgentSkills,
+    password: NewPassword,
+  },
+  { additionalProperties: false },
+);
+export type CreateUserRequest = Static<typeof CreateUserRequest>;
+
+/** Absent fields stay as they are. */
+export const UpdateUserRequest = Type.Object(
+  { displayName: Type.Optional(DisplayName), role: Type.Optional(Role), skills: Type.Optional(AgentSkills) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
+
+export const ResetPasswordRequest = Type.Object({ password: NewPassword }, { additionalProperties: false });
+export type ResetPasswordRequest = Static<typeof ResetPasswordRequest>;
+
+export const AdminUserResponse = Type.Object({ user: AdminUser });
+export type AdminUserResponse = Static<typeof AdminUserResponse>;
+
+export const RevokedSessions = Type.Object({ revoked: Type.Integer({ minimum: 0, description: 'Sessions ended' }) });
+export type RevokedSessions = Static<typeof RevokedSessions>;
 
 export const Kiosk = Type.Object({
   id: Type.String({ pattern: KIOSK_ID_PATTERN }),

@@ -3,8 +3,10 @@
  * `config: { auth: ... }`; a route that declares nothing is refused (deny by
  * default), except the static UI bundles and the API docs, which carry no data.
  *
- * - Agents, supervisors and technicians: an HttpOnly, SameSite=Strict session
- *   cookie from POST /api/auth/login; the server stores only its hash.
+ * - Staff (agents, supervisors, technicians, administrators): an HttpOnly,
+ *   SameSite=Strict session cookie from POST /api/auth/login; the server
+ *   stores only its hash. A session ends when idle or at its absolute end
+ *   (./sessions.ts), when revoked, and when its account is disabled.
  * - Kiosks: `Authorization: Kiosk <kioskId>:<credential>`, sent by the kiosk
  *   shell (Electron main or the browser-shell host), never by page script.
  */
@@ -14,11 +16,13 @@ import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/
 import { BoothError } from '../errors';
 import { timingSafeEqual } from 'node:crypto';
 import { hashSecret, secretMatches } from './secrets';
-import type { KioskRecord, Store, UserRecord } from '../store/Store';
+import type { SessionPolicy } from './sessions';
+import type { KioskRecord, SessionRecord, Store, UserAccount } from '../store/Store';
 
 export type RouteAuth = 'public' | 'kiosk' | 'metrics' | { roles: readonly Role[] };
 
-export type Principal = { kind: 'user'; user: UserRecord; tokenHash: string } | { kind: 'kiosk'; kiosk: KioskRecord };
+/** `session` is as it stands after this request's use of it. */
+export type Principal = { kind: 'user'; user: UserAccount; tokenHash: string; session: SessionRecord } | { kind: 'kiosk'; kiosk: KioskRecord };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,22 +35,26 @@ declare module 'fastify' {
 
 export interface AuthPluginOptions {
   store: Store;
+  sessions: SessionPolicy;
   metricsToken: string;
   /** URL prefixes served without authentication (static bundles, docs). */
   publicPrefixes: readonly string[];
+  now: () => Date;
 }
 
 const SESSION_SWEEP_MS = 10 * 60_000;
 
 async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
-  const { store, metricsToken, publicPrefixes } = opts;
+  const { store, sessions, metricsToken, publicPrefixes, now } = opts;
   if (!store) throw new TypeError('auth plugin: store is required');
+  if (!sessions) throw new TypeError('auth plugin: sessions is required');
   app.decorateRequest('principal', null);
 
-  // Expired sign-ins are refused by findSession already; this keeps the table small.
+  // Expired sign-ins and sign-in challenges are refused by the store already; this keeps the tables small.
   const sweep = (): void => {
-    store.deleteExpiredSessions(new Date()).then(
-      (n) => n > 0 && app.log.info({ deleted: n }, 'expired sessions removed'),
+    const at = now();
+    Promise.all([store.deleteExpiredSessions(at), store.deleteExpiredLoginChallenges(at)]).then(
+      ([n]) => n > 0 && app.log.info({ deleted: n }, 'expired sessions removed'),
       (err: unknown) => app.log.warn({ err }, 'expired session sweep failed'),
     );
   };
@@ -74,7 +82,7 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
     if (auth === 'public') return;
     if (auth === 'metrics' && metricsToken && bearerMatches(request.headers.authorization, metricsToken)) return;
 
-    const principal = await identify(request, store, (err) => request.log.warn({ err }, 'could not record kiosk last-seen time'));
+    const principal = await identify(request, store, sessions, now(), (err, what) => request.log.warn({ err }, `could not record ${what}`));
     if (!principal) throw new BoothError('UNAUTHENTICATED', 'authentication required');
     request.principal = principal;
 
@@ -100,7 +108,13 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /** How stale a kiosk's last-seen time may get before a request refreshes it. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-async function identify(request: FastifyRequest, store: Store, onTouchFailed: (err: unknown) => void): Promise<Principal | null> {
+async function identify(
+  request: FastifyRequest,
+  store: Store,
+  sessions: SessionPolicy,
+  now: Date,
+  onTouchFailed: (err: unknown, what: string) => void,
+): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) {
     const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
@@ -116,19 +130,24 @@ async function identify(request: FastifyRequest, store: Store, onTouchFailed: (e
     if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
     // Bookkeeping, not authentication: written at most once a minute, and a
     // failed write never refuses the kiosk.
-    const now = new Date();
     if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
-      store.touchKiosk(kiosk.id, now).catch(onTouchFailed);
+      store.touchKiosk(kiosk.id, now).catch((err: unknown) => onTouchFailed(err, 'kiosk last-seen time'));
     }
     return { kind: 'kiosk', kiosk };
   }
   const token = request.cookies[SESSION_COOKIE];
   if (!token) return null;
   const tokenHash = hashSecret(token);
-  const session = await store.findSession(tokenHash, new Date());
+  const session = await store.findSession(tokenHash, now);
   if (!session) return null;
   const user = await store.findUserById(session.userId);
-  return user ? { kind: 'user', user, tokenHash } : null;
+  // Disabling an account deletes its sessions; this also covers a session created in between.
+  if (!user || user.disabledAt) return null;
+  const touched = sessions.touched(session, now);
+  // Like the kiosk's last-seen time, a failed write does not refuse the request;
+  // the session then idles out a little earlier than it would have.
+  if (touched) store.touchSession(tokenHash, touched.lastSeenAt, touched.idleExpiresAt).catch((err: unknown) => onTouchFailed(err, 'session use'));
+  return { kind: 'user', user, tokenHash, session: touched ?? session };
 }
 
 export default fp(authPlugin, { name: 'citizen-auth', dependencies: ['@fastify/cookie'] });

@@ -37,6 +37,7 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   },
   { username: 'sara', password: 'demo-supervisor', displayName: 'Sara Lund', role: 'supervisor', skills: { languages: { da: 3, en: 3, nb: 2 }, topics: {} } },
   { username: 'tech', password: 'demo-tech', displayName: 'Teo Nielsen', role: 'technician', skills: { languages: { da: 3, en: 2 }, topics: {} } },
+  { username: 'admin', password: 'demo-admin', displayName: 'Ida Madsen', role: 'admin', skills: { languages: { da: 3, en: 2 }, topics: {} } },
 ];
 
 export const DEMO_KIOSK = {

@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { InquiryEventData, kioskId, userId, type AgentSkills, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
+import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
+import type { UserId } from '@citizen/protocol';
 import {
   StoreClosedError,
   StoreConflictError,
@@ -31,12 +33,23 @@ interface UserRow {
   role: string;
   skills: string;
   password_hash: string;
+  disabled_at: number | null;
+  totp_secret: string | null;
+  totp_last_step: number | null;
 }
 interface SessionRow {
   token_hash: string;
   user_id: string;
   created_at: number;
   expires_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+}
+interface ChallengeRow {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+  failures: number;
 }
 interface InquiryRow {
   id: string;
@@ -110,10 +123,26 @@ export class SqliteStore implements Store {
     );
     const apply = this.#db.transaction((m: Migration) => {
       this.#db.exec(m.sql);
+      if (m.foreignKeysOff) {
+        // Step 10 of SQLite's table rebuild: a dangling reference rolls the migration back.
+        const broken = this.#db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) left ${broken.length} dangling foreign key reference(s)`);
+      }
       this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     });
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (!applied.has(m.version)) apply(m);
+      if (applied.has(m.version)) continue;
+      if (!m.foreignKeysOff) {
+        apply(m);
+        continue;
+      }
+      // PRAGMA foreign_keys does nothing inside a transaction, so it is switched around it.
+      this.#db.pragma('foreign_keys = OFF');
+      try {
+        apply(m);
+      } finally {
+        this.#db.pragma('foreign_keys = ON');
+      }
     }
   }
 
@@ -146,14 +175,61 @@ export class SqliteStore implements Store {
     }
   }
 
-  async findUserByUsername(username: string): Promise<UserRecord | undefined> {
+  async findUserByUsername(username: string): Promise<UserAccount | undefined> {
     const row = this.#db_().prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
-    return row && toUser(row);
+    return row && toAccount(row);
   }
 
-  async findUserById(id: string): Promise<UserRecord | undefined> {
+  async findUserById(id: string): Promise<UserAccount | undefined> {
     const row = this.#db_().prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row && toUser(row);
+    return row && toAccount(row);
+  }
+
+  async listUsers(): Promise<UserAccount[]> {
+    return (this.#db_().prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map(toAccount);
+  }
+
+  async updateUser(id: string, c: UserChange): Promise<UserAccount | undefined> {
+    const db = this.#db_();
+    db.prepare('UPDATE users SET display_name = COALESCE(?, display_name), role = COALESCE(?, role), skills = COALESCE(?, skills) WHERE id = ?').run(
+      c.displayName ?? null,
+      c.role ?? null,
+      c.skills ? JSON.stringify(c.skills) : null,
+      id,
+    );
+    return this.findUserById(id);
+  }
+
+  async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
+    return this.#db_().prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(disabledAt?.getTime() ?? null, id).changes === 1;
+  }
+
+  async setTotpPending(id: string, pending: TotpPending | null): Promise<boolean> {
+    return (
+      this.#db_()
+        .prepare('UPDATE users SET totp_pending_secret = ?, totp_pending_expires_at = ? WHERE id = ?')
+        .run(pending?.secret ?? null, pending?.expiresAt.getTime() ?? null, id).changes === 1
+    );
+  }
+
+  async findTotpPending(id: string, now: Date): Promise<TotpPending | undefined> {
+    const row = this.#db_()
+      .prepare('SELECT totp_pending_secret AS secret, totp_pending_expires_at AS expires FROM users WHERE id = ? AND totp_pending_expires_at > ?')
+      .get(id, now.getTime()) as { secret: string; expires: number } | undefined;
+    return row && { secret: row.secret, expiresAt: new Date(row.expires) };
+  }
+
+  async setTotp(id: string, totp: TotpState | null): Promise<boolean> {
+    return (
+      this.#db_()
+        .prepare('UPDATE users SET totp_secret = ?, totp_last_step = ?, totp_pending_secret = NULL, totp_pending_expires_at = NULL WHERE id = ?')
+        .run(totp?.secret ?? null, totp?.lastStep ?? null, id).changes === 1
+    );
+  }
+
+  async useTotpStep(id: string, step: number): Promise<boolean> {
+    // One conditional UPDATE: two requests with the same code cannot both pass.
+    return this.#db_().prepare('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
@@ -169,30 +245,71 @@ export class SqliteStore implements Store {
 
   async createSession(s: SessionRecord): Promise<void> {
     this.#db_()
-      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(s.tokenHash, s.userId, s.createdAt.getTime(), s.expiresAt.getTime());
+      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, idle_expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(s.tokenHash, s.userId, s.createdAt.getTime(), s.expiresAt.getTime(), s.lastSeenAt.getTime(), s.idleExpiresAt.getTime());
   }
 
   async findSession(tokenHash: string, now: Date): Promise<SessionRecord | undefined> {
     const row = this.#db_()
-      .prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?')
-      .get(tokenHash, now.getTime()) as SessionRow | undefined;
-    return (
-      row && {
-        tokenHash: row.token_hash,
-        userId: userId(row.user_id),
-        createdAt: new Date(row.created_at),
-        expiresAt: new Date(row.expires_at),
-      }
-    );
+      .prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?')
+      .get(tokenHash, now.getTime(), now.getTime()) as SessionRow | undefined;
+    return row && toSession(row);
+  }
+
+  async touchSession(tokenHash: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
+    this.#db_()
+      .prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = MIN(?, expires_at) WHERE token_hash = ?')
+      .run(lastSeenAt.getTime(), idleExpiresAt.getTime(), tokenHash);
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.#db_().prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
   }
 
+  async deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number> {
+    return this.#db_().prepare('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?').run(userId, keepTokenHash ?? null).changes;
+  }
+
+  async countSessions(now: Date): Promise<Map<UserId, number>> {
+    const rows = this.#db_()
+      .prepare('SELECT user_id, COUNT(*) AS n FROM sessions WHERE expires_at > ? AND idle_expires_at > ? GROUP BY user_id')
+      .all(now.getTime(), now.getTime()) as { user_id: string; n: number }[];
+    return new Map(rows.map((r) => [userId(r.user_id), r.n]));
+  }
+
   async deleteExpiredSessions(now: Date): Promise<number> {
-    return this.#db_().prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now.getTime()).changes;
+    return this.#db_().prepare('DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?').run(now.getTime(), now.getTime()).changes;
+  }
+
+  async createLoginChallenge(c: LoginChallengeRecord): Promise<void> {
+    this.#db_()
+      .prepare('INSERT INTO login_challenges (token_hash, user_id, expires_at, failures) VALUES (?, ?, ?, ?)')
+      .run(c.tokenHash, c.userId, c.expiresAt.getTime(), c.failures);
+  }
+
+  async findLoginChallenge(tokenHash: string, now: Date): Promise<LoginChallengeRecord | undefined> {
+    const row = this.#db_().prepare('SELECT * FROM login_challenges WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now.getTime()) as ChallengeRow | undefined;
+    return row && { tokenHash: row.token_hash, userId: userId(row.user_id), expiresAt: new Date(row.expires_at), failures: row.failures };
+  }
+
+  async failLoginChallenge(tokenHash: string): Promise<number> {
+    const row = this.#db_().prepare('UPDATE login_challenges SET failures = failures + 1 WHERE token_hash = ? RETURNING failures').get(tokenHash) as
+      | { failures: number }
+      | undefined;
+    return row?.failures ?? 0;
+  }
+
+  async consumeLoginChallenge(tokenHash: string, now: Date): Promise<boolean> {
+    // One conditional DELETE: of two requests with the same challenge only one sees a row go.
+    return this.#db_().prepare('DELETE FROM login_challenges WHERE token_hash = ? AND expires_at > ?').run(tokenHash, now.getTime()).changes === 1;
+  }
+
+  async deleteLoginChallenge(tokenHash: string): Promise<void> {
+    this.#db_().prepare('DELETE FROM login_challenges WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async deleteExpiredLoginChallenges(now: Date): Promise<number> {
+    return this.#db_().prepare('DELETE FROM login_challenges WHERE expires_at <= ?').run(now.getTime()).changes;
   }
 
   async createKiosk(k: KioskRecord): Promise<void> {
@@ -470,7 +587,7 @@ function conflictOr(err: unknown, what: string): unknown {
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' ? new StoreConflictError(what) : err;
 }
 
-function toUser(r: UserRow): UserRecord {
+function toAccount(r: UserRow): UserAccount {
   return {
     id: userId(r.id),
     username: r.username,
@@ -478,6 +595,20 @@ function toUser(r: UserRow): UserRecord {
     role: r.role as Role,
     skills: JSON.parse(r.skills) as AgentSkills,
     passwordHash: r.password_hash,
+    disabledAt: r.disabled_at === null ? null : new Date(r.disabled_at),
+    // The table's CHECK keeps secret and last step both set or both NULL.
+    totp: r.totp_secret !== null && r.totp_last_step !== null ? { secret: r.totp_secret, lastStep: r.totp_last_step } : null,
+  };
+}
+
+function toSession(r: SessionRow): SessionRecord {
+  return {
+    tokenHash: r.token_hash,
+    userId: userId(r.user_id),
+    createdAt: new Date(r.created_at),
+    expiresAt: new Date(r.expires_at),
+    lastSeenAt: new Date(r.last_seen_at),
+    idleExpiresAt: new Date(r.idle_expires_at),
   };
 }
 

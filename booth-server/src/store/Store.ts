@@ -15,11 +15,52 @@ export interface UserRecord {
   passwordHash: string;
 }
 
+/** A confirmed second factor: the TOTP secret and the newest time step a code was accepted for. */
+export interface TotpState {
+  secret: string;
+  /** Codes of this step or an earlier one are refused (replay protection, RFC 6238 §5.2). */
+  lastStep: number;
+}
+
+/** A user with the state only account management and sign-in read. */
+export interface UserAccount extends UserRecord {
+  /** Set while the account is disabled: it cannot sign in and has no sessions. */
+  disabledAt: Date | null;
+  /** The confirmed second factor; null signs in with the password alone. */
+  totp: TotpState | null;
+}
+
+/** A TOTP enrolment that waits for its first code. */
+export interface TotpPending {
+  secret: string;
+  expiresAt: Date;
+}
+
 export interface SessionRecord {
   tokenHash: string;
   userId: UserId;
   createdAt: Date;
+  /** Absolute end, fixed at sign-in. */
   expiresAt: Date;
+  /** Last time the session was used (recorded at most once a minute). */
+  lastSeenAt: Date;
+  /** End unless used before; never later than expiresAt. */
+  idleExpiresAt: Date;
+}
+
+/** The step between a correct password and the second factor's code. */
+export interface LoginChallengeRecord {
+  tokenHash: string;
+  userId: UserId;
+  expiresAt: Date;
+  /** Wrong codes sent with this challenge so far. */
+  failures: number;
+}
+
+export interface UserChange {
+  displayName?: string;
+  role?: Role;
+  skills?: AgentSkills;
 }
 
 export interface KioskRecord {
@@ -133,17 +174,53 @@ export interface Store {
   /** Version of the newest applied migration. */
   schemaVersion(): Promise<number>;
 
+  /** A new user is enabled and has no second factor. Rejects with a StoreConflictError if the username exists. */
   createUser(user: UserRecord): Promise<void>;
-  findUserByUsername(username: string): Promise<UserRecord | undefined>;
-  findUserById(id: UserId): Promise<UserRecord | undefined>;
+  findUserByUsername(username: string): Promise<UserAccount | undefined>;
+  findUserById(id: UserId): Promise<UserAccount | undefined>;
+  /** Ordered by username. */
+  listUsers(): Promise<UserAccount[]>;
+  /** Absent fields stay. Undefined if the user is unknown. */
+  updateUser(id: UserId, change: UserChange): Promise<UserAccount | undefined>;
   /** Resolves false if the user is unknown. */
   setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
+  /** Disables (a date) or enables (null) the account; resolves false if the user is unknown. */
+  setUserDisabled(id: UserId, disabledAt: Date | null): Promise<boolean>;
+
+  /** Replaces any enrolment the user had pending; null removes it. */
+  setTotpPending(id: UserId, pending: TotpPending | null): Promise<boolean>;
+  /** The pending enrolment if there is one and it has not expired at `now`. */
+  findTotpPending(id: UserId, now: Date): Promise<TotpPending | undefined>;
+  /** Turns the second factor on (and drops the pending enrolment) or, with null, off. */
+  setTotp(id: UserId, totp: TotpState | null): Promise<boolean>;
+  /**
+   * Records that a code of time step `step` was accepted. Atomic: resolves
+   * true for exactly one caller per step, false if this or a later step was
+   * used already (a replayed code) or the user has no second factor.
+   */
+  useTotpStep(id: UserId, step: number): Promise<boolean>;
 
   createSession(session: SessionRecord): Promise<void>;
-  /** The session if it exists and has not expired at `now`. */
+  /** The session if it exists and neither its absolute nor its idle end has passed at `now`. */
   findSession(tokenHash: string, now: Date): Promise<SessionRecord | undefined>;
+  /** Records use of the session. */
+  touchSession(tokenHash: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of the user except `keepTokenHash`; resolves with how many ended. */
+  deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number>;
+  /** Sessions alive at `now`, per user (users without any are absent). */
+  countSessions(now: Date): Promise<Map<UserId, number>>;
   deleteExpiredSessions(now: Date): Promise<number>;
+
+  createLoginChallenge(challenge: LoginChallengeRecord): Promise<void>;
+  /** The challenge if it exists and has not expired at `now`. */
+  findLoginChallenge(tokenHash: string, now: Date): Promise<LoginChallengeRecord | undefined>;
+  /** Counts a wrong code; resolves with the failures so far (0 if the challenge is gone). */
+  failLoginChallenge(tokenHash: string): Promise<number>;
+  /** Single use: resolves true for exactly one caller, and only before it expires. */
+  consumeLoginChallenge(tokenHash: string, now: Date): Promise<boolean>;
+  deleteLoginChallenge(tokenHash: string): Promise<void>;
+  deleteExpiredLoginChallenges(now: Date): Promise<number>;
 
   /** Rejects with a StoreConflictError if the id exists. */
   createKiosk(kiosk: KioskRecord): Promise<void>;

@@ -6,6 +6,13 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Run with foreign key enforcement off, then check every reference
+   * (`PRAGMA foreign_key_check`) before committing. Needed to rebuild a table
+   * that others reference (SQLite's 12-step procedure): with enforcement on,
+   * dropping the old table would fire ON DELETE CASCADE on the referencing rows.
+   */
+  foreignKeysOff?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -116,6 +123,52 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inquiry_events_inquiry ON inquiry_events(inquiry_id, id);
       INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data)
         SELECT id, created_at, 'kiosk', 'created', json_object('place', place) FROM inquiries ORDER BY created_at;
+    `,
+  },
+  {
+    version: 6,
+    name: 'accounts: administrator role, disabled accounts, TOTP second factor, idle session expiry, sign-in challenges',
+    // The role CHECK can only change by rebuilding users (SQLite's 12-step
+    // procedure: new table, copy, drop, rename; no indexes, triggers or views
+    // to recreate beyond the UNIQUE constraint in the definition). Foreign
+    // keys are off meanwhile, or dropping users would cascade to sessions.
+    // Existing sessions keep the lifetime they were granted: their idle end is
+    // their absolute end until they are next used.
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE users_v6 (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'technician', 'supervisor', 'admin')),
+        skills TEXT NOT NULL DEFAULT '{"languages":{},"topics":{}}',
+        password_hash TEXT NOT NULL,
+        disabled_at INTEGER,
+        totp_secret TEXT,
+        totp_last_step INTEGER,
+        totp_pending_secret TEXT,
+        totp_pending_expires_at INTEGER,
+        CHECK ((totp_secret IS NULL) = (totp_last_step IS NULL)),
+        CHECK ((totp_pending_secret IS NULL) = (totp_pending_expires_at IS NULL))
+      );
+      INSERT INTO users_v6 (id, username, display_name, role, skills, password_hash)
+        SELECT id, username, display_name, role, skills, password_hash FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_v6 RENAME TO users;
+
+      ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN idle_expires_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE sessions SET last_seen_at = created_at, idle_expires_at = expires_at;
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE INDEX sessions_idle_expires_at ON sessions(idle_expires_at);
+
+      CREATE TABLE login_challenges (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX login_challenges_expires_at ON login_challenges(expires_at);
     `,
   },
 ];

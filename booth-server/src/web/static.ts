@@ -26,13 +26,7 @@ export async function staticRoutes(app: FastifyInstance, opts: StaticOptions): P
       prefix,
       decorateReply: false,
       index: ['index.html'],
-      setHeaders(res) {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader(
-          'Content-Security-Policy',
-          "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-        );
-      },
+      // Content-Security-Policy, nosniff and the other security headers come from ./securityHeaders.ts, for every response.
     });
   }
   app.get('/', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));

@@ -1,0 +1,21 @@
+/**
+ * Who may do what, in the terms routes declare, and how a change of access
+ * reaches sockets that are already open.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ROLES, type Role } from '@citizen/protocol';
+import type { StaffSession } from '../calls/sessions';
+
+/** Every staff role: the routes about one's own session and sign-in. */
+export const ALL_STAFF: readonly Role[] = ROLES;
+export const ADMIN_ONLY: readonly Role[] = ['admin'];
+
+/**
+ * Closes the signalling sockets of staff sessions `match` selects, at once
+ * (4003: the client stops reconnecting). Without it a revoked sign-in would
+ * keep its socket until the next periodic re-check (`auth.socketRecheckSeconds`).
+ */
+export function revokeSockets(app: FastifyInstance, match: (s: StaffSession) => boolean): number {
+  if (!app.hasDecorator('calls')) return 0;
+  return app.calls.revoke((s) => s.kind === 'staff' && match(s));
+}
