@@ -5,13 +5,30 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
 
 let demo: Demo;
 let browser: Browser;
+
+/** Content-Security-Policy refusals the page reports, so a test can assert the UI runs under the policy. */
+function cspViolations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) seen.push(m.text());
+  });
+  return seen;
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${demo.serverUrl}/console/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
 
 beforeAll(async () => {
   demo = await startDemo(45000);
@@ -29,6 +46,7 @@ describe('npm start demo', () => {
     expect(out).toContain(demo.kioskUrl);
     expect(out).toMatch(/agent\s+anna\s+\/ demo-agent/);
     expect(out).toMatch(/technician\s+tech\s+\/ demo-tech/);
+    expect(out).toMatch(/admin\s+admin\s+\/ demo-admin/);
   });
 
   it('is ready: store up and the SFU worker alive', async () => {
@@ -38,6 +56,7 @@ describe('npm start demo', () => {
 
   it('shows the kiosk UI with its enrolled identity and reachable virtual devices', async () => {
     const page = await browser.newPage();
+    const violations = cspViolations(page);
     await page.goto(demo.kioskUrl);
     await expect.poll(() => page.getByTestId('kiosk-place').textContent()).toBe('Borgerservice Mini · Central Station, main hall');
     // The printer reports "starting" until its first status answer, then "ready".
@@ -46,11 +65,14 @@ describe('npm start demo', () => {
     expect(await page.locator('h1').textContent()).toBe('Velkommen til Borgerservice');
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.locator('h1').textContent()).toBe('Welcome to Citizen Service');
+    // The kiosk runs under the server's Content-Security-Policy, passed on by the kiosk shell's host.
+    expect(violations).toEqual([]);
     await page.close();
   });
 
   it('signs an agent into the console, refusing a wrong password first', async () => {
     const page = await browser.newPage();
+    const violations = cspViolations(page);
     await page.goto(`${demo.serverUrl}/console/`);
     await page.getByLabel('Username').fill('anna');
     await page.getByLabel('Password').fill('wrong');
@@ -62,9 +84,61 @@ describe('npm start demo', () => {
     // The session survives a reload (cookie), and signing out ends it.
     await page.reload();
     await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toBe('Anna Holm (agent)');
+    // The desk's signalling socket opens under connect-src 'self'.
+    await expect.poll(() => page.getByTestId('desk-connection').getAttribute('data-state'), { timeout: 10_000 }).toBe('open');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    expect(violations).toEqual([]);
     await page.close();
+  });
+
+  it('lets an administrator create an account whose user then turns on two-step sign-in, and disable it', async () => {
+    const adminPage = await browser.newPage();
+    const violations = cspViolations(adminPage);
+    await signIn(adminPage, 'admin', 'demo-admin');
+    await expect.poll(() => adminPage.getByTestId('signed-in-as').textContent()).toBe('Ida Madsen (admin)');
+    await expect.poll(() => adminPage.getByTestId('user-table').locator('tbody tr').count()).toBe(5);
+    const form = adminPage.getByTestId('create-user');
+    await form.getByLabel('Username').fill('lina');
+    await form.getByLabel('Name', { exact: true }).fill('Lina Berg');
+    await form.getByLabel('Languages (code and level 1-3)').fill('da 3, pl 2');
+    await form.getByLabel('Initial password').fill('first-password-lina');
+    await form.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => adminPage.getByRole('status').textContent()).toBe('Account lina created.');
+    expect(await adminPage.locator('tr[data-username="lina"] td').allTextContents()).toEqual(['lina', 'Lina Berg', 'agent', 'da 3, pl 2', '', 'off', 'active', '0', 'Edit']);
+
+    const lina = await (await browser.newContext()).newPage();
+    violations.push(...cspViolations(lina));
+    await signIn(lina, 'lina', 'first-password-lina');
+    await expect.poll(() => lina.getByTestId('signed-in-as').textContent()).toBe('Lina Berg (agent)');
+    await lina.getByRole('button', { name: 'Account' }).click();
+    await lina.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+    // The QR code is a data: image: it loads under img-src 'self' data:.
+    const qr = lina.getByTestId('totp-qr');
+    await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const secret = (await lina.getByTestId('totp-secret').textContent()) ?? '';
+    await lina.getByLabel('Code from the app').fill(await generate({ secret }));
+    await lina.getByRole('button', { name: 'Turn on' }).click();
+    await expect.poll(() => lina.getByTestId('totp-state').textContent()).toMatch(/^On/);
+
+    // Two steps now. The code of the step just used works once, so the next step's code is sent (one step of clock drift is allowed).
+    await lina.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await signIn(lina, 'lina', 'first-password-lina');
+    await lina.getByLabel('Code from your authenticator app').fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+    await lina.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => lina.getByTestId('signed-in-as').textContent()).toBe('Lina Berg (agent)');
+
+    // Disabled: the account cannot sign in any more.
+    await adminPage.locator('tr[data-username="lina"]').getByRole('button', { name: 'Edit' }).click();
+    await adminPage.getByRole('button', { name: 'Disable account' }).click();
+    await expect.poll(() => adminPage.locator('tr[data-username="lina"] td').nth(6).textContent()).toBe('disabled');
+    await lina.reload();
+    await expect.poll(() => lina.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    await signIn(lina, 'lina', 'first-password-lina');
+    await expect.poll(() => lina.getByRole('alert').textContent()).toBe('Wrong username or password.');
+    expect(violations).toEqual([]);
+    await lina.context().close();
+    await adminPage.close();
   });
 
   it('shows technicians the enrolled demo kiosk, seen by the kiosk shell', async () => {

@@ -173,6 +173,12 @@ describe('operations', () => {
     }
   });
 
+  it('lets Swagger UI alone use inline styles', async () => {
+    const csp = String((await t.app.inject({ method: 'GET', url: '/docs/static/index.html' })).headers['content-security-policy']);
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("script-src 'self';");
+  });
+
   it('sends HSTS when served over HTTPS (auth.secureCookies)', async () => {
     const store = new SqliteStore(':memory:');
     const app = await buildApp({ config: { ...t.config, auth: { ...t.config.auth, secureCookies: true } }, store, sfu: t.sfu });

@@ -18,7 +18,7 @@ import sessionKeepAlive, { SessionPolicy } from './auth/sessions';
 import { LoginThrottle } from './auth/LoginThrottle';
 import { totpRoutes } from './auth/totpRoutes';
 import { userRoutes } from './users/routes';
-import securityHeaders from './web/securityHeaders';
+import securityHeaders, { CSP_DIRECTIVES } from './web/securityHeaders';
 import { kioskRoutes } from './kiosks/routes';
 import callsPlugin from './calls/plugin';
 import { inquiriesPlugin } from './inquiries/plugin';
@@ -86,7 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    // Swagger UI sets a few inline styles; its page (public, no data) may, nothing else may.
+    staticCSP: { ...CSP_DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] },
+  });
   await app.register(authPlugin, {
     store,
     sessions,

@@ -68,7 +68,7 @@ export function createAdminState(api: Api) {
       run(async () => {
         await api.resetPassword(id, password);
         users.value = (await api.users()).users;
-        return `New password set for ${nameOf(id)}; their other sessions ended.`;
+        return `New password set for ${nameOf(id)}; their sessions ended.`;
       }),
     setDisabled: (id: string, disabled: boolean) =>
       run(async () => {
