@@ -28,6 +28,7 @@ export interface TotpRoutesOptions {
 
 export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions): Promise<void> {
   const { store, throttle, issuer, now } = opts;
+  /** The caller, as the auth hook read them from the store for this request. */
   const signedIn = (request: FastifyRequest): UserAccount => {
     if (request.principal?.kind !== 'user') throw new BoothError('UNAUTHENTICATED', 'not signed in');
     return request.principal.user;
@@ -37,11 +38,6 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
     if (verdict.ok) return;
     void reply.header('retry-after', Math.ceil(verdict.retryAfterMs / 1000));
     throw new BoothError('LOGIN_THROTTLED', 'too many wrong codes; wait and try again');
-  };
-  const current = async (request: FastifyRequest): Promise<UserAccount> => {
-    const user = await store.findUserById(signedIn(request).id);
-    if (!user) throw new BoothError('UNAUTHENTICATED', 'account no longer exists');
-    return user;
   };
   const info = (request: FastifyRequest, reply: FastifyReply, user: UserAccount) => {
     if (request.principal?.kind !== 'user') throw new BoothError('UNAUTHENTICATED', 'not signed in');
@@ -59,7 +55,7 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
       },
     },
     async (request) => {
-      const user = await current(request);
+      const user = signedIn(request);
       if (user.totp) throw new BoothError('TOTP_ALREADY_ENABLED', 'the second factor is on already');
       const secret = newTotpSecret();
       const expiresAt = new Date(now().getTime() + ENROLMENT_MINUTES * 60_000);
@@ -81,7 +77,7 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
       },
     },
     async (request, reply) => {
-      const user = await current(request);
+      const user = signedIn(request);
       guard(reply, user, request.ip);
       const at = now();
       const pending = await store.findTotpPending(user.id, at);
@@ -109,7 +105,7 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
       },
     },
     async (request, reply) => {
-      const user = await current(request);
+      const user = signedIn(request);
       if (!user.totp) throw new BoothError('TOTP_NOT_ENABLED', 'the second factor is not on');
       guard(reply, user, request.ip);
       const check = await checkTotp(user.totp.secret, request.body.code, user.totp.lastStep, now());

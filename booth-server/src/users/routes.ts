@@ -13,7 +13,7 @@
  * administrator left who can undo a mistake.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import {
   AdminUserList,
   AdminUserResponse,
@@ -38,7 +38,7 @@ export interface UserRoutesOptions {
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-type IdParams = { id: string };
+type IdParams = Static<typeof IdParams>;
 
 export function adminUser(u: UserAccount, activeSessions: number): AdminUser {
   return { ...publicUser(u), disabled: u.disabledAt !== null, totpEnabled: u.totp !== null, activeSessions };
