@@ -54,11 +54,20 @@ try {
   await agent.getByRole('button', { name: 'Sign in' }).click();
   await agent.waitForFunction(() => (window as unknown as { __desk?: { connection: { value: string } } }).__desk?.connection.value === 'open');
   await agent.getByTestId('available').check();
-  // Auto-accept every offer.
+  // Auto-accept every offer, and be ready again right after each call (a wrap-up with nothing to write).
   await agent.evaluate(() => {
-    const desk = (window as unknown as { __desk: { offer: { subscribe(fn: (o: unknown) => void): void }; accept(): Promise<void> } }).__desk;
+    type Desk = {
+      offer: { subscribe(fn: (o: unknown) => void): void };
+      presence: { subscribe(fn: (p: { state: string } | null) => void): void };
+      accept(): Promise<void>;
+      endWrapUp(): Promise<void>;
+    };
+    const desk = (window as unknown as { __desk: Desk }).__desk;
     desk.offer.subscribe((o) => {
       if (o) void desk.accept();
+    });
+    desk.presence.subscribe((p) => {
+      if (p?.state === 'wrap-up') void desk.endWrapUp();
     });
   });
 

@@ -33,6 +33,8 @@ export async function createTestApp(overrides: (c: BoothConfig) => void = () => 
   config.auth.loginAttemptsPerMinute = 1000;
   config.auth.loginAttemptsPerMinuteGlobal = 10_000;
   config.calls.maxCallRequestsPerKioskPerMinute = 1000;
+  // Tests of wrap-up set it; the others make call after call with one agent.
+  config.routing.wrapUpSeconds = 0;
   overrides(config);
   const store = new SqliteStore(':memory:');
   const sfu = await WorkerPool.create({ ...config.sfu, logLevel: 'warn' });

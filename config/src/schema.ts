@@ -3,7 +3,7 @@
  * has a default in config/default.json; site files override what they need.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CardKind, PrinterCodePage, ReceiptLanguage } from '@citizen/protocol';
+import { CardKind, NEEDS, PrinterCodePage, ReceiptLanguage } from '@citizen/protocol';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
@@ -94,6 +94,63 @@ const Receipt = Type.Object(
   { additionalProperties: false },
 );
 
+const HHMM = '([01][0-9]|2[0-3]):[0-5][0-9]';
+const Span = Type.String({ pattern: `^${HHMM}-(${HHMM}|24:00)$`, description: 'Opening span, e.g. 08:00-16:00 (24:00 for midnight)' });
+const Day = Type.Array(Span, { maxItems: 6 });
+const Queue = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,40}$' }),
+    name: Type.String({ minLength: 1, maxLength: 80, description: 'Shown to agents and supervisors' }),
+    topics: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), {
+      description: 'Topics this queue takes; exactly one queue has [] and takes every other topic (and calls without one)',
+    }),
+    fallbackLanguages: Type.Array(Type.String({ pattern: '^[a-z]{2,3}$' }), { description: 'Languages a resident may be served in when nobody speaks theirs (widening step fallback-language)' }),
+    openingHours: Type.Object(
+      {
+        timeZone: Type.String({ minLength: 1 }),
+        mon: Day,
+        tue: Day,
+        wed: Day,
+        thu: Day,
+        fri: Day,
+        sat: Day,
+        sun: Day,
+        closedDates: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { description: 'Public holidays, YYYY-MM-DD in the queue time zone' }),
+      },
+      { additionalProperties: false },
+    ),
+    serviceLevel: Type.Object(
+      { percent: Type.Integer({ minimum: 1, maximum: 100 }), withinSeconds: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false, description: 'Target, e.g. 80 % answered within 120 s' },
+    ),
+    widening: Type.Array(
+      Type.Object(
+        {
+          afterSeconds: Type.Integer({ minimum: 0 }),
+          match: Type.Union([Type.Literal('language'), Type.Literal('fallback-language'), Type.Literal('any')], {
+            description: 'language: any agent with the language (topic no longer required); fallback-language: also agents with a fallback language; any: any agent',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 3, description: 'How the match widens while a resident waits (their place is kept)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+const Routing = Type.Object(
+  {
+    wrapUpSeconds: Type.Integer({ minimum: 0, maximum: 1800, description: 'Timed wrap-up after a call, before the next offer' }),
+    agingSeconds: Type.Integer({ minimum: 1, description: 'Waiting this long weighs as much as one priority level (no resident waits forever)' }),
+    priorityNeeds: Type.Object(Object.fromEntries(NEEDS.map((n) => [n, Type.Optional(Type.Integer({ minimum: 0, maximum: 5 }))])), {
+      additionalProperties: false,
+      description: 'Priority levels a stated need adds (hearing, sight, mobility, interpreter)',
+    }),
+    queues: Type.Array(Queue, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const BoothConfig = Type.Object(
   {
     server: Type.Object(
@@ -154,6 +211,7 @@ export const BoothConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    routing: Routing,
     demo: Type.Object(
       {
         seed: Type.Boolean({

@@ -16,7 +16,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
-import { ReferenceSchema } from './vocab';
+import { Need, ReferenceSchema } from './vocab';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -136,6 +136,8 @@ export const CallRequestInfo = Type.Object(
     topic: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' })),
     /** Answers the resident already gave in a guided flow: never asked twice. */
     answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 40 })),
+    /** Stated needs (hearing, sight, mobility, interpreter): priority in the queue, shown to the agent. */
+    needs: Type.Optional(Type.Array(Need, { uniqueItems: true, maxItems: 4 })),
   },
   // Whatever the kiosk sends here is shown to agents: nothing unannounced gets through.
   { additionalProperties: false },
@@ -190,6 +192,13 @@ export const CallOffer = Type.Object({
   queuedAt: Type.String(),
 });
 export type CallOffer = Static<typeof CallOffer>;
+
+/** An agent's presence: what they chose, or what their calls make it. */
+export const AgentPresence = Type.Union([
+  Type.Object({ state: Type.Union([Type.Literal('available'), Type.Literal('away'), Type.Literal('in-call')]), since: Type.String() }),
+  Type.Object({ state: Type.Literal('wrap-up'), since: Type.String(), wrapUpUntil: Type.String() }),
+]);
+export type AgentPresence = Static<typeof AgentPresence>;
 
 export const OngoingCall = Type.Object({
   callId: Id,
@@ -264,7 +273,10 @@ export const KIOSK_REQUESTS = {
 
 export const STAFF_REQUESTS = {
   ...COMMON_REQUESTS,
-  setAvailability: req(obj({ available: Type.Boolean() }), Type.Object({ available: Type.Boolean(), offer: Type.Union([CallOffer, Type.Null()]) })),
+  /** Available for calls, or away. */
+  setAvailability: req(obj({ available: Type.Boolean() }), Type.Object({ available: Type.Boolean(), presence: AgentPresence, offer: Type.Union([CallOffer, Type.Null()]) })),
+  /** Ends the wrap-up after a call before its timer does: ready for the next call. */
+  endWrapUp: req(Empty, Type.Object({ presence: AgentPresence, offer: Type.Union([CallOffer, Type.Null()]) })),
   acceptCall: req(obj({ callId: Id }), CallSnapshot),
   declineCall: req(obj({ callId: Id }), Empty),
   listCalls: req(Empty, Type.Object({ calls: Type.Array(OngoingCall) })),
@@ -290,6 +302,8 @@ export const NOTIFICATIONS = {
   callOffered: CallOffer,
   /** Staff: the offer was taken back (resident left, or offered to someone else after a timeout). */
   offerWithdrawn: obj({ callId: Id }),
+  /** Staff: your presence changed by itself (a call started or ended, wrap-up ran out). */
+  presenceChanged: AgentPresence,
 } as const;
 
 export type KioskRequests = typeof KIOSK_REQUESTS;

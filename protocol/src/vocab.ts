@@ -32,6 +32,15 @@ export const PRINTER_CODE_PAGES = ['PC437_USA', 'PC858_EURO', 'PC852_LATIN2', 'P
 export const PrinterCodePage = literalUnion(PRINTER_CODE_PAGES);
 export type PrinterCodePage = Static<typeof PrinterCodePage>;
 
+/**
+ * Needs a resident can state before a call (a guided flow asks, or the
+ * accessibility button): routing gives them priority (`routing.priorityNeeds`)
+ * and the agent sees them with the offer.
+ */
+export const NEEDS = ['hearing', 'sight', 'mobility', 'interpreter'] as const;
+export const Need = literalUnion(NEEDS);
+export type Need = Static<typeof Need>;
+
 // ---------------------------------------------------------------- inquiry references
 
 /**

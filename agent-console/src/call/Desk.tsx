@@ -66,7 +66,10 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
           </div>
         </article>
       )}
-      {user.role === 'agent' && !offer && <p>{desk.available.value ? 'Waiting for the next resident…' : 'You are not taking calls.'}</p>}
+      {user.role === 'agent' && !offer && <WrapUp desk={desk} />}
+      {user.role === 'agent' && !offer && desk.presence.value?.state !== 'wrap-up' && (
+        <p>{desk.available.value ? 'Waiting for the next resident…' : 'You are not taking calls.'}</p>
+      )}
       {user.role === 'supervisor' && (
         <section>
           <h3>Ongoing calls</h3>
@@ -84,6 +87,27 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** After a call: time to finish notes before the next offer; "Ready" ends it early. */
+function WrapUp({ desk }: { desk: DeskState }) {
+  const p = desk.presence.value;
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (p?.state !== 'wrap-up') return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [p]);
+  if (p?.state !== 'wrap-up') return null;
+  const left = Math.max(0, Math.ceil((Date.parse(p.wrapUpUntil) - now) / 1000));
+  return (
+    <p class="wrap-up" data-testid="wrap-up">
+      Wrap-up: next call in {left} s.{' '}
+      <button type="button" onClick={() => void desk.endWrapUp()}>
+        Ready for the next call
+      </button>
+    </p>
   );
 }
 

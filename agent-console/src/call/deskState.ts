@@ -4,7 +4,7 @@
  * may join. One signalling socket per signed-in console.
  */
 import { signal } from '@preact/signals';
-import { STAFF_REQUESTS, STAFF_WS_PATH, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
+import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
 import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('desk');
@@ -23,6 +23,8 @@ export function browserConnect(): () => SocketLike {
 
 export function createDeskState(connect: () => SocketLike, startMedia: typeof startMediaCall = startMediaCall) {
   const available = signal(false);
+  /** Presence as the server keeps it: available, in call, wrap-up (with its end), away. */
+  const presence = signal<AgentPresence | null>(null);
   const offer = signal<CallOffer | null>(null);
   const active = signal<ActiveCall | null>(null);
   const lastEnded = signal<{ callId: string; reason: EndReason } | null>(null);
@@ -38,6 +40,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     onResumeToken: (t) => sessionStorage.setItem('desk.resume', t),
   });
   client.on('state', (s) => (connection.value = s));
+  client.on('presenceChanged', (p) => (presence.value = p));
   /** Set-up stages of the call on offer or in progress, from the offer on (diagnostics, set-up benchmark). */
   let timeline = new Timeline();
   client.on('callOffered', (o) => {
@@ -100,6 +103,14 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
 
   return {
     available,
+    presence,
+    /** Ready for the next call before the wrap-up timer runs out. */
+    endWrapUp: () =>
+      guard(async () => {
+        const r = await client.request('endWrapUp', {});
+        presence.value = r.presence;
+        if (r.offer) offer.value = r.offer;
+      }),
     offer,
     active,
     lastEnded,
@@ -111,6 +122,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
       guard(async () => {
         const r = await client.request('setAvailability', { available: on });
         available.value = r.available;
+        presence.value = r.presence;
         if (r.available) warmUp();
         else if (!active.value) coolDown();
         if (r.offer) offer.value = r.offer;

@@ -49,10 +49,10 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'GET /status/:reference': PUBLIC,
   'GET /api/status/:reference': PUBLIC,
   'GET /api/kiosk/status/:reference': ['kiosk'],
-  'GET /api/inquiries': ['agent', 'supervisor', 'admin'],
-  'GET /api/inquiries/:id': ['agent', 'supervisor', 'admin'],
-  'PATCH /api/inquiries/:id': ['agent', 'supervisor', 'admin'],
-  'POST /api/inquiries/:id/notes': ['agent', 'supervisor', 'admin'],
+  'GET /api/inquiries': ['agent', 'supervisor'],
+  'GET /api/inquiries/:id': ['agent', 'supervisor'],
+  'PATCH /api/inquiries/:id': ['agent', 'supervisor'],
+  'POST /api/inquiries/:id/notes': ['agent', 'supervisor'],
 };
 /** Swagger UI's own routes (the API document and its page): public, and carry no data. */
 const isDocs = (url: string): boolean => url === '/docs' || url.startsWith('/docs/');

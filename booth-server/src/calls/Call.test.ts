@@ -5,7 +5,7 @@ import type { KioskSession, StaffSession } from './sessions';
 
 const kiosk = { kind: 'kiosk', id: 'p1', resumeToken: 't', peer: null, kiosk: { id: kioskId('k-unit-1') } } as unknown as KioskSession;
 const agent = (id: string) => ({ kind: 'staff', id, resumeToken: id, peer: null, available: true, declined: new Set() }) as unknown as StaffSession;
-const newCall = () => new Call({ id: 'c1', reference: 'BS-0000-001Y', kiosk, request: { language: 'da' }, queuedAt: 0 });
+const newCall = () => new Call({ id: 'c1', reference: 'BS-0000-001Y', queueId: 'general', kiosk, request: { language: 'da' }, queuedAt: 0 });
 const timer = () => setTimeout(() => {}, 60_000);
 
 describe('Call state machine', () => {

@@ -25,6 +25,8 @@ export type CallStep = CallState['step'];
 export interface CallInit {
   id: string;
   reference: string;
+  /** The routing queue it waits in (and whose handle times it counts towards). */
+  queueId: string;
   kiosk: KioskSession;
   request: CallRequestInfo;
   queuedAt: number;
@@ -33,6 +35,7 @@ export interface CallInit {
 export class Call {
   readonly id: string;
   readonly reference: string;
+  readonly queueId: string;
   readonly kiosk: KioskSession;
   readonly request: CallRequestInfo;
   readonly queuedAt: number;
@@ -43,6 +46,7 @@ export class Call {
   constructor(init: CallInit) {
     this.id = init.id;
     this.reference = init.reference;
+    this.queueId = init.queueId;
     this.kiosk = init.kiosk;
     this.request = init.request;
     this.queuedAt = init.queuedAt;

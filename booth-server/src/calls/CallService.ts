@@ -14,7 +14,7 @@
  * This class ties them together and decides whether a session may do what it
  * asks. Every request reaches it already validated against its schema.
  */
-import type { CallOffer, CallRequestInfo, CallSnapshot, CommonRequests, EndReason, NotificationData, Notifications, OngoingCall, RequestResult } from '@citizen/protocol';
+import type { AgentPresence, CallOffer, CallRequestInfo, CallSnapshot, EndReason, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
@@ -26,7 +26,10 @@ import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
 import { InquiryJournal } from './InquiryJournal';
 import { OfferDispatcher, offerOf } from './offers';
-import { FifoRouting, type CallRouting } from './routing';
+import { FifoRouting } from '../routing/FifoRouting';
+import type { CallRouting } from '../routing/CallRouting';
+import { WaitEstimator } from '../routing/estimates';
+import { PresenceBook } from './presence';
 import { SessionRegistry, newId, type ClientIdentity, type KioskSession, type Peer, type Session, type StaffSession } from './sessions';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
@@ -40,6 +43,10 @@ export interface CallServiceOptions {
   averageHandleSeconds: number;
   /** Inquiries one kiosk may open per minute (each is a stored row with the resident's answers). */
   maxCallRequestsPerKioskPerMinute: number;
+  /** Timed wrap-up after each call before the agent's next offer (0: none). */
+  wrapUpSeconds: number;
+  /** The promised response date of a new inquiry. */
+  promise: (topic: string | null, createdAt: Date) => Date;
   routing?: CallRouting;
   log: Log;
 }
@@ -57,20 +64,28 @@ export class CallService {
   readonly #endpoints: EndpointRegistry;
   /** Media requests: which endpoint or room they act on, and who may have media. */
   readonly media: MediaAccess;
-  #avgHandleSeconds: number;
+  readonly #estimates: WaitEstimator;
+  readonly #presence: PresenceBook;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
     this.#routing = opts.routing ?? new FifoRouting();
-    this.#avgHandleSeconds = opts.averageHandleSeconds;
+    this.#estimates = new WaitEstimator(opts.averageHandleSeconds);
+    this.#presence = new PresenceBook(opts.wrapUpSeconds * 1000, (agent) => {
+      this.#notify(agent, 'presenceChanged', this.#presence.view(agent, false));
+      this.#offers.dispatch();
+      this.#publishQueue();
+    });
     this.sessions = new SessionRegistry(opts.reconnectGraceSeconds * 1000);
     this.sessions.onListenerError = (event, err) => opts.log('error', 'session listener threw', { event, error: String(err) });
     this.sessions.on('ended', (session, reason) => this.#onSessionEnded(session, reason));
-    this.journal = new InquiryJournal({ store: opts.store, log: (level, msg, ctx) => opts.log(level, msg, ctx) });
+    this.journal = new InquiryJournal({ store: opts.store, promise: opts.promise, log: (level, msg, ctx) => opts.log(level, msg, ctx) });
     this.#offers = new OfferDispatcher({
       routing: this.#routing,
       calls: this.#calls.map,
       agents: () => this.sessions.staff(),
+      isFree: (agent) => this.#presence.isFree(agent, false),
+      idleSince: (agent) => this.#presence.idleSince(agent),
       timeoutMs: opts.offerTimeoutSeconds * 1000,
       notify: (s, method, data) => this.#notify(s, method, data),
       log: (level, msg, ctx) => opts.log(level, msg, ctx),
@@ -119,7 +134,7 @@ export class CallService {
       this.#closeEndpoint(session);
       return;
     }
-    session.available = false;
+    this.#presence.forget(session);
     for (const call of this.#calls.all()) {
       const s = call.state;
       if (s.step === 'offered' && s.agent === session) this.#offers.withdraw(call, false);
@@ -159,7 +174,7 @@ export class CallService {
       this.journal.ended(id, { status: 'abandoned', endReason: 'connection-lost', endedAt: new Date() });
       throw new SignalFailure('WRONG_STATE', 'the session changed while the call was being requested');
     }
-    const call = new Call({ id, reference, kiosk: session, request, queuedAt });
+    const call = new Call({ id, reference, queueId: this.#routing.queueFor(request), kiosk: session, request, queuedAt });
     call.timeline.set('requested', requested);
     call.mark('recorded');
     this.#calls.add(call);
@@ -186,31 +201,47 @@ export class CallService {
     this.#end(call, 'left-queue');
   }
 
-  #queueInfo(call: Call): QueueInfo {
-    const position = this.#routing.position(call.id) ?? 1;
+  #queueInfo(call: Call, positions?: ReadonlyMap<string, number>): QueueInfo {
+    const position = positions?.get(call.id) ?? this.#routing.position(call.id, Date.now()) ?? 1;
+    // Agents who could answer this resident: signed in as agents, taking calls or busy with one, speaking the language.
     let agents = 0;
-    for (const s of this.sessions.staff()) if (s.user.role === 'agent' && (s.available || this.#offers.busy(s))) agents++;
-    return { position, estimatedWaitSeconds: Math.round((position * this.#avgHandleSeconds) / Math.max(1, agents)) };
+    for (const s of this.sessions.staff()) {
+      const working = s.presence.chosen === 'available' || this.#offers.busy(s);
+      if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, call.request.language)) agents++;
+    }
+    return { position, estimatedWaitSeconds: this.#estimates.estimate(call.queueId, position, agents) };
   }
 
   #publishQueue(): void {
+    const positions = this.#routing.positions();
     for (const call of this.#calls.all()) {
-      if (call.waiting) this.#notify(call.kiosk, 'queueUpdate', { callId: call.id, ...this.#queueInfo(call) });
+      if (call.waiting) this.#notify(call.kiosk, 'queueUpdate', { callId: call.id, ...this.#queueInfo(call, positions) });
     }
   }
 
   // ------------------------------------------------------------ staff requests
 
-  setAvailability(session: StaffSession, available: boolean): { available: boolean; offer: CallOffer | null } {
+  setAvailability(session: StaffSession, available: boolean): { available: boolean; presence: AgentPresence; offer: CallOffer | null } {
     if (session.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents take calls from the queue');
-    session.available = available;
+    this.#presence.choose(session, available ? 'available' : 'away');
     const current = this.#offers.offerFor(session);
     if (!available && current) this.#offers.withdraw(current, true);
     if (!available && !this.#offers.busy(session)) this.#closeEndpoint(session);
+    return { available, ...this.#afterPresence(session) };
+  }
+
+  /** The agent is ready before the wrap-up timer runs out. */
+  endWrapUp(session: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
+    if (session.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents have a wrap-up');
+    this.#presence.endWrapUp(session);
+    return this.#afterPresence(session);
+  }
+
+  #afterPresence(session: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
     this.#offers.dispatch();
     this.#publishQueue();
     const offer = this.#offers.offerFor(session);
-    return { available, offer: offer ? offerOf(offer) : null };
+    return { presence: this.#presence.view(session, this.#offers.busy(session)), offer: offer ? offerOf(offer) : null };
   }
 
   /**
@@ -340,9 +371,12 @@ export class CallService {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));
       was.room.close();
       // The resident's and any supervisor's media close with the call; an agent who stays available keeps theirs warm.
-      for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.available)) this.#closeEndpoint(s);
-      // Exponential moving average of call length, for the queue's wait estimate.
-      this.#avgHandleSeconds = Math.round(0.8 * this.#avgHandleSeconds + 0.2 * ((Date.now() - was.startedAt) / 1000));
+      for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.presence.chosen === 'available')) this.#closeEndpoint(s);
+      this.#estimates.record(call.queueId, (Date.now() - was.startedAt) / 1000);
+      if (this.sessions.isOpen(was.agent)) {
+        this.#presence.callEnded(was.agent);
+        this.#notify(was.agent, 'presenceChanged', this.#presence.view(was.agent, false));
+      }
     }
     for (const s of told) this.#notify(s, 'callEnded', { callId: call.id, reason });
     this.journal.ended(call.id, { status: was.step === 'in-call' ? 'ended' : 'abandoned', endReason: reason, endedAt: new Date() });
@@ -367,6 +401,7 @@ export class CallService {
     this.#closed = true;
     for (const call of this.#calls.all()) this.#end(call, 'server-shutdown');
     this.#offers.close();
+    this.#presence.close();
     this.#endpoints.closeAll();
     this.sessions.close();
     await this.journal.close();

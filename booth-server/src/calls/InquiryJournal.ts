@@ -16,6 +16,8 @@ import { StoreConflictError, type InquiryRecord, type InquiryUpdate, type Store 
 
 export interface InquiryJournalOptions {
   store: Store;
+  /** The promised response date of a new inquiry (from the municipality's published service standard). */
+  promise: (topic: string | null, createdAt: Date) => Date;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx: Record<string, unknown>) => void;
   /** First retry delay of a failed end write; doubles up to a minute. */
   retryMs?: number;
@@ -31,11 +33,12 @@ export class InquiryJournal {
   constructor(private readonly opts: InquiryJournalOptions) {}
 
   /** Creates the inquiry with a fresh reference (drawn again on the rare clash); returns the reference. */
-  async open(inquiry: Omit<InquiryRecord, 'reference'>): Promise<string> {
+  async open(inquiry: Omit<InquiryRecord, 'reference' | 'promisedBy'>): Promise<string> {
+    const promisedBy = this.opts.promise(inquiry.topic, inquiry.createdAt);
     for (let attempt = 0; ; attempt++) {
       const reference = newReference(randomBytes);
       try {
-        await this.opts.store.createInquiry({ ...inquiry, reference });
+        await this.opts.store.createInquiry({ ...inquiry, reference, promisedBy });
         return reference;
       } catch (err) {
         // 32^7 references: a clash is rare, but the unique index decides.

@@ -80,7 +80,7 @@ export class MediaAccess {
 
   mayHaveMedia(session: Session): boolean {
     if (session.kind === 'kiosk') return this.deps.calls.ofKiosk(session) !== undefined;
-    if (session.user.role === 'agent' && (session.available || this.deps.offers.busy(session))) return true;
+    if (session.user.role === 'agent' && (session.presence.chosen === 'available' || this.deps.offers.busy(session))) return true;
     return this.currentRoom(session) !== null;
   }
 }

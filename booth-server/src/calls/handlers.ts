@@ -82,6 +82,7 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
   return {
     ...mediaHandlers(service),
     setAvailability: (s, { available }) => service.setAvailability(s, available),
+    endWrapUp: (s) => service.endWrapUp(s),
     acceptCall: (s, { callId }) => service.acceptCall(s, callId),
     declineCall: (s, { callId }) => {
       service.declineCall(s, callId);

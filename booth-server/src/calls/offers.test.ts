@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { kioskId, userId } from '@citizen/protocol';
 import { Call } from './Call';
 import { OfferDispatcher } from './offers';
-import { FifoRouting } from './routing';
+import { FifoRouting } from '../routing/FifoRouting';
 import type { KioskSession, StaffSession } from './sessions';
 
 const kiosk = { kind: 'kiosk', id: 'pk', resumeToken: 'tk', peer: null, kiosk: { id: kioskId('k-unit-1'), name: 'K', location: 'L' } } as unknown as KioskSession;
@@ -14,7 +14,7 @@ function agent(name: string, hex: string): StaffSession {
     peer: { notify: () => {}, close: () => {} },
     user: { id: userId(`u-${hex}`), username: name, displayName: name, role: 'agent', skills: { languages: { da: 3 }, topics: {} }, passwordHash: '' },
     authTokenHash: 'h',
-    available: true,
+    presence: { chosen: 'available', since: 0, freeSince: 0, wrapUpUntil: null },
     declined: new Set(),
   };
 }
@@ -28,12 +28,14 @@ function setup(timeoutMs = 1000) {
     routing,
     calls,
     agents: () => agents,
+    isFree: (a) => a.presence.chosen === 'available',
+    idleSince: (a) => a.presence.since,
     timeoutMs,
     notify: (s, method, data) => notes.push([s.id, method, data]),
     log: () => {},
   });
   const enqueue = (id: string, at: number): Call => {
-    const c = new Call({ id, reference: 'BS-0000-001Y', kiosk, request: { language: 'da' }, queuedAt: at });
+    const c = new Call({ id, reference: 'BS-0000-001Y', queueId: 'fifo', kiosk, request: { language: 'da' }, queuedAt: at });
     calls.set(id, c);
     routing.enqueue({ callId: id, request: c.request, queuedAt: at });
     return c;
@@ -59,7 +61,8 @@ describe('OfferDispatcher', () => {
 
   it('skips agents who are away, disconnected, or busy', () => {
     const s = setup();
-    const away = { ...agent('away', '0000000000000003'), available: false };
+    const away = agent('away', '0000000000000003');
+    away.presence = { ...away.presence, chosen: 'away' };
     const gone = { ...agent('gone', '0000000000000004'), peer: null };
     const busy = agent('busy', '0000000000000005');
     s.agents.push(away, gone, busy);

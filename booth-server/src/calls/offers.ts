@@ -8,17 +8,23 @@
  *
  * Waiting calls stay in the routing while offered and while being connected,
  * so their place in line (and the positions other residents see) does not
- * move when an offer comes back.
+ * move when an offer comes back. (One agent is never offered two calls and
+ * one call never goes to two agents: offers are made in one synchronous pass
+ * here; a shared store across nodes would make this pass a transaction.)
  */
 import type { CallOffer, NotificationData, Notifications } from '@citizen/protocol';
 import type { Call } from './Call';
-import type { CallRouting } from './routing';
+import type { CallRouting, FreeAgent } from '../routing/CallRouting';
 import type { Session, StaffSession } from './sessions';
 
 export interface OfferDispatcherOptions {
   routing: CallRouting;
   calls: ReadonlyMap<string, Call>;
   agents: () => Iterable<StaffSession>;
+  /** Presence says the agent takes calls now (available, not in wrap-up). */
+  isFree: (agent: StaffSession) => boolean;
+  /** Since when the agent has been free: the longest idle gets the call. */
+  idleSince: (agent: StaffSession) => number;
   timeoutMs: number;
   notify: <K extends keyof Notifications>(session: Session, method: K, data: NotificationData<K>) => void;
   log: (level: 'info' | 'warn', msg: string, ctx: Record<string, unknown>) => void;
@@ -43,16 +49,26 @@ export class OfferDispatcher {
     return false;
   }
 
-  /** Offers waiting calls to available agents that have neither an offer nor a call. */
+  /**
+   * Offers waiting calls to free agents (connected, presence free, no offer
+   * and no call), as the routing pairs them: calls in order, each to the
+   * longest-idle agent allowed to take it.
+   */
   dispatch(): void {
     if (this.#closed) return;
+    const byUser = new Map<string, StaffSession>();
+    const free: FreeAgent[] = [];
     for (const agent of this.opts.agents()) {
-      if (!agent.available || !agent.peer || agent.user.role !== 'agent' || this.busy(agent)) continue;
-      const excluded = new Set(agent.declined);
-      for (const c of this.opts.calls.values()) if (c.state.step !== 'queued') excluded.add(c.id);
-      const next = this.opts.routing.nextFor({ userId: agent.user.id, languages: Object.keys(agent.user.skills.languages) }, excluded);
-      const call = next && this.opts.calls.get(next.callId);
-      if (!call || call.state.step !== 'queued') continue;
+      if (!agent.peer || agent.user.role !== 'agent' || !this.opts.isFree(agent) || this.busy(agent)) continue;
+      byUser.set(agent.user.id, agent);
+      free.push({ userId: agent.user.id, skills: agent.user.skills, idleSince: this.opts.idleSince(agent), declined: agent.declined });
+    }
+    if (free.length === 0) return;
+    const assignments = this.opts.routing.assign(free, Date.now(), (callId) => this.opts.calls.get(callId)?.state.step !== 'queued');
+    for (const { callId, userId } of assignments) {
+      const call = this.opts.calls.get(callId);
+      const agent = byUser.get(userId);
+      if (!call || !agent || call.state.step !== 'queued') continue;
       const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
       timer.unref();
       call.offer(agent, timer);

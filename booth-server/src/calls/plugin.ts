@@ -24,6 +24,9 @@ import { invoke, kioskHandlers, staffHandlers, type HandlerTable } from './handl
 import { registerCallMetrics } from './metrics';
 import { MEDIA_CODECS } from './CallRoom';
 import { SharedRouters } from '../sfu/SharedRouters';
+import { SkillRouting } from '../routing/SkillRouting';
+import { QueueSet } from '../routing/queues';
+import { promiseFor } from '../inquiries/serviceStandards';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,6 +59,9 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     offerTimeoutSeconds: config.calls.offerTimeoutSeconds,
     averageHandleSeconds: config.calls.averageHandleSeconds,
     maxCallRequestsPerKioskPerMinute: config.calls.maxCallRequestsPerKioskPerMinute,
+    wrapUpSeconds: config.routing.wrapUpSeconds,
+    promise: (topic, createdAt) => promiseFor(config.inquiries.serviceStandards, topic, createdAt),
+    routing: new SkillRouting({ queues: new QueueSet(config.routing.queues), agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds }),
     log,
   });
   app.decorate('calls', service);

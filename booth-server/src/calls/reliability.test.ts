@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KIOSK_WS_PATH, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
 import { loadConfig } from '@citizen/config';
-import { createTestApp, kioskAuthHeader, kioskClient, next, rawSocket, signIn, staffClient, type TestApp } from '../testing';
+import { createTestApp, kioskAuthHeader, kioskClient, next, rawSocket, signIn, signInHeaders, staffClient, type TestApp } from '../testing';
 import { liveSfuObjects } from './metrics';
 import { SqliteStore } from '../store/SqliteStore';
 import { WorkerPool } from '../sfu/WorkerPool';
@@ -260,11 +260,11 @@ describe('caps', () => {
 
 describe('sockets live only as long as what opened them', () => {
   it('signing out closes the agent’s open socket at once', async () => {
-    const cookie = await signIn(t.app, 'omar', 'demo-agent');
-    const agent = track(staffClient(url, cookie));
+    const headers = await signInHeaders(t.app, 'omar', 'demo-agent');
+    const agent = track(staffClient(url, headers.cookie));
     await opened(agent);
     const ended = next<{ code: number }>(agent as never, 'ended');
-    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(204);
     expect((await ended).code).toBe(4003);
     expect(agent.state).toBe('closed');
   });
@@ -293,8 +293,8 @@ describe('sockets live only as long as what opened them', () => {
   });
 
   it('refuses an agent socket opened with a cookie that was signed out', async () => {
-    const cookie = await signIn(t.app, 'omar', 'demo-agent');
-    await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
-    await expect(rawSocket(url, STAFF_WS_PATH, { cookie })).rejects.toThrow(/401/);
+    const headers = await signInHeaders(t.app, 'omar', 'demo-agent');
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(204);
+    await expect(rawSocket(url, STAFF_WS_PATH, { cookie: headers.cookie })).rejects.toThrow(/401/);
   });
 });

@@ -1,38 +1,124 @@
-import { describe, expect, it } from 'vitest';
-import { FifoRouting } from './routing';
+/**
+ * Routing through the real call service over real sockets: skills decide who
+ * gets a call, needs move a resident ahead, queues count positions apart,
+ * and an agent's wrap-up holds their next offer until it ends.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentPresence, CallSnapshot, KioskRequests, StaffRequests } from '@citizen/protocol';
+import type { SignalClient } from '@citizen/call-client';
+import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
+import { enrolKiosk } from '../kiosks/routes';
 
-const call = (callId: string, queuedAt: number) => ({ callId, queuedAt, request: { language: 'da' } });
-const agent = { userId: 'u-1', languages: ['da'] };
+let t: TestApp;
+let url: string;
+const clients: { close(): void }[] = [];
+const track = <C extends { close(): void }>(c: C): C => {
+  clients.push(c);
+  return c;
+};
 
-describe('FifoRouting', () => {
-  it('serves calls in arrival order and reports positions', () => {
-    const r = new FifoRouting();
-    r.enqueue(call('a', 1));
-    r.enqueue(call('b', 2));
-    r.enqueue(call('a', 1));
-    expect(r.size).toBe(2);
-    expect(r.position('b')).toBe(2);
-    expect(r.nextFor(agent, new Set())?.callId).toBe('a');
-    r.remove('a');
-    expect(r.position('b')).toBe(1);
-    expect(r.position('a')).toBeUndefined();
+beforeAll(async () => {
+  t = await createTestApp((c) => {
+    c.sfu.rtcMinPort = 45800;
+    c.sfu.rtcMaxPort = 45899;
+    c.calls.reconnectGraceSeconds = 1;
+    c.routing.wrapUpSeconds = 1;
+  });
+  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await new Promise((r) => setTimeout(r, 1200));
+});
+afterAll(async () => {
+  await t.app.close();
+});
+
+const opened = (c: SignalClient<KioskRequests> | SignalClient<StaffRequests>) => next<{ resumed: boolean; call: CallSnapshot | null }>(c as never, 'session');
+async function agent(username: string): Promise<SignalClient<StaffRequests>> {
+  const a = track(staffClient(url, await signIn(t.app, username, 'demo-agent')));
+  await opened(a);
+  return a;
+}
+let kiosks = 0;
+async function kiosk(): Promise<SignalClient<KioskRequests>> {
+  const id = `k-route-${++kiosks}`;
+  const { credential } = await enrolKiosk(t.store, { id, name: `Kiosk ${kiosks}`, location: 'Lab', languages: ['da'] });
+  const file = `${t.credentialFile}.${id}`;
+  writeFileSync(file, JSON.stringify({ kioskId: id, credential }));
+  const k = track(kioskClient(url, file));
+  await opened(k);
+  return k;
+}
+
+describe('routing through the call service', () => {
+  it('offers an Arabic-speaking resident to the agent who speaks Arabic, though another has waited longer', async () => {
+    const anna = await agent('anna'); // da, en
+    await anna.request('setAvailability', { available: true });
+    await new Promise((r) => setTimeout(r, 20));
+    const omar = await agent('omar'); // da, ar, en
+    await omar.request('setAvailability', { available: true });
+    let annaOffered = false;
+    anna.on('callOffered', () => (annaOffered = true));
+    const omarOffer = next<{ callId: string; request: { language: string } }>(omar as never, 'callOffered');
+    const k = await kiosk();
+    const { callId } = await k.request('requestCall', { language: 'ar', topic: 'passport' });
+    expect((await omarOffer).callId).toBe(callId);
+    expect(annaOffered).toBe(false);
   });
 
-  it('puts a returned call back at its original place', () => {
-    const r = new FifoRouting();
-    r.enqueue(call('b', 2));
-    r.enqueue(call('c', 3));
-    r.requeue(call('a', 1));
-    expect(r.position('a')).toBe(1);
-    r.requeue(call('b', 2));
-    expect([r.position('a'), r.position('b'), r.position('c')]).toEqual([1, 2, 3]);
+  it('moves a resident who states a need ahead, and counts positions per queue', async () => {
+    const a = await kiosk();
+    const b = await kiosk();
+    const c = await kiosk();
+    const plain = await a.request('requestCall', { language: 'da' });
+    const passport = await b.request('requestCall', { language: 'da', topic: 'passport' });
+    expect([plain.position, passport.position]).toEqual([1, 1]);
+    const moved = next<{ position: number }>(a as never, 'queueUpdate');
+    const hearing = await c.request('requestCall', { language: 'da', needs: ['hearing'] });
+    expect(hearing.position).toBe(1);
+    expect((await moved).position).toBe(2);
   });
 
-  it('skips calls the agent declined', () => {
-    const r = new FifoRouting();
-    r.enqueue(call('a', 1));
-    r.enqueue(call('b', 2));
-    expect(r.nextFor(agent, new Set(['a']))?.callId).toBe('b');
-    expect(r.nextFor(agent, new Set(['a', 'b']))).toBeUndefined();
+  it('holds the next offer during wrap-up, and gives it at once when the agent is ready early', async () => {
+    const anna = await agent('anna');
+    await anna.request('setAvailability', { available: true });
+    const k1 = await kiosk();
+    const offered = next<{ callId: string }>(anna as never, 'callOffered');
+    const first = await k1.request('requestCall', { language: 'da' });
+    await offered;
+    await anna.request('acceptCall', { callId: first.callId });
+    const wrapUp = next<AgentPresence>(anna as never, 'presenceChanged');
+    await anna.request('endCall', { callId: first.callId });
+    expect((await wrapUp).state).toBe('wrap-up');
+
+    const k2 = await kiosk();
+    let offeredDuringWrapUp = false;
+    const off = anna.on('callOffered', () => (offeredDuringWrapUp = true));
+    const second = await k2.request('requestCall', { language: 'da' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(offeredDuringWrapUp).toBe(false);
+    off();
+    const ready = await anna.request('endWrapUp', {});
+    expect(ready.presence.state).toBe('in-call'); // the waiting call was offered at once
+    expect(ready.offer?.callId).toBe(second.callId);
+  });
+
+  it('ends the wrap-up by its timer and then offers the waiting call', async () => {
+    const anna = await agent('anna');
+    await anna.request('setAvailability', { available: true });
+    const k1 = await kiosk();
+    const offered = next<{ callId: string }>(anna as never, 'callOffered');
+    const first = await k1.request('requestCall', { language: 'da' });
+    await offered;
+    await anna.request('acceptCall', { callId: first.callId });
+    await anna.request('endCall', { callId: first.callId });
+    const k2 = await kiosk();
+    const nextOffer = next<{ callId: string }>(anna as never, 'callOffered', 3000);
+    const second = await k2.request('requestCall', { language: 'da' });
+    const started = Date.now();
+    expect((await nextOffer).callId).toBe(second.callId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 });

@@ -33,8 +33,11 @@ export interface StaffSession extends SessionBase {
   readonly user: UserRecord;
   /** Hash of the sign-in session token of the socket (logout and expiry close it). */
   authTokenHash: string;
-  /** Taking calls from the queue. */
-  available: boolean;
+  /**
+   * What the agent chose (available or away) and since when, when they were
+   * last free of a call, and the end of a running wrap-up (calls/presence.ts).
+   */
+  presence: { chosen: 'available' | 'away'; since: number; freeSince: number; wrapUpUntil: number | null };
   /** Calls this agent declined or let time out: not offered to them again. */
   readonly declined: Set<string>;
 }
@@ -90,7 +93,14 @@ export class SessionRegistry extends SafeEmitter<SessionEvents> {
     const session: Session =
       identity.kind === 'kiosk'
         ? { ...base, kind: 'kiosk', kiosk: identity.kiosk }
-        : { ...base, kind: 'staff', user: identity.user, authTokenHash: identity.authTokenHash, available: false, declined: new Set() };
+        : {
+            ...base,
+            kind: 'staff',
+            user: identity.user,
+            authTokenHash: identity.authTokenHash,
+            presence: { chosen: 'away', since: Date.now(), freeSince: 0, wrapUpUntil: null },
+            declined: new Set(),
+          };
     this.#byToken.set(session.resumeToken, session);
     return { session, resumed: false };
   }

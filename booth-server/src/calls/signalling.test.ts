@@ -93,6 +93,10 @@ describe('queue and offers', () => {
     const inquiry = await t.store.findInquiry(queued.callId);
     expect(inquiry).toMatchObject({ status: 'in-call', reference: queued.reference, topic: 'housing-benefit', answers: { postcode: '1620' } });
     expect((await t.store.findInquiryByReference(queued.reference))?.id).toBe(queued.callId);
+    // The promise of the municipality's service standard is fixed when the inquiry is made.
+    const kase = await t.store.findInquiryCaseByReference(queued.reference);
+    const days = t.config.inquiries.serviceStandards.topics['housing-benefit']?.responseDays ?? t.config.inquiries.serviceStandards.defaultResponseDays;
+    expect(kase?.promisedBy?.getTime()).toBe(kase!.createdAt.getTime() + days * 86_400_000);
     expect(kioskSnap.reference).toBe(queued.reference);
 
     const ended = next<{ reason: string }>(kiosk as never, 'callEnded');

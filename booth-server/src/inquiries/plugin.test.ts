@@ -304,8 +304,8 @@ describe('staff case routes: authorization sweep', () => {
   /** What each caller may see: a status for everyone it does not let in, else the ids it sees. */
   function expected(who: Who, id: string): number {
     if (who === 'anonymous') return 401;
-    if (who === 'kiosk' || who === 'tech') return 403;
-    if (who === 'sara' || who === 'admin') return existing.includes(id) ? 200 : 404;
+    if (who === 'kiosk' || who === 'tech' || who === 'admin') return 403;
+    if (who === 'sara') return existing.includes(id) ? 200 : 404;
     const mine: readonly string[] = who === 'anna' ? [ids.annas, ids.assigned] : [ids.omars, ids.assigned];
     return mine.includes(id) ? 200 : 404;
   }
@@ -341,11 +341,11 @@ describe('staff case routes: authorization sweep', () => {
     for (const who of WHO) {
       const res = await t.app.inject({ method: 'GET', url: '/api/inquiries?limit=100', headers: headers.get(who) ?? {} });
       if (who === 'anonymous') expect(res.statusCode).toBe(401);
-      else if (who === 'kiosk' || who === 'tech') expect(res.statusCode).toBe(403);
+      else if (who === 'kiosk' || who === 'tech' || who === 'admin') expect(res.statusCode).toBe(403);
       else {
         expect(res.statusCode, who).toBe(200);
         const seen = (res.json().items as { id: string }[]).map((c) => c.id).sort();
-        const want = who === 'sara' || who === 'admin' ? all : all.filter((id) => expected(who, id) === 200 || (who === 'anna' && id === ids.flow));
+        const want = who === 'sara' ? all : all.filter((id) => expected(who, id) === 200 || (who === 'anna' && id === ids.flow));
         expect(seen, who).toEqual(want);
         expect(res.json().total).toBe(want.length);
         // No answers in lists.

@@ -3,10 +3,11 @@
  * HTML page the receipt's QR code opens, plus a form to type a reference
  * into), the kiosk's follow-up lookup, and the staff case routes.
  *
- * Who sees which case: supervisors (and administrators, where the Role union
- * has them) see every case; an agent sees only the cases whose call they took
- * or that are assigned to them, and any other case is "not found" to them,
- * exactly as if it did not exist; technicians see none (403). The store
+ * Who sees which case: supervisors see every case; an agent sees only the
+ * cases whose call they took or that are assigned to them, and any other case
+ * is "not found" to them, exactly as if it did not exist; technicians and
+ * administrators see none (403) — an administrator manages staff accounts,
+ * and residents' answers are none of that job. The store
  * applies the scope in the same query that reads or changes the case, so a
  * reassignment between check and write cannot let a change through.
  *
@@ -54,10 +55,10 @@ export interface InquiriesPluginOptions {
   now?: () => Date;
 }
 
-/** Roles that may open the case routes at all. `admin` joins where the Role union has it. */
-const CASE_ROLES: readonly Role[] = Role.anyOf.map((r) => r.const).filter((r) => ['agent', 'supervisor', 'admin'].includes(r));
+/** Roles that may open the case routes at all. */
+const CASE_ROLES: readonly Role[] = ['agent', 'supervisor'];
 /** Roles that see every case; any other role allowed in sees only its own. */
-const SEES_ALL: ReadonlySet<string> = new Set(['supervisor', 'admin']);
+const SEES_ALL: ReadonlySet<string> = new Set(['supervisor']);
 /** Roles a case can be assigned to: those who follow cases up with residents. */
 const ASSIGNABLE: ReadonlySet<string> = new Set(['agent', 'supervisor']);
 

@@ -98,6 +98,7 @@ interface KioskRow {
  */
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
   #closed = false;
 
   /** Opens (creating if needed) the database file and applies pending migrations. `:memory:` for tests. */
@@ -119,7 +120,7 @@ export class SqliteStore implements Store {
     this.#db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
     const applied = new Set(
-      (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      (this.#prep('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     );
     const apply = this.#db.transaction((m: Migration) => {
       this.#db.exec(m.sql);
@@ -128,7 +129,7 @@ export class SqliteStore implements Store {
         const broken = this.#db.pragma('foreign_key_check') as unknown[];
         if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) left ${broken.length} dangling foreign key reference(s)`);
       }
-      this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      this.#prep('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     });
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue;
@@ -151,24 +152,37 @@ export class SqliteStore implements Store {
     return this.#db;
   }
 
+  /**
+   * A prepared statement, prepared once per SQL text: preparing parses and
+   * plans the statement, which cost more than running it on every request.
+   */
+  #prep(sql: string): Database.Statement {
+    const db = this.#db_();
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   async ping(): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      return (this.#db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+      return (this.#prep('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
     } catch {
       return false;
     }
   }
 
   async schemaVersion(): Promise<number> {
-    const row = this.#db_().prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.#prep('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     return row.v ?? 0;
   }
 
   async createUser(u: UserRecord): Promise<void> {
     try {
-      this.#db_()
-        .prepare('INSERT INTO users (id, username, display_name, role, skills, password_hash) VALUES (?, ?, ?, ?, ?, ?)')
+      this.#prep('INSERT INTO users (id, username, display_name, role, skills, password_hash) VALUES (?, ?, ?, ?, ?, ?)')
         .run(u.id, u.username, u.displayName, u.role, JSON.stringify(u.skills), u.passwordHash);
     } catch (err) {
       throw conflictOr(err, `user ${u.username}`);
@@ -176,22 +190,22 @@ export class SqliteStore implements Store {
   }
 
   async findUserByUsername(username: string): Promise<UserAccount | undefined> {
-    const row = this.#db_().prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+    const row = this.#prep('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
     return row && toAccount(row);
   }
 
   async findUserById(id: string): Promise<UserAccount | undefined> {
-    const row = this.#db_().prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    const row = this.#prep('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
     return row && toAccount(row);
   }
 
   async listUsers(): Promise<UserAccount[]> {
-    return (this.#db_().prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map(toAccount);
+    return (this.#prep('SELECT * FROM users ORDER BY username').all() as UserRow[]).map(toAccount);
   }
 
   async updateUser(id: string, c: UserChange): Promise<UserAccount | undefined> {
     const db = this.#db_();
-    db.prepare('UPDATE users SET display_name = COALESCE(?, display_name), role = COALESCE(?, role), skills = COALESCE(?, skills) WHERE id = ?').run(
+    this.#prep('UPDATE users SET display_name = COALESCE(?, display_name), role = COALESCE(?, role), skills = COALESCE(?, skills) WHERE id = ?').run(
       c.displayName ?? null,
       c.role ?? null,
       c.skills ? JSON.stringify(c.skills) : null,
@@ -201,39 +215,36 @@ export class SqliteStore implements Store {
   }
 
   async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
-    return this.#db_().prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(disabledAt?.getTime() ?? null, id).changes === 1;
+    return this.#prep('UPDATE users SET disabled_at = ? WHERE id = ?').run(disabledAt?.getTime() ?? null, id).changes === 1;
   }
 
   async setTotpPending(id: string, pending: TotpPending | null): Promise<boolean> {
     return (
-      this.#db_()
-        .prepare('UPDATE users SET totp_pending_secret = ?, totp_pending_expires_at = ? WHERE id = ?')
+      this.#prep('UPDATE users SET totp_pending_secret = ?, totp_pending_expires_at = ? WHERE id = ?')
         .run(pending?.secret ?? null, pending?.expiresAt.getTime() ?? null, id).changes === 1
     );
   }
 
   async findTotpPending(id: string, now: Date): Promise<TotpPending | undefined> {
-    const row = this.#db_()
-      .prepare('SELECT totp_pending_secret AS secret, totp_pending_expires_at AS expires FROM users WHERE id = ? AND totp_pending_expires_at > ?')
+    const row = this.#prep('SELECT totp_pending_secret AS secret, totp_pending_expires_at AS expires FROM users WHERE id = ? AND totp_pending_expires_at > ?')
       .get(id, now.getTime()) as { secret: string; expires: number } | undefined;
     return row && { secret: row.secret, expiresAt: new Date(row.expires) };
   }
 
   async setTotp(id: string, totp: TotpState | null): Promise<boolean> {
     return (
-      this.#db_()
-        .prepare('UPDATE users SET totp_secret = ?, totp_last_step = ?, totp_pending_secret = NULL, totp_pending_expires_at = NULL WHERE id = ?')
+      this.#prep('UPDATE users SET totp_secret = ?, totp_last_step = ?, totp_pending_secret = NULL, totp_pending_expires_at = NULL WHERE id = ?')
         .run(totp?.secret ?? null, totp?.lastStep ?? null, id).changes === 1
     );
   }
 
   async useTotpStep(id: string, step: number): Promise<boolean> {
     // One conditional UPDATE: two requests with the same code cannot both pass.
-    return this.#db_().prepare('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
+    return this.#prep('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
-    return this.#db_().prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id).changes === 1;
+    return this.#prep('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id).changes === 1;
   }
 
   /** The durability settings in force on this connection (for tests and /ready diagnostics). */
@@ -244,56 +255,51 @@ export class SqliteStore implements Store {
   }
 
   async createSession(s: SessionRecord): Promise<void> {
-    this.#db_()
-      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, idle_expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.#prep('INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, idle_expires_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(s.tokenHash, s.userId, s.createdAt.getTime(), s.expiresAt.getTime(), s.lastSeenAt.getTime(), s.idleExpiresAt.getTime());
   }
 
   async findSession(tokenHash: string, now: Date): Promise<SessionRecord | undefined> {
-    const row = this.#db_()
-      .prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?')
+    const row = this.#prep('SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ? AND idle_expires_at > ?')
       .get(tokenHash, now.getTime(), now.getTime()) as SessionRow | undefined;
     return row && toSession(row);
   }
 
   async touchSession(tokenHash: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
-    this.#db_()
-      .prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = MIN(?, expires_at) WHERE token_hash = ?')
+    this.#prep('UPDATE sessions SET last_seen_at = ?, idle_expires_at = MIN(?, expires_at) WHERE token_hash = ?')
       .run(lastSeenAt.getTime(), idleExpiresAt.getTime(), tokenHash);
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
-    this.#db_().prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+    this.#prep('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
   }
 
   async deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number> {
-    return this.#db_().prepare('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?').run(userId, keepTokenHash ?? null).changes;
+    return this.#prep('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?').run(userId, keepTokenHash ?? null).changes;
   }
 
   async countSessions(now: Date): Promise<Map<UserId, number>> {
-    const rows = this.#db_()
-      .prepare('SELECT user_id, COUNT(*) AS n FROM sessions WHERE expires_at > ? AND idle_expires_at > ? GROUP BY user_id')
+    const rows = this.#prep('SELECT user_id, COUNT(*) AS n FROM sessions WHERE expires_at > ? AND idle_expires_at > ? GROUP BY user_id')
       .all(now.getTime(), now.getTime()) as { user_id: string; n: number }[];
     return new Map(rows.map((r) => [userId(r.user_id), r.n]));
   }
 
   async deleteExpiredSessions(now: Date): Promise<number> {
-    return this.#db_().prepare('DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?').run(now.getTime(), now.getTime()).changes;
+    return this.#prep('DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?').run(now.getTime(), now.getTime()).changes;
   }
 
   async createLoginChallenge(c: LoginChallengeRecord): Promise<void> {
-    this.#db_()
-      .prepare('INSERT INTO login_challenges (token_hash, user_id, expires_at, failures) VALUES (?, ?, ?, ?)')
+    this.#prep('INSERT INTO login_challenges (token_hash, user_id, expires_at, failures) VALUES (?, ?, ?, ?)')
       .run(c.tokenHash, c.userId, c.expiresAt.getTime(), c.failures);
   }
 
   async findLoginChallenge(tokenHash: string, now: Date): Promise<LoginChallengeRecord | undefined> {
-    const row = this.#db_().prepare('SELECT * FROM login_challenges WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now.getTime()) as ChallengeRow | undefined;
+    const row = this.#prep('SELECT * FROM login_challenges WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now.getTime()) as ChallengeRow | undefined;
     return row && { tokenHash: row.token_hash, userId: userId(row.user_id), expiresAt: new Date(row.expires_at), failures: row.failures };
   }
 
   async failLoginChallenge(tokenHash: string): Promise<number> {
-    const row = this.#db_().prepare('UPDATE login_challenges SET failures = failures + 1 WHERE token_hash = ? RETURNING failures').get(tokenHash) as
+    const row = this.#prep('UPDATE login_challenges SET failures = failures + 1 WHERE token_hash = ? RETURNING failures').get(tokenHash) as
       | { failures: number }
       | undefined;
     return row?.failures ?? 0;
@@ -301,21 +307,20 @@ export class SqliteStore implements Store {
 
   async consumeLoginChallenge(tokenHash: string, now: Date): Promise<boolean> {
     // One conditional DELETE: of two requests with the same challenge only one sees a row go.
-    return this.#db_().prepare('DELETE FROM login_challenges WHERE token_hash = ? AND expires_at > ?').run(tokenHash, now.getTime()).changes === 1;
+    return this.#prep('DELETE FROM login_challenges WHERE token_hash = ? AND expires_at > ?').run(tokenHash, now.getTime()).changes === 1;
   }
 
   async deleteLoginChallenge(tokenHash: string): Promise<void> {
-    this.#db_().prepare('DELETE FROM login_challenges WHERE token_hash = ?').run(tokenHash);
+    this.#prep('DELETE FROM login_challenges WHERE token_hash = ?').run(tokenHash);
   }
 
   async deleteExpiredLoginChallenges(now: Date): Promise<number> {
-    return this.#db_().prepare('DELETE FROM login_challenges WHERE expires_at <= ?').run(now.getTime()).changes;
+    return this.#prep('DELETE FROM login_challenges WHERE expires_at <= ?').run(now.getTime()).changes;
   }
 
   async createKiosk(k: KioskRecord): Promise<void> {
     try {
-      this.#db_()
-        .prepare(
+      this.#prep(
           'INSERT INTO kiosks (id, name, location, languages, credential_hash, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(k.id, k.name, k.location, JSON.stringify(k.languages), k.credentialHash, k.enrolledAt.getTime(), k.lastSeenAt?.getTime() ?? null);
@@ -325,34 +330,34 @@ export class SqliteStore implements Store {
   }
 
   async findKiosk(id: string): Promise<KioskRecord | undefined> {
-    const row = this.#db_().prepare('SELECT * FROM kiosks WHERE id = ?').get(id) as KioskRow | undefined;
+    const row = this.#prep('SELECT * FROM kiosks WHERE id = ?').get(id) as KioskRow | undefined;
     return row && toKiosk(row);
   }
 
   async listKiosks(): Promise<KioskRecord[]> {
-    return (this.#db_().prepare('SELECT * FROM kiosks ORDER BY id').all() as KioskRow[]).map(toKiosk);
+    return (this.#prep('SELECT * FROM kiosks ORDER BY id').all() as KioskRow[]).map(toKiosk);
   }
 
   async touchKiosk(id: string, at: Date): Promise<void> {
-    this.#db_().prepare('UPDATE kiosks SET last_seen_at = ? WHERE id = ?').run(at.getTime(), id);
+    this.#prep('UPDATE kiosks SET last_seen_at = ? WHERE id = ?').run(at.getTime(), id);
   }
 
   async setKioskCredential(id: string, credentialHash: string): Promise<boolean> {
-    return this.#db_().prepare('UPDATE kiosks SET credential_hash = ? WHERE id = ?').run(credentialHash, id).changes === 1;
+    return this.#prep('UPDATE kiosks SET credential_hash = ? WHERE id = ?').run(credentialHash, id).changes === 1;
   }
 
   async createInquiry(i: InquiryRecord): Promise<void> {
     const db = this.#db_();
     // The row and its `created` event land together, so no case lacks the start of its trail.
     const create = db.transaction(() => {
-      db.prepare(
+      this.#prep(
         `INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at, promised_by, place)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT location FROM kiosks WHERE id = ?)))`,
       ).run(
         i.id, i.reference, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null,
         i.createdAt.getTime(), i.endedAt?.getTime() ?? null, i.promisedBy?.getTime() ?? null, i.place ?? null, i.kioskId,
       );
-      const { place } = db.prepare('SELECT place FROM inquiries WHERE id = ?').get(i.id) as { place: string | null };
+      const { place } = this.#prep('SELECT place FROM inquiries WHERE id = ?').get(i.id) as { place: string | null };
       insertEvent(db, i.id, i.createdAt, { kind: 'kiosk' }, { kind: 'created', place });
     });
     try {
@@ -365,8 +370,8 @@ export class SqliteStore implements Store {
   async updateInquiry(id: string, u: InquiryUpdate): Promise<void> {
     const db = this.#db_();
     const update = db.transaction(() => {
-      const before = db.prepare('SELECT status, agent_id FROM inquiries WHERE id = ?').get(id) as { status: string; agent_id: string | null } | undefined;
-      db.prepare(
+      const before = this.#prep('SELECT status, agent_id FROM inquiries WHERE id = ?').get(id) as { status: string; agent_id: string | null } | undefined;
+      this.#prep(
         'UPDATE inquiries SET status = ?, agent_id = COALESCE(?, agent_id), end_reason = COALESCE(?, end_reason), ended_at = COALESCE(?, ended_at) WHERE id = ?',
       ).run(u.status, u.agentId ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
       if (!before) return;
@@ -383,23 +388,23 @@ export class SqliteStore implements Store {
   }
 
   async findInquiry(id: string): Promise<InquiryRecord | undefined> {
-    return toInquiry(this.#db_().prepare('SELECT * FROM inquiries WHERE id = ?').get(id) as InquiryRow | undefined);
+    return toInquiry(this.#prep('SELECT * FROM inquiries WHERE id = ?').get(id) as InquiryRow | undefined);
   }
 
   async findInquiryByReference(reference: string): Promise<InquiryRecord | undefined> {
-    return toInquiry(this.#db_().prepare('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryRow | undefined);
+    return toInquiry(this.#prep('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryRow | undefined);
   }
 
   async closeOpenInquiries(now: Date, endReason: string): Promise<number> {
     const db = this.#db_();
     const run = db.transaction(() => {
-      db.prepare(
+      this.#prep(
         `INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data)
          SELECT id, ?, 'system', 'contact-ended', json_object('contactStatus', CASE status WHEN 'queued' THEN 'abandoned' ELSE 'ended' END, 'endReason', ?)
          FROM inquiries WHERE status IN ('queued', 'in-call')`,
       ).run(now.getTime(), endReason);
-      const a = db.prepare("UPDATE inquiries SET status = 'abandoned', end_reason = ?, ended_at = ? WHERE status = 'queued'").run(endReason, now.getTime()).changes;
-      const b = db.prepare("UPDATE inquiries SET status = 'ended', end_reason = ?, ended_at = ? WHERE status = 'in-call'").run(endReason, now.getTime()).changes;
+      const a = this.#prep("UPDATE inquiries SET status = 'abandoned', end_reason = ?, ended_at = ? WHERE status = 'queued'").run(endReason, now.getTime()).changes;
+      const b = this.#prep("UPDATE inquiries SET status = 'ended', end_reason = ?, ended_at = ? WHERE status = 'in-call'").run(endReason, now.getTime()).changes;
       return a + b;
     });
     return run();
@@ -414,8 +419,8 @@ export class SqliteStore implements Store {
     const sql = where.map((w) => w.sql).join(' AND ');
     const params = where.flatMap((w) => w.params);
     const read = db.transaction(() => {
-      const { n } = db.prepare(`SELECT COUNT(*) AS n FROM inquiries WHERE ${sql}`).get(...params) as { n: number };
-      const rows = db.prepare(`SELECT * FROM inquiries WHERE ${sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, filter.limit, filter.offset) as InquiryCaseRow[];
+      const { n } = this.#prep(`SELECT COUNT(*) AS n FROM inquiries WHERE ${sql}`).get(...params) as { n: number };
+      const rows = this.#prep(`SELECT * FROM inquiries WHERE ${sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, filter.limit, filter.offset) as InquiryCaseRow[];
       return { items: rows.map(toCase), total: n };
     });
     return read();
@@ -431,7 +436,7 @@ export class SqliteStore implements Store {
   }
 
   async findInquiryCaseByReference(reference: string): Promise<InquiryCaseRecord | undefined> {
-    const row = this.#db_().prepare('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryCaseRow | undefined;
+    const row = this.#prep('SELECT * FROM inquiries WHERE reference = ?').get(reference) as InquiryCaseRow | undefined;
     return row && toCase(row);
   }
 
@@ -460,7 +465,7 @@ export class SqliteStore implements Store {
         events.push({ kind: 'assigned', from: before.assigneeId, to: change.assigneeId });
       }
       if (events.length > 0) {
-        db.prepare('UPDATE inquiries SET case_status = ?, resolved_at = ?, outcome_code = ?, next_step = ?, assignee_id = ? WHERE id = ?').run(
+        this.#prep('UPDATE inquiries SET case_status = ?, resolved_at = ?, outcome_code = ?, next_step = ?, assignee_id = ? WHERE id = ?').run(
           after.caseStatus, after.resolvedAt?.getTime() ?? null, after.outcomeCode, after.nextStep, after.assigneeId, id,
         );
         for (const e of events) insertEvent(db, id, by.at, by.actor, e);
@@ -482,8 +487,7 @@ export class SqliteStore implements Store {
 
   async inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]> {
     // A clock stepped back could make resolved_at precede created_at; such a case took no time, not negative time.
-    const rows = this.#db_()
-      .prepare(
+    const rows = this.#prep(
         `SELECT topic, MAX(0, resolved_at - created_at) AS ms FROM inquiries
          WHERE case_status = 'resolved' AND resolved_at >= ? AND resolved_at < ? ORDER BY topic, ms`,
       )
