@@ -200,6 +200,27 @@ export const AgentPresence = Type.Union([
 ]);
 export type AgentPresence = Static<typeof AgentPresence>;
 
+/** What a supervisor watches: queues, agents and kiosks, now. */
+export const LiveView = Type.Object({
+  at: Type.String(),
+  queues: Type.Array(
+    Type.Object({
+      id: Str(64),
+      name: Str(120),
+      open: Type.Boolean(),
+      waiting: Type.Integer({ minimum: 0 }),
+      longestWaitSeconds: Type.Integer({ minimum: 0 }),
+      serviceLevel: Type.Object({ percent: Type.Integer(), withinSeconds: Type.Integer() }),
+      /** Share answered within the target over the last 24 hours (null before anything counts). */
+      attainedPercent: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()]),
+      answeredToday: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  agents: Type.Array(Type.Object({ userId: Str(64), displayName: Str(120), presence: AgentPresence })),
+  kiosks: Type.Array(Type.Object({ kioskId: Str(64), name: Str(120), location: Str(200), state: Type.Union([Type.Literal('idle'), Type.Literal('waiting'), Type.Literal('in-call')]) })),
+});
+export type LiveView = Static<typeof LiveView>;
+
 export const OngoingCall = Type.Object({
   callId: Id,
   kioskName: Str(120),
@@ -269,6 +290,8 @@ export const KIOSK_REQUESTS = {
   ...COMMON_REQUESTS,
   requestCall: req(CallRequestInfo, Type.Object({ callId: Id, reference: ReferenceSchema, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) })),
   leaveQueue: req(obj({ callId: Id }), Empty),
+  /** The resident's rating (1-5) of the call that just ended, once, from the kiosk that made it. */
+  rateCall: req(obj({ callId: Id, rating: Type.Integer({ minimum: 1, maximum: 5 }) }), Empty),
 } as const;
 
 export const STAFF_REQUESTS = {
@@ -350,6 +373,7 @@ export const SIGNAL_ERRORS = {
   FORBIDDEN: 'your role may not do this',
   LIMIT_REACHED: 'a per-participant or per-kiosk limit is reached',
   INTERNAL: 'the server failed to carry out the request; try again',
+  NOT_RATEABLE: 'this call cannot be rated (not yours, not ended, or rated already)',
 } as const;
 export type SignalErrorCode = keyof typeof SIGNAL_ERRORS;
 

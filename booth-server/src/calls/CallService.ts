@@ -1,20 +1,12 @@
 /**
- * Calls between kiosks and staff. The parts, each in its own file:
- *  - sessions.ts      signalling sessions, resume, socket ownership, grace;
- *  - Call.ts          one call's state machine (queued → offered →
- *                     connecting → in-call → ended);
- *  - routing.ts       which waiting call an agent gets (the queue);
- *  - offers.ts        the offers themselves: timers, declines, withdrawal;
- *  - MediaEndpoint    a session's transports on a shared router, made
- *                     before the call (waiting resident, available agent),
- *                     kept in the EndpointRegistry;
- *  - CallRoom.ts      a call's media: who consumes whose producers;
- *  - InquiryJournal   the inquiry record, written before anyone is told;
- *  - SharedRouters    (sfu/) one router per worker, where endpoints live.
- * This class ties them together and decides whether a session may do what it
- * asks. Every request reaches it already validated against its schema.
+ * Calls between kiosks and staff. The parts, each in its own file (README,
+ * "Call core"): sessions, the Call state machine and the CallBook, routing
+ * (../routing), offers, presence, queue figures, media endpoints and rooms,
+ * the inquiry journal, supervision views. This class ties them together and
+ * decides whether a session may do what it asks; every request reaches it
+ * already validated against its schema.
  */
-import type { AgentPresence, CallOffer, CallRequestInfo, CallSnapshot, EndReason, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
+import type { AgentPresence, CallOffer, CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
@@ -28,7 +20,10 @@ import { InquiryJournal } from './InquiryJournal';
 import { OfferDispatcher, offerOf } from './offers';
 import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
-import { WaitEstimator } from '../routing/estimates';
+import type { QueueSet } from '../routing/queues';
+import { liveView, ongoingCalls } from './supervision';
+import { QueueFigures, type QueueInfo } from './QueueFigures';
+import { WindowLimit } from '../util/WindowLimit';
 import { PresenceBook } from './presence';
 import { SessionRegistry, newId, type ClientIdentity, type KioskSession, type Peer, type Session, type StaffSession } from './sessions';
 
@@ -48,10 +43,11 @@ export interface CallServiceOptions {
   /** The promised response date of a new inquiry. */
   promise: (topic: string | null, createdAt: Date) => Date;
   routing?: CallRouting;
+  /** The configured queues (for the supervisors' live view); without them, one unnamed queue. */
+  queues?: QueueSet;
   log: Log;
 }
 
-type QueueInfo = { position: number; estimatedWaitSeconds: number };
 
 export class CallService {
   readonly sessions: SessionRegistry;
@@ -59,22 +55,22 @@ export class CallService {
   readonly #calls = new CallBook();
   readonly #routing: CallRouting;
   readonly #offers: OfferDispatcher;
-  /** Recent call requests per kiosk id (timestamps, last minute). */
-  readonly #requests = new Map<string, number[]>();
+  /** Inquiries per kiosk per minute. */
+  readonly #requests: WindowLimit;
   readonly #endpoints: EndpointRegistry;
   /** Media requests: which endpoint or room they act on, and who may have media. */
   readonly media: MediaAccess;
-  readonly #estimates: WaitEstimator;
+  readonly #queue: QueueFigures;
   readonly #presence: PresenceBook;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
     this.#routing = opts.routing ?? new FifoRouting();
-    this.#estimates = new WaitEstimator(opts.averageHandleSeconds);
+    this.#requests = new WindowLimit(opts.maxCallRequestsPerKioskPerMinute, 60_000);
     this.#presence = new PresenceBook(opts.wrapUpSeconds * 1000, (agent) => {
       this.#notify(agent, 'presenceChanged', this.#presence.view(agent, false));
       this.#offers.dispatch();
-      this.#publishQueue();
+      this.#queue.publish();
     });
     this.sessions = new SessionRegistry(opts.reconnectGraceSeconds * 1000);
     this.sessions.onListenerError = (event, err) => opts.log('error', 'session listener threw', { event, error: String(err) });
@@ -99,6 +95,14 @@ export class CallService {
       },
       log: (level, msg, ctx) => opts.log(level, msg, ctx),
     });
+    this.#queue = new QueueFigures({
+      calls: this.#calls,
+      routing: this.#routing,
+      sessions: this.sessions,
+      busy: (s) => this.#offers.busy(s),
+      notifyQueue: (call, data) => this.#notify(call.kiosk, 'queueUpdate', data),
+      averageHandleSeconds: opts.averageHandleSeconds,
+    });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
   }
 
@@ -117,7 +121,7 @@ export class CallService {
   }
 
   #snapshot(call: Call, session: Session): CallSnapshot {
-    return call.snapshotFor(session, () => this.#queueInfo(call), { routerRtpCapabilities: this.#routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
+    return call.snapshotFor(session, () => this.#queue.info(call), { routerRtpCapabilities: this.#routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
   }
 
   /** Every shared router has the same codecs, so the same capabilities. */
@@ -145,7 +149,7 @@ export class CallService {
     }
     this.#closeEndpoint(session);
     this.#offers.dispatch();
-    this.#publishQueue();
+    this.#queue.publish();
   }
 
   #notify<K extends keyof Notifications>(session: Session | null | undefined, method: K, data: NotificationData<K>): void {
@@ -156,7 +160,9 @@ export class CallService {
 
   async requestCall(session: KioskSession, request: CallRequestInfo): Promise<{ callId: string; reference: string } & QueueInfo> {
     if (this.#calls.ofKiosk(session)) throw new SignalFailure('ALREADY_QUEUED');
-    this.#countRequest(session.kiosk.id);
+    if (!this.#requests.take(session.kiosk.id)) {
+      throw new SignalFailure('LIMIT_REACHED', `at most ${this.opts.maxCallRequestsPerKioskPerMinute} call requests per minute from one kiosk`);
+    }
     const id = newId('c');
     const queuedAt = Date.now();
     const requested = queuedAt;
@@ -168,6 +174,7 @@ export class CallService {
       answers: request.answers ?? {},
       status: 'queued',
       createdAt: new Date(queuedAt),
+      queueId: this.#routing.queueFor(request),
     });
     // The session ended or got a call while the row was written: the row is closed, nothing else happens.
     if (!this.sessions.isOpen(session) || this.#calls.ofKiosk(session) || this.#closed) {
@@ -181,42 +188,19 @@ export class CallService {
     this.#routing.enqueue({ callId: id, request, queuedAt });
     this.opts.log('info', 'call queued', { call: id, kiosk: session.kiosk.id, language: request.language });
     this.#offers.dispatch();
-    this.#publishQueue();
-    return { callId: id, reference, ...this.#queueInfo(call) };
+    this.#queue.publish();
+    return { callId: id, reference, ...this.#queue.info(call) };
   }
 
-  #countRequest(kioskId: string): void {
-    const now = Date.now();
-    const recent = (this.#requests.get(kioskId) ?? []).filter((t) => now - t < 60_000);
-    if (recent.length >= this.opts.maxCallRequestsPerKioskPerMinute) {
-      throw new SignalFailure('LIMIT_REACHED', `at most ${this.opts.maxCallRequestsPerKioskPerMinute} call requests per minute from one kiosk`);
-    }
-    recent.push(now);
-    this.#requests.set(kioskId, recent);
+  /** The resident rates the call that just ended (stored with the inquiry for reports). */
+  async rateCall(session: KioskSession, callId: string, rating: number): Promise<void> {
+    if (!(await this.opts.store.rateInquiry(callId, session.kiosk.id, rating))) throw new SignalFailure('NOT_RATEABLE');
   }
 
   leaveQueue(session: KioskSession, callId: string): void {
     const call = this.#calls.member(session, callId);
     if (!call.waiting) throw new SignalFailure('WRONG_STATE', 'the call is no longer waiting');
     this.#end(call, 'left-queue');
-  }
-
-  #queueInfo(call: Call, positions?: ReadonlyMap<string, number>): QueueInfo {
-    const position = positions?.get(call.id) ?? this.#routing.position(call.id, Date.now()) ?? 1;
-    // Agents who could answer this resident: signed in as agents, taking calls or busy with one, speaking the language.
-    let agents = 0;
-    for (const s of this.sessions.staff()) {
-      const working = s.presence.chosen === 'available' || this.#offers.busy(s);
-      if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, call.request.language)) agents++;
-    }
-    return { position, estimatedWaitSeconds: this.#estimates.estimate(call.queueId, position, agents) };
-  }
-
-  #publishQueue(): void {
-    const positions = this.#routing.positions();
-    for (const call of this.#calls.all()) {
-      if (call.waiting) this.#notify(call.kiosk, 'queueUpdate', { callId: call.id, ...this.#queueInfo(call, positions) });
-    }
   }
 
   // ------------------------------------------------------------ staff requests
@@ -239,7 +223,7 @@ export class CallService {
 
   #afterPresence(session: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
     this.#offers.dispatch();
-    this.#publishQueue();
+    this.#queue.publish();
     const offer = this.#offers.offerFor(session);
     return { presence: this.#presence.view(session, this.#offers.busy(session)), offer: offer ? offerOf(offer) : null };
   }
@@ -264,7 +248,7 @@ export class CallService {
         (pid, method, data) => this.#notifyParticipant(pid, method, data),
         (stage) => call.mark(stage),
       );
-      await this.journal.started(call.id, session.user.id);
+      await this.journal.started(call.id, session.user.id, new Date());
       call.mark('startRecorded');
       if (!stillMine()) throw new SignalFailure('WRONG_STATE', 'the resident left before the call started');
       room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#liveEndpoint(call.kiosk));
@@ -282,10 +266,11 @@ export class CallService {
       throw new SignalFailure('INTERNAL', 'the call could not be started; try again');
     }
     this.#routing.remove(call.id);
+    this.#queue.answered(call);
     this.opts.log('info', 'call started', { call: call.id, agent: session.user.id });
     this.#notify(call.kiosk, 'callStarted', this.#snapshot(call, call.kiosk));
     call.mark('started');
-    this.#publishQueue();
+    this.#queue.publish();
     return this.#snapshot(call, session);
   }
 
@@ -297,20 +282,7 @@ export class CallService {
 
   listCalls(session: StaffSession): { calls: OngoingCall[] } {
     if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors see all calls');
-    const calls: OngoingCall[] = [];
-    for (const c of this.#calls.all()) {
-      const s = c.state;
-      if (s.step !== 'in-call') continue;
-      calls.push({
-        callId: c.id,
-        kioskName: c.kiosk.kiosk.name,
-        language: c.request.language,
-        ...(c.request.topic ? { topic: c.request.topic } : {}),
-        participants: s.room.participants(),
-        startedAt: new Date(s.startedAt).toISOString(),
-      });
-    }
-    return { calls };
+    return { calls: ongoingCalls(this.#calls) };
   }
 
   /** A supervisor (or an interpreter) joins an ongoing call as a third participant. */
@@ -366,13 +338,13 @@ export class CallService {
     this.#offers.forget(call.id);
     if (was.step === 'offered') this.#notify(was.agent, 'offerWithdrawn', { callId: call.id });
     this.#closeEndpoint(call.kiosk);
+    if (reason !== 'server-shutdown') this.#queue.ended(call, was.step === 'in-call' ? was.startedAt : null);
     const told = new Set<Session | undefined>([call.kiosk]);
     if (was.step === 'in-call') {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));
       was.room.close();
       // The resident's and any supervisor's media close with the call; an agent who stays available keeps theirs warm.
       for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.presence.chosen === 'available')) this.#closeEndpoint(s);
-      this.#estimates.record(call.queueId, (Date.now() - was.startedAt) / 1000);
       if (this.sessions.isOpen(was.agent)) {
         this.#presence.callEnded(was.agent);
         this.#notify(was.agent, 'presenceChanged', this.#presence.view(was.agent, false));
@@ -382,10 +354,20 @@ export class CallService {
     this.journal.ended(call.id, { status: was.step === 'in-call' ? 'ended' : 'abandoned', endReason: reason, endedAt: new Date() });
     this.opts.log('info', 'call ended', { call: call.id, reason });
     this.#offers.dispatch();
-    this.#publishQueue();
+    this.#queue.publish();
   }
 
-  // ------------------------------------------------------------ SFU recovery
+  /** Queues, agents and kiosks now: the supervisors' live view. */
+  liveView(now = Date.now()): LiveView {
+    return liveView({
+      now,
+      calls: this.#calls,
+      sessions: this.sessions,
+      queues: this.opts.queues,
+      serviceLevel: this.#queue.serviceLevel,
+      presenceOf: (s) => this.#presence.view(s, this.#offers.busy(s)),
+    });
+  }
 
   counts(): { queued: number; offered: number; connecting: number; inCall: number; sessions: number } {
     return { ...this.#calls.counts(), sessions: this.sessions.size };

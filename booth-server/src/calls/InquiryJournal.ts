@@ -47,9 +47,9 @@ export class InquiryJournal {
     }
   }
 
-  /** Records the agent and the start; rejects if the store does not take it. */
-  async started(id: string, agentId: string): Promise<void> {
-    await this.opts.store.updateInquiry(id, { status: 'in-call', agentId });
+  /** Records the agent and when they answered; rejects if the store does not take it. */
+  async started(id: string, agentId: string, answeredAt: Date): Promise<void> {
+    await this.opts.store.updateInquiry(id, { status: 'in-call', agentId, answeredAt });
   }
 
   /** Records the end; never rejects. A failed write is retried until it lands. */

@@ -75,6 +75,10 @@ export function kioskHandlers(service: CallService): HandlerTable<KioskRequests,
       service.leaveQueue(s, callId);
       return empty;
     },
+    rateCall: async (s, { callId, rating }) => {
+      await service.rateCall(s, callId, rating);
+      return empty;
+    },
   };
 }
 

@@ -44,6 +44,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
   const { config, store } = opts;
   const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>): void => app.log[level](ctx ?? {}, msg);
   const routers = await SharedRouters.create(opts.sfu, MEDIA_CODECS, log);
+  const queues = new QueueSet(config.routing.queues);
   const service = new CallService({
     store,
     routers,
@@ -61,7 +62,8 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     maxCallRequestsPerKioskPerMinute: config.calls.maxCallRequestsPerKioskPerMinute,
     wrapUpSeconds: config.routing.wrapUpSeconds,
     promise: (topic, createdAt) => promiseFor(config.inquiries.serviceStandards, topic, createdAt),
-    routing: new SkillRouting({ queues: new QueueSet(config.routing.queues), agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds }),
+    routing: new SkillRouting({ queues, agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds }),
+    queues,
     log,
   });
   app.decorate('calls', service);

@@ -122,3 +122,37 @@ describe('routing through the call service', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 });
+
+describe('after the call and for supervisors', () => {
+  it('takes the resident’s rating once, from the kiosk that made the call, after it ended', async () => {
+    const anna = await agent('anna');
+    await anna.request('setAvailability', { available: true });
+    const k = await kiosk();
+    const offered = next<{ callId: string }>(anna as never, 'callOffered');
+    const { callId } = await k.request('requestCall', { language: 'da' });
+    await offered;
+    await anna.request('acceptCall', { callId });
+    await expect(k.request('rateCall', { callId, rating: 5 })).rejects.toMatchObject({ code: 'NOT_RATEABLE' }); // still in the call
+    await anna.request('endCall', { callId });
+    const other = await kiosk();
+    await expect(other.request('rateCall', { callId, rating: 1 })).rejects.toMatchObject({ code: 'NOT_RATEABLE' });
+    await k.request('rateCall', { callId, rating: 4 });
+    await expect(k.request('rateCall', { callId, rating: 1 })).rejects.toMatchObject({ code: 'NOT_RATEABLE' });
+    await expect(k.request('rateCall', { callId, rating: 9 as never })).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    const stored = (await t.store.findInquiryCase(callId, { kind: 'all' }))?.inquiry;
+    expect(stored).toMatchObject({ rating: 4, queueId: 'general' });
+    expect(stored?.answeredAt?.getTime()).toBeGreaterThanOrEqual(stored!.createdAt.getTime());
+  });
+
+  it('shows supervisors the queues, agents and kiosks live', async () => {
+    const omar = await agent('omar');
+    await omar.request('setAvailability', { available: true });
+    const waiting = await kiosk();
+    await waiting.request('requestCall', { language: 'uk', topic: 'passport' }); // nobody speaks Ukrainian
+    const view = t.app.calls.liveView();
+    const passports = view.queues.find((q) => q.id === 'passports');
+    expect(passports).toMatchObject({ open: true, waiting: 1, serviceLevel: { percent: 80, withinSeconds: 120 } });
+    expect(view.agents.find((a) => a.displayName === 'Omar Haddad')?.presence.state).toBe('available');
+    expect(view.kiosks.some((k) => k.state === 'waiting')).toBe(true);
+  });
+});

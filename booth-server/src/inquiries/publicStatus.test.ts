@@ -26,6 +26,9 @@ const record: InquiryCaseRecord = {
   place: 'Central Station, main hall',
   promisedBy: new Date('2026-03-12T09:00:00Z'),
   resolvedAt: null,
+  queueId: 'general',
+  answeredAt: null,
+  rating: 5,
   assigneeId: 'u-00000000000000a2',
 };
 

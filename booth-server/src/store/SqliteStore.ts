@@ -66,6 +66,9 @@ interface InquiryRow {
 }
 /** The columns migration 5 adds; a row read after it has them all. */
 interface InquiryCaseRow extends InquiryRow {
+  queue_id: string | null;
+  answered_at: number | null;
+  rating: number | null;
   case_status: string;
   outcome_code: string | null;
   next_step: string | null;
@@ -351,11 +354,11 @@ export class SqliteStore implements Store {
     // The row and its `created` event land together, so no case lacks the start of its trail.
     const create = db.transaction(() => {
       this.#prep(
-        `INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at, promised_by, place)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT location FROM kiosks WHERE id = ?)))`,
+        `INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at, promised_by, queue_id, place)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT location FROM kiosks WHERE id = ?)))`,
       ).run(
         i.id, i.reference, i.kioskId, i.language, i.topic, JSON.stringify(i.answers), i.status, i.agentId ?? null, i.endReason ?? null,
-        i.createdAt.getTime(), i.endedAt?.getTime() ?? null, i.promisedBy?.getTime() ?? null, i.place ?? null, i.kioskId,
+        i.createdAt.getTime(), i.endedAt?.getTime() ?? null, i.promisedBy?.getTime() ?? null, i.queueId ?? null, i.place ?? null, i.kioskId,
       );
       const { place } = this.#prep('SELECT place FROM inquiries WHERE id = ?').get(i.id) as { place: string | null };
       insertEvent(db, i.id, i.createdAt, { kind: 'kiosk' }, { kind: 'created', place });
@@ -372,8 +375,8 @@ export class SqliteStore implements Store {
     const update = db.transaction(() => {
       const before = this.#prep('SELECT status, agent_id FROM inquiries WHERE id = ?').get(id) as { status: string; agent_id: string | null } | undefined;
       this.#prep(
-        'UPDATE inquiries SET status = ?, agent_id = COALESCE(?, agent_id), end_reason = COALESCE(?, end_reason), ended_at = COALESCE(?, ended_at) WHERE id = ?',
-      ).run(u.status, u.agentId ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
+        'UPDATE inquiries SET status = ?, agent_id = COALESCE(?, agent_id), answered_at = COALESCE(?, answered_at), end_reason = COALESCE(?, end_reason), ended_at = COALESCE(?, ended_at) WHERE id = ?',
+      ).run(u.status, u.agentId ?? null, u.answeredAt?.getTime() ?? null, u.endReason ?? null, u.endedAt?.getTime() ?? null, id);
       if (!before) return;
       // Only real transitions go into the case trail: the call layer retries
       // a failed end write until it lands, and a repeat must not add a second end.
@@ -408,6 +411,13 @@ export class SqliteStore implements Store {
       return a + b;
     });
     return run();
+  }
+
+  async rateInquiry(id: string, kioskId: string, rating: number): Promise<boolean> {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw new TypeError('rateInquiry: rating must be an integer 1-5');
+    return (
+      this.#prep("UPDATE inquiries SET rating = ? WHERE id = ? AND kiosk_id = ? AND rating IS NULL AND status = 'ended'").run(rating, id, kioskId).changes === 1
+    );
   }
 
   async listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }> {
@@ -546,6 +556,9 @@ function toCase(r: InquiryCaseRow): InquiryCaseRecord {
     promisedBy: r.promised_by === null ? null : new Date(r.promised_by),
     resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at),
     assigneeId: r.assignee_id,
+    queueId: r.queue_id,
+    answeredAt: r.answered_at === null ? null : new Date(r.answered_at),
+    rating: r.rating,
   };
 }
 

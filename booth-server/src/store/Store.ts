@@ -91,6 +91,8 @@ export interface InquiryRecord {
   endedAt?: Date | null;
   /** Promised response date (`promiseFor` in booth-server/src/inquiries), set at creation. */
   promisedBy?: Date;
+  /** The routing queue the contact waited in (reports by queue). */
+  queueId?: string;
   /** Where the kiosk stood at creation; the store takes the kiosk's current location when absent. */
   place?: string;
 }
@@ -98,6 +100,8 @@ export interface InquiryRecord {
 export interface InquiryUpdate {
   status: InquiryStatus;
   agentId?: string;
+  /** When an agent answered (the call started). */
+  answeredAt?: Date;
   endReason?: string;
   endedAt?: Date;
 }
@@ -123,6 +127,10 @@ export interface InquiryCaseRecord {
   promisedBy: Date | null;
   resolvedAt: Date | null;
   assigneeId: string | null;
+  /** The queue the contact waited in, when an agent answered, and the resident's rating (1-5). */
+  queueId: string | null;
+  answeredAt: Date | null;
+  rating: number | null;
 }
 
 /** One entry of a case's history. */
@@ -243,6 +251,12 @@ export interface Store {
    * how many rows it closed.
    */
   closeOpenInquiries(now: Date, endReason: string): Promise<number>;
+  /**
+   * The resident's rating (1-5) of the call that ended, given on the kiosk
+   * right after it. Only the inquiry's own kiosk may rate it, once: resolves
+   * false otherwise (unknown inquiry, another kiosk, already rated, not ended).
+   */
+  rateInquiry(id: string, kioskId: string, rating: number): Promise<boolean>;
 
   /** Newest first. `total` counts every case matching scope and filter. */
   listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }>;

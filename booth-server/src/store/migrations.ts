@@ -171,4 +171,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_challenges_expires_at ON login_challenges(expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'contact figures: queue, answer time and rating of each inquiry',
+    // What reports need per contact: which queue it waited in, when an agent
+    // answered (wait = answered − created, handle = ended − answered) and the
+    // resident's rating after the call (1-5).
+    sql: `
+      ALTER TABLE inquiries ADD COLUMN queue_id TEXT;
+      ALTER TABLE inquiries ADD COLUMN answered_at INTEGER;
+      ALTER TABLE inquiries ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+      CREATE INDEX inquiries_queue_created ON inquiries(queue_id, created_at);
+    `,
+  },
 ];

@@ -21,7 +21,7 @@ export function App() {
   if (step.step === 'ended')
     return (
       <Frame>
-        <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} />
+        <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} onRate={(n) => call.rate(n)} />
       </Frame>
     );
   return (

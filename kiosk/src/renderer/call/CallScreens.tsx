@@ -57,13 +57,16 @@ export function EndedScreen({
   lang,
   bridge,
   onDone,
+  onRate,
 }: {
   step: Extract<CallStep, { step: 'ended' }>;
   t: T;
   lang: ReceiptLanguage;
   bridge: KioskShellApi;
   onDone: () => void;
+  onRate: (rating: number) => Promise<boolean>;
 }) {
+  const [rated, setRated] = useState<number | null>(null);
   const [left, setLeft] = useState(60);
   useEffect(() => {
     const timer = setInterval(() => setLeft((n) => n - 1), 1000);
@@ -76,6 +79,21 @@ export function EndedScreen({
   return (
     <section class="screen ended" data-testid="call-ended">
       <h2>{message}</h2>
+      {step.ratedCall &&
+        (rated === null ? (
+          <fieldset class="rating" data-testid="rating">
+            <legend>{t.rateCall}</legend>
+            {[1, 2, 3, 4, 5].map((n) => (
+              <button type="button" class="big star" aria-label={t.rating(n)} onClick={() => void onRate(n).then((ok) => ok && setRated(n))}>
+                {'★'.repeat(n)}
+              </button>
+            ))}
+          </fieldset>
+        ) : (
+          <p role="status" data-testid="rated">
+            {t.ratingThanks}
+          </p>
+        ))}
       {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} />}
       <button type="button" class="big" onClick={onDone}>
         {t.backToStart} ({left})

@@ -16,7 +16,8 @@ export type CallStep =
   | { step: 'requesting' }
   | { step: 'queued'; callId: string; reference: string; position: number; estimatedWaitSeconds: number }
   | { step: 'in-call'; call: MediaCallView; agentName: string; reference: string }
-  | { step: 'ended'; reason: EndReason | 'failed'; reference: string | null };
+  /** `ratedCall`: the call the resident may rate (one that had an agent); null otherwise. */
+  | { step: 'ended'; reason: EndReason | 'failed'; reference: string | null; ratedCall: string | null };
 
 const RESUME_KEY = 'kiosk.call.resume';
 
@@ -78,7 +79,8 @@ export function createCallState(deps: CallDeps) {
     if (cur.step === 'in-call') cur.call.stop();
     coolDown();
     const reference = cur.step === 'in-call' || cur.step === 'queued' ? cur.reference : cur.step === 'ended' ? cur.reference : null;
-    state.value = { step: 'ended', reason, reference };
+    const ratedCall = cur.step === 'in-call' ? cur.call.callId : cur.step === 'ended' ? cur.ratedCall : null;
+    state.value = { step: 'ended', reason, reference, ratedCall };
   }
 
   function apply(snapshot: CallSnapshot | null): void {
@@ -134,7 +136,7 @@ export function createCallState(deps: CallDeps) {
       }
     } catch (err) {
       log.error('call request failed', { error: err });
-      state.value = { step: 'ended', reason: 'failed', reference: null };
+      state.value = { step: 'ended', reason: 'failed', reference: null, ratedCall: null };
     }
   }
 
@@ -163,6 +165,19 @@ export function createCallState(deps: CallDeps) {
     state.value = { step: 'idle' };
   }
 
+  /** The resident's rating (1-5) of the call that just ended; resolves true once stored. */
+  async function rate(rating: number): Promise<boolean> {
+    const cur = state.value;
+    if (cur.step !== 'ended' || !cur.ratedCall || !client) return false;
+    try {
+      await client.request('rateCall', { callId: cur.ratedCall, rating });
+      return true;
+    } catch (err) {
+      log.warn('rating the call failed', { call: cur.ratedCall, error: err });
+      return false;
+    }
+  }
+
   /**
    * The resident's session is over: back to the start, the signalling socket
    * closed and its resume token removed, so nothing of this resident's call
@@ -183,6 +198,6 @@ export function createCallState(deps: CallDeps) {
     c.close();
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
+  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;

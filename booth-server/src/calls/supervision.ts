@@ -1,0 +1,63 @@
+/**
+ * What supervisors see: the calls in progress, and the live view of queues
+ * (waiting, longest wait, service level attained today), agents (presence)
+ * and kiosks (idle, waiting, in a call). Read-only views over the call
+ * service's parts.
+ */
+import type { AgentPresence, LiveView, OngoingCall } from '@citizen/protocol';
+import type { ServiceLevelWindow } from '../routing/estimates';
+import { isOpen, type QueueSet } from '../routing/queues';
+import type { CallBook } from './CallBook';
+import type { SessionRegistry, StaffSession } from './sessions';
+
+export function ongoingCalls(calls: CallBook): OngoingCall[] {
+  const out: OngoingCall[] = [];
+  for (const c of calls.all()) {
+    const s = c.state;
+    if (s.step !== 'in-call') continue;
+    out.push({
+      callId: c.id,
+      kioskName: c.kiosk.kiosk.name,
+      language: c.request.language,
+      ...(c.request.topic ? { topic: c.request.topic } : {}),
+      participants: s.room.participants(),
+      startedAt: new Date(s.startedAt).toISOString(),
+    });
+  }
+  return out;
+}
+
+export interface LiveViewDeps {
+  now: number;
+  calls: CallBook;
+  sessions: SessionRegistry;
+  queues: QueueSet | undefined;
+  serviceLevel: ServiceLevelWindow;
+  presenceOf: (agent: StaffSession) => AgentPresence;
+}
+
+export function liveView({ now, calls, sessions, queues, serviceLevel, presenceOf }: LiveViewDeps): LiveView {
+  const waiting = calls.all().filter((c) => c.waiting);
+  const queueViews = (queues?.queues ?? []).map((q) => {
+    const mine = waiting.filter((c) => c.queueId === q.id);
+    const sl = serviceLevel.attained(q.id, q.serviceLevel.withinSeconds * 1000, now);
+    return {
+      id: q.id,
+      name: q.name,
+      open: isOpen(q, new Date(now)),
+      waiting: mine.length,
+      longestWaitSeconds: Math.round(Math.max(0, ...mine.map((c) => now - c.queuedAt)) / 1000),
+      serviceLevel: q.serviceLevel,
+      attainedPercent: sl.percent,
+      answeredToday: sl.answered,
+    };
+  });
+  const agents = [...sessions.staff()].filter((s) => s.user.role === 'agent').map((s) => ({ userId: s.user.id, displayName: s.user.displayName, presence: presenceOf(s) }));
+  const kiosks = [...sessions.all()].flatMap((s) => {
+    if (s.kind !== 'kiosk') return [];
+    const call = calls.ofKiosk(s);
+    const state = !call ? ('idle' as const) : call.waiting ? ('waiting' as const) : ('in-call' as const);
+    return [{ kioskId: s.kiosk.id, name: s.kiosk.name, location: s.kiosk.location, state }];
+  });
+  return { at: new Date(now).toISOString(), queues: queueViews, agents, kiosks };
+}
