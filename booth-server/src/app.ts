@@ -22,6 +22,7 @@ import securityHeaders, { CSP_DIRECTIVES } from './web/securityHeaders';
 import { kioskRoutes } from './kiosks/routes';
 import callsPlugin from './calls/plugin';
 import { inquiriesPlugin } from './inquiries/plugin';
+import { supervisionPlugin } from './supervision/plugin';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
 import { staticRoutes, type StaticOptions } from './web/static';
@@ -125,6 +126,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     fallbackLanguage: config.kiosk.receipt.fallbackLanguage,
   });
   await app.register(callsPlugin, { store, sfu, config });
+  // After the calls plugin: the live view is the call service's.
+  await app.register(supervisionPlugin, {
+    store,
+    queues: config.routing.queues,
+    timeZone: config.reports.timeZone,
+    maxRangeDays: config.reports.maxRangeDays,
+    now,
+  });
   await app.register(sessionKeepAlive, { store, policy: sessions, now });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 

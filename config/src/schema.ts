@@ -48,6 +48,15 @@ const Inquiries = Type.Object(
   { additionalProperties: false },
 );
 
+/** Supervisors' reports (booth-server/src/supervision). */
+const Reports = Type.Object(
+  {
+    timeZone: Type.String({ minLength: 1, description: 'IANA time zone whose calendar days the reports count by, e.g. Europe/Copenhagen' }),
+    maxRangeDays: Type.Integer({ minimum: 1, maximum: 3660, description: 'Longest range one report may span, in days (bounds the work of one request)' }),
+  },
+  { additionalProperties: false },
+);
+
 /** Serial port and framing shared by every serial device. */
 const serialFields = {
   path: Type.String({ minLength: 1, description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
@@ -234,6 +243,7 @@ export const BoothConfig = Type.Object(
       { additionalProperties: false },
     ),
     inquiries: Inquiries,
+    reports: Reports,
   },
   { additionalProperties: false },
 );

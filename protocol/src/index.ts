@@ -3,3 +3,4 @@ export * from './http';
 export * from './signalling';
 export * from './vocab';
 export * from './inquiries';
+export * from './reports';

@@ -53,6 +53,10 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'GET /api/inquiries/:id': ['agent', 'supervisor'],
   'PATCH /api/inquiries/:id': ['agent', 'supervisor'],
   'POST /api/inquiries/:id/notes': ['agent', 'supervisor'],
+  // Supervisors' live view and reports (booth-server/src/supervision).
+  'GET /api/supervision/live': ['supervisor'],
+  'GET /api/reports/daily': ['supervisor'],
+  'GET /api/reports/daily.csv': ['supervisor'],
 };
 /** Swagger UI's own routes (the API document and its page): public, and carry no data. */
 const isDocs = (url: string): boolean => url === '/docs' || url.startsWith('/docs/');

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { InquiryEventData, kioskId, userId, type AgentSkills, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
+import type { DailyContactFigures, DailyContactQuery } from './Store';
 import type { UserId } from '@citizen/protocol';
 import {
   StoreClosedError,
@@ -84,6 +85,21 @@ interface InquiryEventRow {
   actor: string;
   kind: string;
   data: string;
+}
+/** One (day, queue) group of dailyContactFigures. */
+interface DailyFiguresRow {
+  day: string;
+  queue_id: string | null;
+  within_ms: number | null;
+  contacts: number;
+  answered: number;
+  abandoned: number;
+  wait_avg_ms: number | null;
+  answered_within: number;
+  abandoned_after: number;
+  handle_avg_ms: number | null;
+  rating_avg: number | null;
+  ratings: number;
 }
 interface KioskRow {
   id: string;
@@ -509,6 +525,76 @@ export class SqliteStore implements Store {
       else byTopic.set(r.topic, [r.ms]);
     }
     return [...byTopic].map(([topic, ms]) => ({ topic, resolvedCount: ms.length, medianMs: quantile(ms, 0.5), p90Ms: quantile(ms, 0.9) }));
+  }
+
+  async dailyContactFigures(query: DailyContactQuery): Promise<DailyContactFigures[]> {
+    const db = this.#db_();
+    // The days and the service-level times go in as JSON tables: a report
+    // spans up to a year of days whose bounds only the caller knows (time
+    // zones, daylight saving), and SQLite has no zone database of its own.
+    const days = JSON.stringify(query.days.map((d) => ({ day: d.day, start: d.start.getTime(), end: d.end.getTime() })));
+    const targets = JSON.stringify(Object.fromEntries(query.serviceLevelWithinMs));
+    const queue = query.queueId ?? null;
+    // Contacts the server itself closed (shutdown, a crash found at start-up)
+    // are not residents who gave up. A clock stepped back could order the
+    // stamps wrongly; such a wait or call took no time, not negative time.
+    const withDays = `WITH days AS (SELECT json_extract(value, '$.day') AS day, json_extract(value, '$.start') AS start_ms, json_extract(value, '$.end') AS end_ms FROM json_each(@days)),
+      targets AS (SELECT key AS queue_id, value AS within_ms FROM json_each(@targets))`;
+    const abandoned = "(i.status = 'abandoned' AND i.answered_at IS NULL AND COALESCE(i.end_reason, '') NOT IN ('server-shutdown', 'interrupted'))";
+    const read = db.transaction(() => {
+      const groups = this.#prep(
+        `${withDays}
+         SELECT d.day AS day, i.queue_id AS queue_id, t.within_ms AS within_ms,
+           COUNT(*) AS contacts,
+           SUM(i.answered_at IS NOT NULL) AS answered,
+           SUM(${abandoned}) AS abandoned,
+           AVG(CASE WHEN i.answered_at IS NOT NULL THEN MAX(0, i.answered_at - i.created_at) END) AS wait_avg_ms,
+           SUM(CASE WHEN i.answered_at IS NOT NULL AND i.answered_at - i.created_at <= t.within_ms THEN 1 ELSE 0 END) AS answered_within,
+           SUM(CASE WHEN ${abandoned} AND i.ended_at - i.created_at >= t.within_ms THEN 1 ELSE 0 END) AS abandoned_after,
+           AVG(CASE WHEN i.answered_at IS NOT NULL AND i.ended_at IS NOT NULL THEN MAX(0, i.ended_at - i.answered_at) END) AS handle_avg_ms,
+           AVG(i.rating) AS rating_avg,
+           COUNT(i.rating) AS ratings
+         FROM days d JOIN inquiries i ON i.created_at >= d.start_ms AND i.created_at < d.end_ms
+         LEFT JOIN targets t ON t.queue_id = i.queue_id
+         WHERE (@queue IS NULL OR i.queue_id = @queue)
+         GROUP BY d.day, i.queue_id
+         ORDER BY d.day, i.queue_id IS NULL, i.queue_id`,
+      ).all({ days, targets, queue }) as DailyFiguresRow[];
+      const waits = this.#prep(
+        `${withDays}
+         SELECT d.day AS day, i.queue_id AS queue_id, MAX(0, i.answered_at - i.created_at) AS ms
+         FROM days d JOIN inquiries i ON i.created_at >= d.start_ms AND i.created_at < d.end_ms
+         WHERE i.answered_at IS NOT NULL AND (@queue IS NULL OR i.queue_id = @queue)
+         ORDER BY d.day, i.queue_id, ms`,
+      ).all({ days, targets, queue }) as { day: string; queue_id: string | null; ms: number }[];
+      return { groups, waits };
+    });
+    const { groups, waits } = read();
+    const waitsOf = new Map<string, number[]>();
+    for (const w of waits) {
+      const key = `${w.day} ${w.queue_id ?? ''}`;
+      const list = waitsOf.get(key);
+      if (list) list.push(w.ms);
+      else waitsOf.set(key, [w.ms]);
+    }
+    return groups.map((g) => {
+      const sorted = waitsOf.get(`${g.day} ${g.queue_id ?? ''}`) ?? [];
+      const known = g.within_ms !== null;
+      return {
+        day: g.day,
+        queueId: g.queue_id,
+        contacts: g.contacts,
+        answered: g.answered,
+        abandoned: g.abandoned,
+        waitAvgMs: g.wait_avg_ms,
+        waitP90Ms: sorted.length > 0 ? quantile(sorted, 0.9) : null,
+        answeredWithinTarget: known ? g.answered_within : null,
+        serviceLevelCounted: known ? g.answered + g.abandoned_after : null,
+        handleAvgMs: g.handle_avg_ms,
+        ratingAvg: g.rating_avg,
+        ratings: g.ratings,
+      };
+    });
   }
 
   async close(): Promise<void> {

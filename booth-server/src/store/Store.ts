@@ -171,6 +171,48 @@ export interface TopicResponseTimes {
   p90Ms: number;
 }
 
+/** One report day: its name and the instants it runs between, [start, end). */
+export interface ReportDayBounds {
+  day: string;
+  start: Date;
+  end: Date;
+}
+
+export interface DailyContactQuery {
+  /** Consecutive days, oldest first; at most a year's worth (the caller bounds the range). */
+  days: readonly ReportDayBounds[];
+  /** Only contacts of this queue. */
+  queueId?: string;
+  /** Service-level time per queue id, in ms; contacts of other queues get no service level. */
+  serviceLevelWithinMs: ReadonlyMap<string, number>;
+}
+
+/**
+ * One queue's contacts on one day. A contact is answered once an agent
+ * answered it; abandoned when the resident left (or their kiosk vanished)
+ * before that: contact status `abandoned` other than the server's own closing
+ * (`server-shutdown`, `interrupted`), which counts as a contact but neither
+ * answered nor abandoned.
+ */
+export interface DailyContactFigures {
+  day: string;
+  queueId: string | null;
+  contacts: number;
+  answered: number;
+  abandoned: number;
+  /** Mean and 90th percentile (type 7, as inquiryResponseTimes) of answeredAt − createdAt over the answered contacts; null when none. */
+  waitAvgMs: number | null;
+  waitP90Ms: number | null;
+  /** Answered within the queue's service-level time; null when the queue has none (unknown queue). */
+  answeredWithinTarget: number | null;
+  /** Answered, plus abandoned after the service-level time; null when the queue has none. */
+  serviceLevelCounted: number | null;
+  /** Mean endedAt − answeredAt over the answered contacts that ended; null when none did. */
+  handleAvgMs: number | null;
+  ratingAvg: number | null;
+  ratings: number;
+}
+
 /**
  * Durability: every write has reached stable storage when its promise
  * resolves (SQLite: WAL with synchronous=FULL), so what the server has
@@ -273,6 +315,14 @@ export interface Store {
   addInquiryNote(id: string, text: string, by: InquiryCaseAuthor): Promise<InquiryEventRecord | undefined>;
   /** Median and 90th percentile of resolvedAt − createdAt per topic, over cases resolved in [from, to). */
   inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]>;
+
+  /**
+   * Contact figures per day and queue (supervisors' reports): the contacts
+   * created within each day's bounds, grouped by the queue they waited in.
+   * Only (day, queue) pairs with contacts are returned, ordered by day, then
+   * queue (null last). See DailyContactFigures for what each figure counts.
+   */
+  dailyContactFigures(query: DailyContactQuery): Promise<DailyContactFigures[]>;
 
   /** Idempotent. */
   close(): Promise<void>;
