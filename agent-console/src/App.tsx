@@ -7,6 +7,7 @@ import { api } from './api';
 import type { SessionState } from './state';
 import { Account } from './account/Account';
 import { Users } from './admin/Users';
+import { Supervisor } from './supervision/Supervisor';
 
 export const SessionContext = createContext<SessionState | null>(null);
 const useSession = (): SessionState => {
@@ -40,7 +41,7 @@ export function App() {
       <main>
         {/* The desk stays mounted while the account page shows, so a call or the queue is not dropped. */}
         <div hidden={view !== 'work'}>
-          <Work user={s.user} />
+          <Work user={s.user} shown={view === 'work'} />
         </div>
         {view === 'account' && <Account api={api} session={state} />}
       </main>
@@ -48,17 +49,22 @@ export function App() {
   );
 }
 
-/** What each role works with: agents and supervisors the call desk, technicians the kiosks, administrators the accounts. */
-function Work({ user }: { user: User }) {
+/** What each role works with: agents the call desk, supervisors the desk with the live view and reports, technicians the kiosks, administrators the accounts. */
+function Work({ user, shown }: { user: User; shown: boolean }) {
   switch (user.role) {
     case 'agent':
       return <DeskHost user={user} />;
     case 'supervisor':
       return (
-        <>
-          <DeskHost user={user} />
-          <KioskList />
-        </>
+        <Supervisor
+          shown={shown}
+          desk={
+            <>
+              <DeskHost user={user} />
+              <KioskList />
+            </>
+          }
+        />
       );
     case 'technician':
       return <KioskList />;

@@ -13,10 +13,13 @@ import {
   type AdminUserList,
   type AdminUserResponse,
   type CreateUserRequest,
+  type DailyReport,
+  type DailyReportQuery,
   type EnrolKioskRequest,
   type EnrolKioskResponse,
   type ErrorBody,
   type Kiosk,
+  type LiveView,
   type LoginResponse,
   type RevokedSessions,
   type SessionInfo,
@@ -84,8 +87,24 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     enableUser: (id: string) => request<AdminUserResponse>('POST', `${user(id)}/enable`),
     revokeSessions: (id: string) => request<RevokedSessions>('DELETE', `${user(id)}/sessions`),
     resetTotp: (id: string) => request<AdminUserResponse>('DELETE', `${user(id)}/totp`),
+    liveView: () => request<LiveView>('GET', '/api/supervision/live'),
+    dailyReport: (query: DailyReportQuery) => request<DailyReport>('GET', `/api/reports/daily${reportQuery(query)}`),
   };
 }
+
+/** `?from=…&to=…&queue=…` with the parameters that are set (the server fills in a missing range). */
+function reportQuery(query: DailyReportQuery): string {
+  const params = new URLSearchParams();
+  for (const key of ['from', 'to', 'queue'] as const) {
+    const value = query[key];
+    if (value) params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Where the daily report downloads as CSV: a plain link (the session cookie rides along; no CSRF for a GET). */
+export const dailyReportCsvUrl = (query: DailyReportQuery): string => `/api/reports/daily.csv${reportQuery(query)}`;
 
 export type Api = ReturnType<typeof createApi>;
 export const api = createApi();
