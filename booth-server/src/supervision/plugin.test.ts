@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskId, userId, type DailyReport, type ErrorBody, type LiveView } from '@citizen/protocol';
 import { createTestApp, kioskClient, next, signIn, type TestApp } from '../testing';
 import { dayOf } from './days';
+import { validateSupervisionOptions } from './plugin';
 
 let t: TestApp;
 let url: string;
@@ -128,5 +129,14 @@ describe('daily report', () => {
   it('is for supervisors only', async () => {
     expect((await get('/api/reports/daily', agent)).statusCode).toBe(403);
     expect((await get('/api/reports/daily.csv', agent)).statusCode).toBe(403);
+  });
+});
+
+describe('options', () => {
+  it('refuses to start with a time zone Intl does not know or a range limit below a day', () => {
+    const ok = { store: t.store, queues: [], timeZone: 'Europe/Copenhagen', maxRangeDays: 366 };
+    expect(() => validateSupervisionOptions(ok)).not.toThrow();
+    expect(() => validateSupervisionOptions({ ...ok, timeZone: 'Europe/Aarhus' })).toThrow('reports.timeZone: not an IANA time zone: "Europe/Aarhus"');
+    expect(() => validateSupervisionOptions({ ...ok, maxRangeDays: 0 })).toThrow('reports.maxRangeDays: expected a positive integer, got 0');
   });
 });
