@@ -2,7 +2,8 @@
  * Helpers for booth-server tests: an app on an in-memory store with a real
  * one-worker SFU pool and the demo seed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { enrolKiosk } from './kiosks/routes';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -126,6 +127,14 @@ export async function rawSocket(baseUrl: string, path: string, headers: Record<s
       });
     },
   };
+}
+
+/** Enrols a new kiosk (`id`) in the test app's store and opens its signalling client. */
+export async function newKioskClient(t: TestApp, baseUrl: string, id: string): Promise<SignalClient<KioskRequests>> {
+  const { credential } = await enrolKiosk(t.store, { id, name: `Kiosk ${id}`, location: 'Lab', languages: ['da'] });
+  const file = `${t.credentialFile}.${id}`;
+  writeFileSync(file, JSON.stringify({ kioskId: id, credential }));
+  return kioskClient(baseUrl, file);
 }
 
 export function staffClient(baseUrl: string, cookie: string): SignalClient<StaffRequests> {

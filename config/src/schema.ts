@@ -151,6 +151,9 @@ const Routing = Type.Object(
   {
     wrapUpSeconds: Type.Integer({ minimum: 0, maximum: 1800, description: 'Timed wrap-up after a call, before the next offer' }),
     agingSeconds: Type.Integer({ minimum: 1, description: 'Waiting this long weighs as much as one priority level (no resident waits forever)' }),
+    callbackOfferAboveSeconds: Type.Integer({ minimum: 0, description: 'The kiosk offers a callback when the estimated wait is longer' }),
+    callbackRetryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'A callback not reached is tried again after this' }),
+    callbackMaxAttempts: Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts before a callback is given up' }),
     priorityNeeds: Type.Object(Object.fromEntries(NEEDS.map((n) => [n, Type.Optional(Type.Integer({ minimum: 0, maximum: 5 }))])), {
       additionalProperties: false,
       description: 'Priority levels a stated need adds (hearing, sight, mobility, interpreter)',

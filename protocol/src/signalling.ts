@@ -151,6 +151,8 @@ export const EndReason = Type.Union([
   Type.Literal('connection-lost'),
   Type.Literal('no-agent'),
   Type.Literal('server-shutdown'),
+  /** The resident asked to be called back instead: the callback keeps their place. */
+  Type.Literal('callback'),
 ]);
 export type EndReason = Static<typeof EndReason>;
 
@@ -186,11 +188,31 @@ export const CallSnapshot = Type.Union([
 export type CallSnapshot = Static<typeof CallSnapshot>;
 
 export const CallOffer = Type.Object({
+  /** The call's id, or the callback's. */
   callId: Id,
+  /** A video call from a kiosk, or a callback the agent makes by phone. */
+  kind: Type.Union([Type.Literal('call'), Type.Literal('callback')]),
   kiosk: Type.Object({ id: Str(64), name: Str(120), location: Str(200) }),
   request: CallRequestInfo,
   queuedAt: Type.String(),
 });
+
+/** Phone numbers as a resident types them on the kiosk keypad: digits, spaces, an optional leading +. */
+export const PhoneNumber = Type.String({ pattern: '^\\+?[0-9][0-9 ]{5,19}$' });
+
+export const CallbackInfo = Type.Object({
+  callbackId: Id,
+  reference: ReferenceSchema,
+  kiosk: Type.Object({ id: Str(64), name: Str(120), location: Str(200) }),
+  request: CallRequestInfo,
+  queuedAt: Type.String(),
+  state: Type.Union([Type.Literal('waiting'), Type.Literal('offered'), Type.Literal('taken')]),
+  attempts: Type.Integer({ minimum: 0 }),
+  /** Only for the agent who has taken it. */
+  phone: Type.Optional(PhoneNumber),
+  agentName: Type.Optional(Str(120)),
+});
+export type CallbackInfo = Static<typeof CallbackInfo>;
 export type CallOffer = Static<typeof CallOffer>;
 
 /** An agent's presence: what they chose, or what their calls make it. */
@@ -292,6 +314,48 @@ export const KIOSK_REQUESTS = {
   leaveQueue: req(obj({ callId: Id }), Empty),
   /** The resident's rating (1-5) of the call that just ended, once, from the kiosk that made it. */
   rateCall: req(obj({ callId: Id, rating: Type.Integer({ minimum: 1, maximum: 5 }) }), Empty),
+  /** Before "talk to a person": is the queue open, how long is the wait, should a callback be offered instead? */
+  queueStatus: req(
+    obj({ language: LanguageTag, topic: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' })) }),
+    Type.Object({
+      queueId: Str(64),
+      open: Type.Boolean(),
+      opensAt: Type.Union([Type.String(), Type.Null()]),
+      estimatedWaitSeconds: Type.Integer({ minimum: 0 }),
+      suggestCallback: Type.Boolean(),
+    }),
+  ),
+  /**
+   * A callback by phone instead of waiting at the kiosk: with `callId`, the
+   * resident's waiting call becomes the callback and keeps its place; without,
+   * a new callback joins the queue (also when it is closed: it is served when
+   * it opens). The resident must consent to the number being kept for it.
+   */
+  requestCallback: req(
+    Type.Object(
+      {
+        ...CallRequestInfo.properties,
+        phone: PhoneNumber,
+        consent: Type.Literal(true),
+        callId: Type.Optional(Id),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ callbackId: Id, reference: ReferenceSchema, position: Type.Integer({ minimum: 1 }), opensAt: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  /** A written inquiry from the kiosk, answered by the promised date. */
+  submitWrittenInquiry: req(
+    Type.Object(
+      {
+        ...CallRequestInfo.properties,
+        message: Type.String({ minLength: 1, maxLength: 2000 }),
+        phone: Type.Optional(PhoneNumber),
+        consent: Type.Literal(true),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ reference: ReferenceSchema, promisedBy: Type.String() }),
+  ),
 } as const;
 
 export const STAFF_REQUESTS = {
@@ -305,6 +369,12 @@ export const STAFF_REQUESTS = {
   listCalls: req(Empty, Type.Object({ calls: Type.Array(OngoingCall) })),
   joinCall: req(obj({ callId: Id, as: Type.Union([Type.Literal('supervisor'), Type.Literal('interpreter')]) }), CallSnapshot),
   leaveCall: req(obj({ callId: Id }), Empty),
+  /** Callbacks waiting and in hand: all for supervisors; for an agent those they could take and their own. */
+  listCallbacks: req(Empty, Type.Object({ callbacks: Type.Array(CallbackInfo) })),
+  /** Takes a callback offered to you: the answer carries the phone number to call. */
+  acceptCallback: req(obj({ callbackId: Id }), CallbackInfo),
+  /** After calling: reached (done), or not reached (tried again later, up to the configured attempts). */
+  completeCallback: req(obj({ callbackId: Id, reached: Type.Boolean() }), Empty),
 } as const;
 
 // ---------------------------------------------------------------- notifications: method → data schema
@@ -374,6 +444,7 @@ export const SIGNAL_ERRORS = {
   LIMIT_REACHED: 'a per-participant or per-kiosk limit is reached',
   INTERNAL: 'the server failed to carry out the request; try again',
   NOT_RATEABLE: 'this call cannot be rated (not yours, not ended, or rated already)',
+  QUEUE_CLOSED: 'the queue is closed now; a callback or a written inquiry can be left',
 } as const;
 export type SignalErrorCode = keyof typeof SIGNAL_ERRORS;
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { CallStage, createLogger, describeQuality, type CallStats } from '@citizen/call-client';
 
 const log = createLogger('desk');
-import type { User } from '@citizen/protocol';
+import type { CallbackInfo, User } from '@citizen/protocol';
 import type { ActiveCall, DeskState } from './deskState';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
@@ -15,7 +15,7 @@ export function Desk({ desk, user }: { desk: DeskState; user: User }) {
         <span class={`conn ${desk.connection.value}`} data-testid="desk-connection" data-state={desk.connection.value}>
           {CONNECTION_LABEL[desk.connection.value]}
         </span>
-        {user.role === 'agent' && !active && (
+        {user.role === 'agent' && !active && !desk.callback.value && (
           <label class="toggle">
             <input type="checkbox" checked={desk.available.value} onChange={(e) => void desk.setAvailable(e.currentTarget.checked)} data-testid="available" />
             Available for calls
@@ -23,7 +23,13 @@ export function Desk({ desk, user }: { desk: DeskState; user: User }) {
         )}
         {desk.error.value && <span role="alert" class="error">{desk.error.value}</span>}
       </div>
-      {active ? <CallView desk={desk} call={active} /> : <Idle desk={desk} user={user} />}
+      {active ? (
+        <CallView desk={desk} call={active} />
+      ) : desk.callback.value ? (
+        <CallbackInHand desk={desk} callback={desk.callback.value} />
+      ) : (
+        <Idle desk={desk} user={user} />
+      )}
     </section>
   );
 }
@@ -31,6 +37,11 @@ export function Desk({ desk, user }: { desk: DeskState; user: User }) {
 function Idle({ desk, user }: { desk: DeskState; user: User }) {
   const offer = desk.offer.value;
   const ended = desk.lastEnded.value;
+  useEffect(() => {
+    void desk.refreshCallbacks();
+    const timer = setInterval(() => void desk.refreshCallbacks(), 5000);
+    return () => clearInterval(timer);
+  }, []);
   useEffect(() => {
     if (user.role !== 'supervisor') return;
     void desk.refreshOngoing();
@@ -41,8 +52,8 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
     <div>
       {ended && <p data-testid="last-ended">Call ended ({ended.reason}).</p>}
       {offer && (
-        <article class="offer" data-testid="offer">
-          <h3>Incoming call</h3>
+        <article class="offer" data-testid="offer" data-kind={offer.kind}>
+          <h3>{offer.kind === 'callback' ? 'Callback to make (phone)' : 'Incoming call'}</h3>
           <p>
             <strong>{offer.kiosk.name}</strong> · {offer.kiosk.location}
           </p>
@@ -70,6 +81,7 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
       {user.role === 'agent' && !offer && desk.presence.value?.state !== 'wrap-up' && (
         <p>{desk.available.value ? 'Waiting for the next resident…' : 'You are not taking calls.'}</p>
       )}
+      <CallbackList desk={desk} />
       {user.role === 'supervisor' && (
         <section>
           <h3>Ongoing calls</h3>
@@ -87,6 +99,76 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** A callback this agent has taken: the number to phone, what the resident told the kiosk, and the outcome. */
+function CallbackInHand({ desk, callback }: { desk: DeskState; callback: CallbackInfo }) {
+  return (
+    <article class="callback" data-testid="callback">
+      <h3>
+        Call back <a href={`tel:${callback.phone?.replace(/ /g, '') ?? ''}`} data-testid="callback-phone">{callback.phone}</a>
+      </h3>
+      <p>
+        Reference <strong data-testid="callback-reference">{callback.reference}</strong> · asked at {callback.kiosk.name} ({callback.kiosk.location}) ·{' '}
+        {new Date(callback.queuedAt).toLocaleString()} · language <strong>{callback.request.language}</strong>
+        {callback.request.topic && (
+          <>
+            {' '}
+            · topic <strong>{callback.request.topic}</strong>
+          </>
+        )}
+        {callback.attempts > 0 && <> · attempt {callback.attempts + 1}</>}
+      </p>
+      <Answers answers={callback.request.answers} />
+      <div class="row">
+        <button type="button" onClick={() => void desk.completeCallback(true)}>
+          Reached – done
+        </button>
+        <button type="button" class="secondary" onClick={() => void desk.completeCallback(false)}>
+          Not reached – try again later
+        </button>
+      </div>
+    </article>
+  );
+}
+
+function CallbackList({ desk }: { desk: DeskState }) {
+  const list = desk.callbacks.value;
+  return (
+    <section>
+      <h3>Callbacks</h3>
+      {list.length === 0 ? (
+        <p class="muted">No callbacks waiting.</p>
+      ) : (
+        <table class="callbacks" data-testid="callbacks">
+          <thead>
+            <tr>
+              <th>Reference</th>
+              <th>Asked</th>
+              <th>Kiosk</th>
+              <th>Language</th>
+              <th>Topic</th>
+              <th>Attempts</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((c) => (
+              <tr key={c.callbackId}>
+                <td>{c.reference}</td>
+                <td>{new Date(c.queuedAt).toLocaleTimeString()}</td>
+                <td>{c.kiosk.name}</td>
+                <td>{c.request.language}</td>
+                <td>{c.request.topic ?? '–'}</td>
+                <td>{c.attempts}</td>
+                <td>{c.state === 'taken' ? `with ${c.agentName ?? 'an agent'}` : c.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

@@ -1,10 +1,11 @@
 /**
- * An agent's (or supervisor's) desk as signals: availability, the call on
- * offer, the call in progress, and for supervisors the ongoing calls they
- * may join. One signalling socket per signed-in console.
+ * An agent's (or supervisor's) desk as signals: availability, the call (or
+ * callback) on offer, the call in progress or the callback in hand, the
+ * callbacks waiting, and for supervisors the ongoing calls they may join. One
+ * signalling socket per signed-in console.
  */
 import { signal } from '@preact/signals';
-import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
+import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallbackInfo, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
 import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('desk');
@@ -29,6 +30,10 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   const active = signal<ActiveCall | null>(null);
   const lastEnded = signal<{ callId: string; reason: EndReason } | null>(null);
   const ongoing = signal<OngoingCall[]>([]);
+  /** The callback this agent has taken (with the number to call), until they report the outcome. */
+  const callback = signal<CallbackInfo | null>(null);
+  /** Callbacks waiting: those this agent could take (supervisors: all). */
+  const callbacks = signal<CallbackInfo[]>([]);
   const connection = signal<'connecting' | 'open' | 'reconnecting' | 'closed'>('connecting');
   const error = signal<string | null>(null);
 
@@ -56,6 +61,8 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     if (active.value?.snapshot.callId === callId) finish(callId, reason);
   });
   client.on('session', ({ call }) => {
+    // A callback in hand survives a reconnect: the server still has it as ours.
+    void refreshCallbacks();
     const cur = active.value;
     if (cur && call?.step === 'in-call' && call.callId === cur.snapshot.callId) cur.view.media.resync(call);
     else if (cur && (!call || call.step !== 'in-call')) finish(cur.snapshot.callId, 'connection-lost');
@@ -89,6 +96,18 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     // An agent's call runs on the warm endpoint; a supervisor's join opens one for the call.
     const ep = role === 'agent' && endpoint && !endpoint.closed ? endpoint : undefined;
     active.value = { view: startMedia(client, snapshot, { timeline: callTimeline, ...(ep ? { endpoint: ep } : {}) }), snapshot, role };
+  }
+
+  async function refreshCallbacks(): Promise<void> {
+    try {
+      const list = (await client.request('listCallbacks', {})).callbacks;
+      callbacks.value = list;
+      const mine = list.find((c) => c.state === 'taken' && c.phone !== undefined);
+      if (mine) callback.value = mine;
+      else if (callback.value && !list.some((c) => c.callbackId === callback.value?.callbackId)) callback.value = null;
+    } catch (err) {
+      log.debug('listing callbacks failed', { error: err });
+    }
   }
 
   const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
@@ -132,6 +151,10 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
         const o = offer.value;
         if (!o) return;
         offer.value = null;
+        if (o.kind === 'callback') {
+          callback.value = await client.request('acceptCallback', { callbackId: o.callId });
+          return;
+        }
         const t = timeline;
         t.mark('accept');
         const snapshot = await client.request('acceptCall', { callId: o.callId });
@@ -152,6 +175,18 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
         if (cur.role === 'agent') await client.request('endCall', { callId: cur.snapshot.callId });
         else await client.request('leaveCall', { callId: cur.snapshot.callId });
         finish(cur.snapshot.callId, 'hangup-agent');
+      }),
+    callback,
+    callbacks,
+    refreshCallbacks,
+    /** After phoning the resident: reached (done) or not (tried again later). */
+    completeCallback: (reached: boolean) =>
+      guard(async () => {
+        const cb = callback.value;
+        if (!cb) return;
+        await client.request('completeCallback', { callbackId: cb.callbackId, reached });
+        callback.value = null;
+        await refreshCallbacks();
       }),
     refreshOngoing: () =>
       guard(async () => {

@@ -33,6 +33,7 @@ export interface CallInit {
 }
 
 export class Call {
+  readonly kind = 'call' as const;
   readonly id: string;
   readonly reference: string;
   readonly queueId: string;
@@ -55,6 +56,11 @@ export class Call {
   /** Records the first time `stage` happened. */
   mark(stage: string): void {
     if (!this.timeline.has(stage)) this.timeline.set(stage, Date.now());
+  }
+
+  /** The kiosk the call comes from. */
+  get origin(): KioskSession['kiosk'] {
+    return this.kiosk.kiosk;
   }
 
   get state(): Readonly<CallState> {

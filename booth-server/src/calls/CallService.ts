@@ -6,7 +6,7 @@
  * decides whether a session may do what it asks; every request reaches it
  * already validated against its schema.
  */
-import type { AgentPresence, CallOffer, CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
+import type { CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
@@ -17,14 +17,16 @@ import { EndpointRegistry } from './EndpointRegistry';
 import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
 import { InquiryJournal } from './InquiryJournal';
-import { OfferDispatcher, offerOf } from './offers';
+import { OfferDispatcher } from './offers';
 import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
 import type { QueueSet } from '../routing/queues';
-import { liveView, ongoingCalls } from './supervision';
+import { joinCall, leaveCall, liveView, ongoingCalls } from './supervision';
 import { QueueFigures, type QueueInfo } from './QueueFigures';
 import { WindowLimit } from '../util/WindowLimit';
-import { PresenceBook } from './presence';
+import { AgentStates, PresenceBook } from './presence';
+import { CallbackDesk } from './callbacks';
+import { CallbackRequests } from './CallbackRequests';
 import { SessionRegistry, newId, type ClientIdentity, type KioskSession, type Peer, type Session, type StaffSession } from './sessions';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
@@ -43,11 +45,11 @@ export interface CallServiceOptions {
   /** The promised response date of a new inquiry. */
   promise: (topic: string | null, createdAt: Date) => Date;
   routing?: CallRouting;
-  /** The configured queues (for the supervisors' live view); without them, one unnamed queue. */
+  /** The configured queues (opening hours, the supervisors' live view); without them, one unnamed queue always open. */
   queues?: QueueSet;
+  callbacks: { retryMinutes: number; maxAttempts: number; suggestAboveSeconds: number };
   log: Log;
 }
-
 
 export class CallService {
   readonly sessions: SessionRegistry;
@@ -61,7 +63,12 @@ export class CallService {
   /** Media requests: which endpoint or room they act on, and who may have media. */
   readonly media: MediaAccess;
   readonly #queue: QueueFigures;
+  readonly #desk: CallbackDesk;
+  /** Callbacks and written inquiries: what residents get instead of waiting. */
+  readonly callbacks: CallbackRequests;
   readonly #presence: PresenceBook;
+  /** The agents' presence requests (available, away, ready after wrap-up). */
+  readonly agents: AgentStates;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -75,16 +82,17 @@ export class CallService {
     this.sessions = new SessionRegistry(opts.reconnectGraceSeconds * 1000);
     this.sessions.onListenerError = (event, err) => opts.log('error', 'session listener threw', { event, error: String(err) });
     this.sessions.on('ended', (session, reason) => this.#onSessionEnded(session, reason));
-    this.journal = new InquiryJournal({ store: opts.store, promise: opts.promise, log: (level, msg, ctx) => opts.log(level, msg, ctx) });
+    this.journal = new InquiryJournal({ store: opts.store, promise: opts.promise, log: opts.log });
     this.#offers = new OfferDispatcher({
       routing: this.#routing,
-      calls: this.#calls.map,
+      items: () => [...this.#calls.all(), ...this.#desk.all()],
+      get: (id) => this.#calls.get(id) ?? this.#desk.get(id),
       agents: () => this.sessions.staff(),
       isFree: (agent) => this.#presence.isFree(agent, false),
       idleSince: (agent) => this.#presence.idleSince(agent),
       timeoutMs: opts.offerTimeoutSeconds * 1000,
       notify: (s, method, data) => this.#notify(s, method, data),
-      log: (level, msg, ctx) => opts.log(level, msg, ctx),
+      log: opts.log,
     });
     this.#endpoints = new EndpointRegistry({
       routers: opts.routers,
@@ -93,7 +101,7 @@ export class CallService {
       onLost: (ownerId) => {
         for (const call of this.#calls.all()) if (call.room?.has(ownerId) || call.kiosk.id === ownerId) this.#end(call, 'connection-lost');
       },
-      log: (level, msg, ctx) => opts.log(level, msg, ctx),
+      log: opts.log,
     });
     this.#queue = new QueueFigures({
       calls: this.#calls,
@@ -103,10 +111,40 @@ export class CallService {
       notifyQueue: (call, data) => this.#notify(call.kiosk, 'queueUpdate', data),
       averageHandleSeconds: opts.averageHandleSeconds,
     });
+    this.#desk = new CallbackDesk({
+      store: opts.store,
+      journal: this.journal,
+      routing: this.#routing,
+      retryMinutes: opts.callbacks.retryMinutes,
+      maxAttempts: opts.callbacks.maxAttempts,
+      changed: () => {
+        this.#offers.dispatch();
+        this.#queue.publish();
+      },
+      log: opts.log,
+    });
+    this.callbacks = new CallbackRequests({
+      calls: this.#calls,
+      desk: this.#desk,
+      routing: this.#routing,
+      queues: opts.queues,
+      figures: this.#queue,
+      offers: this.#offers,
+      presence: this.#presence,
+      journal: this.journal,
+      suggestAboveSeconds: opts.callbacks.suggestAboveSeconds,
+      endCall: (call) => this.#end(call, 'callback'),
+      agentDone: (agent) => this.agents.done(agent),
+    });
+    this.agents = new AgentStates({
+      presence: this.#presence,
+      offers: this.#offers,
+      closeEndpoint: (agent) => this.#closeEndpoint(agent),
+      publish: () => this.#queue.publish(),
+      notify: (agent, presence) => this.#notify(agent, 'presenceChanged', presence),
+    });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
   }
-
-  // ------------------------------------------------------------ sessions
 
   hello(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): { session: Session; resumed: boolean; call: CallSnapshot | null } {
     const r = this.sessions.open(identity, peer, resumeToken);
@@ -121,14 +159,7 @@ export class CallService {
   }
 
   #snapshot(call: Call, session: Session): CallSnapshot {
-    return call.snapshotFor(session, () => this.#queue.info(call), { routerRtpCapabilities: this.#routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
-  }
-
-  /** Every shared router has the same codecs, so the same capabilities. */
-  #routerCapabilities() {
-    const slot = this.opts.routers.slots()[0];
-    if (!slot) throw new SignalFailure('MEDIA_FAILED', 'no SFU router is up');
-    return slot.router.rtpCapabilities;
+    return call.snapshotFor(session, () => this.#queue.info(call), { routerRtpCapabilities: this.#endpoints.routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
   }
 
   #onSessionEnded(session: Session, reason: EndReason): void {
@@ -139,6 +170,9 @@ export class CallService {
       return;
     }
     this.#presence.forget(session);
+    const offered = this.#offers.offerFor(session);
+    if (offered?.kind === 'callback') this.#offers.withdraw(offered, false);
+    this.#desk.agentGone(session);
     for (const call of this.#calls.all()) {
       const s = call.state;
       if (s.step === 'offered' && s.agent === session) this.#offers.withdraw(call, false);
@@ -156,17 +190,16 @@ export class CallService {
     session?.peer?.notify(method, data);
   }
 
-  // ------------------------------------------------------------ kiosk requests
-
   async requestCall(session: KioskSession, request: CallRequestInfo): Promise<{ callId: string; reference: string } & QueueInfo> {
     if (this.#calls.ofKiosk(session)) throw new SignalFailure('ALREADY_QUEUED');
+    const { open, opensAt } = this.callbacks.opening(request);
+    if (!open) throw new SignalFailure('QUEUE_CLOSED', `closed until ${opensAt?.toISOString() ?? 'further notice'}; a callback or a written inquiry can be left now`);
     if (!this.#requests.take(session.kiosk.id)) {
       throw new SignalFailure('LIMIT_REACHED', `at most ${this.opts.maxCallRequestsPerKioskPerMinute} call requests per minute from one kiosk`);
     }
     const id = newId('c');
     const queuedAt = Date.now();
-    const requested = queuedAt;
-    const reference = await this.journal.open({
+    const { reference } = await this.journal.open({
       id,
       kioskId: session.kiosk.id,
       language: request.language,
@@ -182,7 +215,7 @@ export class CallService {
       throw new SignalFailure('WRONG_STATE', 'the session changed while the call was being requested');
     }
     const call = new Call({ id, reference, queueId: this.#routing.queueFor(request), kiosk: session, request, queuedAt });
-    call.timeline.set('requested', requested);
+    call.timeline.set('requested', queuedAt);
     call.mark('recorded');
     this.#calls.add(call);
     this.#routing.enqueue({ callId: id, request, queuedAt });
@@ -203,31 +236,6 @@ export class CallService {
     this.#end(call, 'left-queue');
   }
 
-  // ------------------------------------------------------------ staff requests
-
-  setAvailability(session: StaffSession, available: boolean): { available: boolean; presence: AgentPresence; offer: CallOffer | null } {
-    if (session.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents take calls from the queue');
-    this.#presence.choose(session, available ? 'available' : 'away');
-    const current = this.#offers.offerFor(session);
-    if (!available && current) this.#offers.withdraw(current, true);
-    if (!available && !this.#offers.busy(session)) this.#closeEndpoint(session);
-    return { available, ...this.#afterPresence(session) };
-  }
-
-  /** The agent is ready before the wrap-up timer runs out. */
-  endWrapUp(session: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
-    if (session.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents have a wrap-up');
-    this.#presence.endWrapUp(session);
-    return this.#afterPresence(session);
-  }
-
-  #afterPresence(session: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
-    this.#offers.dispatch();
-    this.#queue.publish();
-    const offer = this.#offers.offerFor(session);
-    return { presence: this.#presence.view(session, this.#offers.busy(session)), offer: offer ? offerOf(offer) : null };
-  }
-
   /**
    * Accepting is all-or-nothing: the router, the room and the inquiry's
    * in-call record must all exist before either side is told the call
@@ -237,6 +245,7 @@ export class CallService {
    */
   async acceptCall(session: StaffSession, callId: string): Promise<CallSnapshot> {
     const call = this.#calls.get(callId);
+    if (!call && this.#desk.get(callId)) throw new SignalFailure('WRONG_STATE', 'this is a callback: take it with acceptCallback');
     if (!call || call.state.step !== 'offered' || call.state.agent !== session) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
     call.accept(session);
     call.mark('accepted');
@@ -285,25 +294,17 @@ export class CallService {
     return { calls: ongoingCalls(this.#calls) };
   }
 
-  /** A supervisor (or an interpreter) joins an ongoing call as a third participant. */
+  /** A supervisor (or an interpreter) joins an ongoing call as a third participant, and leaves again. */
   joinCall(session: StaffSession, callId: string, as: 'supervisor' | 'interpreter'): CallSnapshot {
-    if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors join ongoing calls');
-    const call = this.#calls.get(callId);
-    const room = call?.room;
-    if (!call || !room) throw new SignalFailure('WRONG_STATE', 'no such ongoing call');
-    room.addParticipant(session.id, as, session.user.displayName, this.#liveEndpoint(session));
+    const call = joinCall(this.#calls, session, callId, as, this.#liveEndpoint(session));
     this.opts.log('info', 'participant joined', { call: call.id, user: session.user.id, as });
     return this.#snapshot(call, session);
   }
 
   leaveCall(session: StaffSession, callId: string): void {
-    const call = this.#calls.member(session, callId);
-    if (call.agent === session) throw new SignalFailure('WRONG_STATE', 'the agent ends the call instead');
-    call.room?.removeParticipant(session.id);
+    leaveCall(this.#calls, session, callId);
     this.#closeEndpoint(session);
   }
-
-  // ------------------------------------------------------------ media and ending
 
   #liveEndpoint(session: Session): MediaEndpoint | null {
     return this.#endpoints.of(session.id);
@@ -338,23 +339,26 @@ export class CallService {
     this.#offers.forget(call.id);
     if (was.step === 'offered') this.#notify(was.agent, 'offerWithdrawn', { callId: call.id });
     this.#closeEndpoint(call.kiosk);
-    if (reason !== 'server-shutdown') this.#queue.ended(call, was.step === 'in-call' ? was.startedAt : null);
+    if (reason !== 'server-shutdown' && reason !== 'callback') this.#queue.ended(call, was.step === 'in-call' ? was.startedAt : null);
     const told = new Set<Session | undefined>([call.kiosk]);
     if (was.step === 'in-call') {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));
       was.room.close();
       // The resident's and any supervisor's media close with the call; an agent who stays available keeps theirs warm.
       for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.presence.chosen === 'available')) this.#closeEndpoint(s);
-      if (this.sessions.isOpen(was.agent)) {
-        this.#presence.callEnded(was.agent);
-        this.#notify(was.agent, 'presenceChanged', this.#presence.view(was.agent, false));
-      }
+      if (this.sessions.isOpen(was.agent)) this.agents.done(was.agent);
     }
     for (const s of told) this.#notify(s, 'callEnded', { callId: call.id, reason });
-    this.journal.ended(call.id, { status: was.step === 'in-call' ? 'ended' : 'abandoned', endReason: reason, endedAt: new Date() });
+    // A call turned into a callback: the inquiry goes on with the callback.
+    if (reason !== 'callback') this.journal.ended(call.id, { status: was.step === 'in-call' ? 'ended' : 'abandoned', endReason: reason, endedAt: new Date() });
     this.opts.log('info', 'call ended', { call: call.id, reason });
     this.#offers.dispatch();
     this.#queue.publish();
+  }
+
+  /** Puts the callbacks a previous run left open back in the queue (at start-up). */
+  loadCallbacks(): Promise<number> {
+    return this.#desk.load((id) => this.opts.store.findKiosk(id as never));
   }
 
   /** Queues, agents and kiosks now: the supervisors' live view. */

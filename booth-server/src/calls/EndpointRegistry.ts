@@ -27,6 +27,13 @@ export class EndpointRegistry {
     opts.routers.on('lost', (index) => void this.#onRouterLost(index));
   }
 
+  /** Every shared router has the same codecs, so the same capabilities. */
+  routerCapabilities(): Static<typeof RtpCapabilities> {
+    const slot = this.opts.routers.slots()[0];
+    if (!slot) throw new SignalFailure('MEDIA_FAILED', 'no SFU router is up');
+    return slot.router.rtpCapabilities;
+  }
+
   /** The owner's open endpoint, or null. */
   of(ownerId: string): MediaEndpoint | null {
     const e = this.#byOwner.get(ownerId);

@@ -32,14 +32,14 @@ export class InquiryJournal {
 
   constructor(private readonly opts: InquiryJournalOptions) {}
 
-  /** Creates the inquiry with a fresh reference (drawn again on the rare clash); returns the reference. */
-  async open(inquiry: Omit<InquiryRecord, 'reference' | 'promisedBy'>): Promise<string> {
+  /** Creates the inquiry with a fresh reference (drawn again on the rare clash) and its promised response date. */
+  async open(inquiry: Omit<InquiryRecord, 'reference' | 'promisedBy'>): Promise<{ reference: string; promisedBy: Date }> {
     const promisedBy = this.opts.promise(inquiry.topic, inquiry.createdAt);
     for (let attempt = 0; ; attempt++) {
       const reference = newReference(randomBytes);
       try {
         await this.opts.store.createInquiry({ ...inquiry, reference, promisedBy });
-        return reference;
+        return { reference, promisedBy };
       } catch (err) {
         // 32^7 references: a clash is rare, but the unique index decides.
         if (!(err instanceof StoreConflictError) || attempt >= 4) throw err;

@@ -33,13 +33,18 @@ export class QueueFigures {
   /** The resident's place in their queue and the estimated wait. */
   info(call: Call, positions?: ReadonlyMap<string, number>): QueueInfo {
     const position = positions?.get(call.id) ?? this.deps.routing.position(call.id, Date.now()) ?? 1;
-    // Agents who could answer this resident: signed in as agents, taking calls or busy with one, speaking the language.
+    return { position, estimatedWaitSeconds: this.estimate(call.queueId, position, call.request.language) };
+  }
+
+  /** The wait at `position` in a queue for a resident speaking `language`. */
+  estimate(queueId: string, position: number, language: string): number {
+    // Agents who could answer: signed in as agents, taking calls or busy with one, speaking the language.
     let agents = 0;
     for (const s of this.deps.sessions.staff()) {
       const working = s.presence.chosen === 'available' || this.deps.busy(s);
-      if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, call.request.language)) agents++;
+      if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, language)) agents++;
     }
-    return { position, estimatedWaitSeconds: this.#estimates.estimate(call.queueId, position, agents) };
+    return this.#estimates.estimate(queueId, position, agents);
   }
 
   /** Tells every waiting resident their place and wait. */

@@ -79,14 +79,17 @@ export function kioskHandlers(service: CallService): HandlerTable<KioskRequests,
       await service.rateCall(s, callId, rating);
       return empty;
     },
+    queueStatus: (_s, request) => service.callbacks.queueStatus(request),
+    requestCallback: (s, data) => service.callbacks.requestCallback(s, data),
+    submitWrittenInquiry: (s, data) => service.callbacks.submitWrittenInquiry(s, data),
   };
 }
 
 export function staffHandlers(service: CallService): HandlerTable<StaffRequests, StaffSession> {
   return {
     ...mediaHandlers(service),
-    setAvailability: (s, { available }) => service.setAvailability(s, available),
-    endWrapUp: (s) => service.endWrapUp(s),
+    setAvailability: (s, { available }) => service.agents.setAvailability(s, available),
+    endWrapUp: (s) => service.agents.endWrapUp(s),
     acceptCall: (s, { callId }) => service.acceptCall(s, callId),
     declineCall: (s, { callId }) => {
       service.declineCall(s, callId);
@@ -96,6 +99,12 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
     joinCall: (s, { callId, as }) => service.joinCall(s, callId, as),
     leaveCall: (s, { callId }) => {
       service.leaveCall(s, callId);
+      return empty;
+    },
+    listCallbacks: (s) => ({ callbacks: service.callbacks.list(s) }),
+    acceptCallback: (s, { callbackId }) => service.callbacks.accept(s, callbackId),
+    completeCallback: async (s, { callbackId, reached }) => {
+      await service.callbacks.complete(s, callbackId, reached);
       return empty;
     },
   };

@@ -26,7 +26,8 @@ function setup(timeoutMs = 1000) {
   const notes: [string, string, unknown][] = [];
   const offers = new OfferDispatcher({
     routing,
-    calls,
+    items: () => calls.values(),
+    get: (id) => calls.get(id),
     agents: () => agents,
     isFree: (a) => a.presence.chosen === 'available',
     idleSince: (a) => a.presence.since,

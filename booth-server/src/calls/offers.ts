@@ -14,12 +14,18 @@
  */
 import type { CallOffer, NotificationData, Notifications } from '@citizen/protocol';
 import type { Call } from './Call';
+import type { Callback } from './Callback';
+
+/** What waits in the queue and is offered to agents: a kiosk's call, or a callback. */
+export type Routable = Call | Callback;
 import type { CallRouting, FreeAgent } from '../routing/CallRouting';
 import type { Session, StaffSession } from './sessions';
 
 export interface OfferDispatcherOptions {
   routing: CallRouting;
-  calls: ReadonlyMap<string, Call>;
+  /** Every call and callback not yet ended, and one by id. */
+  items: () => Iterable<Routable>;
+  get: (id: string) => Routable | undefined;
   agents: () => Iterable<StaffSession>;
   /** Presence says the agent takes calls now (available, not in wrap-up). */
   isFree: (agent: StaffSession) => boolean;
@@ -37,15 +43,15 @@ export class OfferDispatcher {
     if (!(opts.timeoutMs > 0)) throw new TypeError('OfferDispatcher: timeoutMs must be > 0');
   }
 
-  /** The call on offer to this agent, if any. */
-  offerFor(agent: StaffSession): Call | undefined {
-    for (const c of this.opts.calls.values()) if (c.state.step === 'offered' && c.state.agent === agent) return c;
+  /** The call or callback on offer to this agent, if any. */
+  offerFor(agent: StaffSession): Routable | undefined {
+    for (const c of this.opts.items()) if (c.state.step === 'offered' && c.state.agent === agent) return c;
     return undefined;
   }
 
-  /** The agent has an offer, or a call (being connected or in progress). */
+  /** The agent has an offer, or a call or callback in hand. */
   busy(agent: StaffSession): boolean {
-    for (const c of this.opts.calls.values()) if (c.agent === agent) return true;
+    for (const c of this.opts.items()) if (c.agent === agent) return true;
     return false;
   }
 
@@ -64,9 +70,14 @@ export class OfferDispatcher {
       free.push({ userId: agent.user.id, skills: agent.user.skills, idleSince: this.opts.idleSince(agent), declined: agent.declined });
     }
     if (free.length === 0) return;
-    const assignments = this.opts.routing.assign(free, Date.now(), (callId) => this.opts.calls.get(callId)?.state.step !== 'queued');
+    const now = Date.now();
+    const notOfferable = (id: string): boolean => {
+      const item = this.opts.get(id);
+      return !item || item.state.step !== 'queued' || (item.kind === 'callback' && item.notBefore !== null && item.notBefore > now);
+    };
+    const assignments = this.opts.routing.assign(free, now, notOfferable);
     for (const { callId, userId } of assignments) {
-      const call = this.opts.calls.get(callId);
+      const call = this.opts.get(callId);
       const agent = byUser.get(userId);
       if (!call || !agent || call.state.step !== 'queued') continue;
       const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
@@ -77,7 +88,7 @@ export class OfferDispatcher {
     }
   }
 
-  #expire(call: Call, agent: StaffSession): void {
+  #expire(call: Routable, agent: StaffSession): void {
     if (call.state.step !== 'offered' || call.state.agent !== agent) return;
     this.opts.log('info', 'offer timed out', { call: call.id, agent: agent.user.id });
     agent.declined.add(call.id);
@@ -86,14 +97,14 @@ export class OfferDispatcher {
   }
 
   /** The agent declines: the call goes back to its place and is not offered to them again. */
-  decline(agent: StaffSession, call: Call): void {
+  decline(agent: StaffSession, call: Routable): void {
     agent.declined.add(call.id);
     this.withdraw(call, false);
     this.dispatch();
   }
 
   /** Takes an offer back; the call waits at its place again. `tell`: notify the agent (they did not ask). */
-  withdraw(call: Call, tell: boolean): void {
+  withdraw(call: Routable, tell: boolean): void {
     if (call.state.step !== 'offered') return;
     const agent = call.state.agent;
     call.requeue();
@@ -110,10 +121,11 @@ export class OfferDispatcher {
   }
 }
 
-export function offerOf(call: Call): CallOffer {
-  const k = call.kiosk.kiosk;
+export function offerOf(call: Routable): CallOffer {
+  const k = call.origin;
   return {
     callId: call.id,
+    kind: call.kind,
     kiosk: { id: k.id, name: k.name, location: k.location },
     request: call.request,
     queuedAt: new Date(call.queuedAt).toISOString(),

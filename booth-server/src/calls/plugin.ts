@@ -64,12 +64,18 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     promise: (topic, createdAt) => promiseFor(config.inquiries.serviceStandards, topic, createdAt),
     routing: new SkillRouting({ queues, agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds }),
     queues,
+    callbacks: {
+      retryMinutes: config.routing.callbackRetryMinutes,
+      maxAttempts: config.routing.callbackMaxAttempts,
+      suggestAboveSeconds: config.routing.callbackOfferAboveSeconds,
+    },
     log,
   });
   app.decorate('calls', service);
   registerCallMetrics(app, service);
   // Rows a previous run left open (crash, kill -9, power loss) are closed before anyone connects.
   await service.journal.reconcile(new Date());
+  await service.loadCallbacks();
 
   const kiosk = kioskHandlers(service);
   const staff = staffHandlers(service);

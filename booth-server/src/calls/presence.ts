@@ -8,7 +8,9 @@
  * wrap-up timers and says when an agent became free (routing offers the
  * longest-idle first).
  */
-import type { AgentPresence } from '@citizen/protocol';
+import type { AgentPresence, CallOffer } from '@citizen/protocol';
+import { SignalFailure } from './errors';
+import { offerOf, type OfferDispatcher } from './offers';
 import type { StaffSession } from './sessions';
 
 export class PresenceBook {
@@ -76,5 +78,50 @@ export class PresenceBook {
   close(): void {
     for (const t of this.#wrapUps.values()) clearTimeout(t);
     this.#wrapUps.clear();
+  }
+}
+
+export interface AgentStatesDeps {
+  presence: PresenceBook;
+  offers: Pick<OfferDispatcher, 'dispatch' | 'offerFor' | 'withdraw' | 'busy'>;
+  /** The agent stops taking calls: their warm media endpoint closes. */
+  closeEndpoint: (agent: StaffSession) => void;
+  /** Positions and waits changed. */
+  publish: () => void;
+  notify: (agent: StaffSession, presence: AgentPresence) => void;
+}
+
+/** The agents' presence requests: available or away, ready after wrap-up, done with a call or callback. */
+export class AgentStates {
+  constructor(private readonly d: AgentStatesDeps) {}
+
+  setAvailability(agent: StaffSession, available: boolean): { available: boolean; presence: AgentPresence; offer: CallOffer | null } {
+    if (agent.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents take calls from the queue');
+    this.d.presence.choose(agent, available ? 'available' : 'away');
+    const current = this.d.offers.offerFor(agent);
+    if (!available && current) this.d.offers.withdraw(current, true);
+    if (!available && !this.d.offers.busy(agent)) this.d.closeEndpoint(agent);
+    return { available, ...this.#after(agent) };
+  }
+
+  /** The agent is ready before the wrap-up timer runs out. */
+  endWrapUp(agent: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
+    if (agent.user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only agents have a wrap-up');
+    this.d.presence.endWrapUp(agent);
+    return this.#after(agent);
+  }
+
+  /** A call or callback of the agent ended: wrap-up starts, and they hear so. */
+  done(agent: StaffSession): void {
+    this.d.presence.callEnded(agent);
+    this.d.notify(agent, this.d.presence.view(agent, this.d.offers.busy(agent)));
+    this.d.offers.dispatch();
+  }
+
+  #after(agent: StaffSession): { presence: AgentPresence; offer: CallOffer | null } {
+    this.d.offers.dispatch();
+    this.d.publish();
+    const offer = this.d.offers.offerFor(agent);
+    return { presence: this.d.presence.view(agent, this.d.offers.busy(agent)), offer: offer ? offerOf(offer) : null };
   }
 }

@@ -3,12 +3,10 @@
  * gets a call, needs move a resident ahead, queues count positions apart,
  * and an agent's wrap-up holds their next offer until it ends.
  */
-import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentPresence, CallSnapshot, KioskRequests, StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
-import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
-import { enrolKiosk } from '../kiosks/routes';
+import { createTestApp, next, signIn, staffClient, newKioskClient, type TestApp } from '../testing';
 
 let t: TestApp;
 let url: string;
@@ -43,11 +41,7 @@ async function agent(username: string): Promise<SignalClient<StaffRequests>> {
 }
 let kiosks = 0;
 async function kiosk(): Promise<SignalClient<KioskRequests>> {
-  const id = `k-route-${++kiosks}`;
-  const { credential } = await enrolKiosk(t.store, { id, name: `Kiosk ${kiosks}`, location: 'Lab', languages: ['da'] });
-  const file = `${t.credentialFile}.${id}`;
-  writeFileSync(file, JSON.stringify({ kioskId: id, credential }));
-  const k = track(kioskClient(url, file));
+  const k = track(await newKioskClient(t, url, `k-route-${++kiosks}`));
   await opened(k);
   return k;
 }

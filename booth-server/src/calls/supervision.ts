@@ -7,8 +7,27 @@
 import type { AgentPresence, LiveView, OngoingCall } from '@citizen/protocol';
 import type { ServiceLevelWindow } from '../routing/estimates';
 import { isOpen, type QueueSet } from '../routing/queues';
+import type { Call } from './Call';
 import type { CallBook } from './CallBook';
+import { SignalFailure } from './errors';
+import type { MediaEndpoint } from './MediaEndpoint';
 import type { SessionRegistry, StaffSession } from './sessions';
+
+/** Puts a supervisor into an ongoing call; returns the call. */
+export function joinCall(calls: CallBook, session: StaffSession, callId: string, as: 'supervisor' | 'interpreter', endpoint: MediaEndpoint | null): Call {
+  if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors join ongoing calls');
+  const call = calls.get(callId);
+  const room = call?.room;
+  if (!call || !room) throw new SignalFailure('WRONG_STATE', 'no such ongoing call');
+  room.addParticipant(session.id, as, session.user.displayName, endpoint);
+  return call;
+}
+
+export function leaveCall(calls: CallBook, session: StaffSession, callId: string): void {
+  const call = calls.member(session, callId);
+  if (call.agent === session) throw new SignalFailure('WRONG_STATE', 'the agent ends the call instead');
+  call.room?.removeParticipant(session.id);
+}
 
 export function ongoingCalls(calls: CallBook): OngoingCall[] {
   const out: OngoingCall[] = [];

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { InquiryEventData, kioskId, userId, type AgentSkills, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
+import { InquiryEventData, kioskId, userId, type AgentSkills, type CallRequestInfo, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
 import type { DailyContactFigures, DailyContactQuery } from './Store';
@@ -10,6 +10,8 @@ import type { UserId } from '@citizen/protocol';
 import {
   StoreClosedError,
   StoreConflictError,
+  type CallbackChange,
+  type CallbackRecord,
   type InquiryCaseAuthor,
   type InquiryCaseChange,
   type InquiryCaseFilter,
@@ -66,6 +68,19 @@ interface InquiryRow {
   ended_at: number | null;
 }
 /** The columns migration 5 adds; a row read after it has them all. */
+interface CallbackRow {
+  id: string;
+  inquiry_id: string;
+  kiosk_id: string;
+  phone: string | null;
+  request: string;
+  queued_at: number;
+  state: string;
+  agent_id: string | null;
+  attempts: number;
+  not_before: number | null;
+}
+
 interface InquiryCaseRow extends InquiryRow {
   queue_id: string | null;
   answered_at: number | null;
@@ -416,14 +431,16 @@ export class SqliteStore implements Store {
 
   async closeOpenInquiries(now: Date, endReason: string): Promise<number> {
     const db = this.#db_();
+    // An inquiry with an open callback is still waiting (the callback survives restarts): not closed.
+    const callbackOpen = "id NOT IN (SELECT inquiry_id FROM callbacks WHERE state IN ('waiting', 'taken'))";
     const run = db.transaction(() => {
       this.#prep(
         `INSERT INTO inquiry_events (inquiry_id, at, actor, kind, data)
          SELECT id, ?, 'system', 'contact-ended', json_object('contactStatus', CASE status WHEN 'queued' THEN 'abandoned' ELSE 'ended' END, 'endReason', ?)
-         FROM inquiries WHERE status IN ('queued', 'in-call')`,
+         FROM inquiries WHERE status IN ('queued', 'in-call') AND ${callbackOpen}`,
       ).run(now.getTime(), endReason);
-      const a = this.#prep("UPDATE inquiries SET status = 'abandoned', end_reason = ?, ended_at = ? WHERE status = 'queued'").run(endReason, now.getTime()).changes;
-      const b = this.#prep("UPDATE inquiries SET status = 'ended', end_reason = ?, ended_at = ? WHERE status = 'in-call'").run(endReason, now.getTime()).changes;
+      const a = this.#prep(`UPDATE inquiries SET status = 'abandoned', end_reason = ?, ended_at = ? WHERE status = 'queued' AND ${callbackOpen}`).run(endReason, now.getTime()).changes;
+      const b = this.#prep(`UPDATE inquiries SET status = 'ended', end_reason = ?, ended_at = ? WHERE status = 'in-call' AND ${callbackOpen}`).run(endReason, now.getTime()).changes;
       return a + b;
     });
     return run();
@@ -434,6 +451,39 @@ export class SqliteStore implements Store {
     return (
       this.#prep("UPDATE inquiries SET rating = ? WHERE id = ? AND kiosk_id = ? AND rating IS NULL AND status = 'ended'").run(rating, id, kioskId).changes === 1
     );
+  }
+
+  async createCallback(c: CallbackRecord): Promise<void> {
+    this.#prep(
+      'INSERT INTO callbacks (id, inquiry_id, kiosk_id, phone, request, queued_at, state, agent_id, attempts, not_before, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(c.id, c.inquiryId, c.kioskId, c.phone, JSON.stringify(c.request), c.queuedAt.getTime(), c.state, c.agentId, c.attempts, c.notBefore?.getTime() ?? null, Date.now());
+  }
+
+  async updateCallback(id: string, change: CallbackChange): Promise<void> {
+    const closing = change.state === 'done' || change.state === 'failed';
+    this.#prep(
+      `UPDATE callbacks SET state = COALESCE(?, state), agent_id = CASE WHEN ? THEN ? ELSE agent_id END, attempts = COALESCE(?, attempts),
+         not_before = CASE WHEN ? THEN ? ELSE not_before END, phone = CASE WHEN ? THEN NULL ELSE phone END, updated_at = ? WHERE id = ?`,
+    ).run(
+      change.state ?? null,
+      change.agentId !== undefined ? 1 : 0,
+      change.agentId ?? null,
+      change.attempts ?? null,
+      change.notBefore !== undefined ? 1 : 0,
+      change.notBefore?.getTime() ?? null,
+      closing ? 1 : 0,
+      Date.now(),
+      id,
+    );
+  }
+
+  async listOpenCallbacks(): Promise<CallbackRecord[]> {
+    return (this.#prep("SELECT * FROM callbacks WHERE state IN ('waiting', 'taken') ORDER BY queued_at").all() as CallbackRow[]).map(callbackOf);
+  }
+
+  async findCallback(id: string): Promise<CallbackRecord | undefined> {
+    const row = this.#prep('SELECT * FROM callbacks WHERE id = ?').get(id) as CallbackRow | undefined;
+    return row && callbackOf(row);
   }
 
   async listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }> {
@@ -724,5 +774,20 @@ function toKiosk(r: KioskRow): KioskRecord {
     credentialHash: r.credential_hash,
     enrolledAt: new Date(r.enrolled_at),
     lastSeenAt: r.last_seen_at === null ? null : new Date(r.last_seen_at),
+  };
+}
+
+function callbackOf(r: CallbackRow): CallbackRecord {
+  return {
+    id: r.id,
+    inquiryId: r.inquiry_id,
+    kioskId: r.kiosk_id,
+    phone: r.phone,
+    request: JSON.parse(r.request) as CallRequestInfo,
+    queuedAt: new Date(r.queued_at),
+    state: r.state as CallbackRecord['state'],
+    agentId: r.agent_id,
+    attempts: r.attempts,
+    notBefore: r.not_before === null ? null : new Date(r.not_before),
   };
 }

@@ -3,7 +3,7 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
-import type { AgentSkills, CaseStatus, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
+import type { AgentSkills, CallRequestInfo, CaseStatus, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
   id: UserId;
@@ -132,6 +132,25 @@ export interface InquiryCaseRecord {
   answeredAt: Date | null;
   rating: number | null;
 }
+
+/** A resident to be called back by phone (booth-server/src/calls/callbacks.ts). */
+export interface CallbackRecord {
+  id: string;
+  inquiryId: string;
+  kioskId: string;
+  /** Kept only while the callback is open. */
+  phone: string | null;
+  request: CallRequestInfo;
+  /** The place in line (kept from the call it replaced). */
+  queuedAt: Date;
+  state: 'waiting' | 'taken' | 'done' | 'failed';
+  agentId: string | null;
+  attempts: number;
+  /** Not offered before this time (a retry after an unanswered call). */
+  notBefore: Date | null;
+}
+
+export type CallbackChange = Partial<Pick<CallbackRecord, 'state' | 'agentId' | 'attempts' | 'notBefore'>>;
 
 /** One entry of a case's history. */
 export type InquiryEventRecord = InquiryEventData & { id: number; inquiryId: string; at: Date; actor: InquiryActor };
@@ -299,6 +318,13 @@ export interface Store {
    * false otherwise (unknown inquiry, another kiosk, already rated, not ended).
    */
   rateInquiry(id: string, kioskId: string, rating: number): Promise<boolean>;
+
+  createCallback(callback: CallbackRecord): Promise<void>;
+  /** Changes a callback; closing it (done, failed) also clears the phone number. */
+  updateCallback(id: string, change: CallbackChange): Promise<void>;
+  /** Callbacks still waiting or in an agent's hands (loaded into the queue at start-up). */
+  listOpenCallbacks(): Promise<CallbackRecord[]>;
+  findCallback(id: string): Promise<CallbackRecord | undefined>;
 
   /** Newest first. `total` counts every case matching scope and filter. */
   listInquiryCases(scope: InquiryScope, filter: InquiryCaseFilter): Promise<{ items: InquiryCaseRecord[]; total: number }>;

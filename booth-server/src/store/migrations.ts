@@ -184,4 +184,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inquiries_queue_created ON inquiries(queue_id, created_at);
     `,
   },
+  {
+    version: 8,
+    name: 'callbacks: residents called back by phone, keeping their place',
+    // The phone number is personal data kept only while the callback is open:
+    // the store clears it when the callback is done or given up.
+    sql: `
+      CREATE TABLE callbacks (
+        id TEXT PRIMARY KEY,
+        inquiry_id TEXT NOT NULL REFERENCES inquiries(id),
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        phone TEXT,
+        request TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'taken', 'done', 'failed')),
+        agent_id TEXT REFERENCES users(id),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before INTEGER,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX callbacks_open ON callbacks(state) WHERE state IN ('waiting', 'taken');
+    `,
+  },
 ];

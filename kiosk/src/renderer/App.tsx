@@ -4,6 +4,7 @@ import type { DeviceStatus } from '../contract';
 import { LANGUAGES, type Lang } from './i18n';
 import type { KioskState } from './state';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
+import { CallbackForm, ClosedScreen, WrittenForm } from './call/LeaveWord';
 
 export const StateContext = createContext<KioskState | null>(null);
 const useKiosk = (): KioskState => {
@@ -17,6 +18,9 @@ export function App() {
   const c = connection.value;
   const step = call.state.value;
   if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'closed') return <Frame><ClosedScreen step={step} call={call} t={t.value} lang={lang.value} /></Frame>;
+  if (step.step === 'callback-form') return <Frame><CallbackForm step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'written-form') return <Frame><WrittenForm call={call} t={t.value} /></Frame>;
   if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} /></Frame>;
   if (step.step === 'ended')
     return (
@@ -49,6 +53,10 @@ export function App() {
       >
         {step.step === 'requesting' ? t.value.connecting : t.value.talkToPerson}
         <small>{t.value.talkToPersonHint}</small>
+      </button>
+      <button type="button" class="big secondary write" disabled={c.state !== 'online'} onClick={() => call.writeInquiry({ language: lang.value })} data-testid="write-to-us">
+        {t.value.writeToUs}
+        <small>{t.value.writeToUsHint}</small>
       </button>
       <LanguagePicker />
       <CardNotice />

@@ -13,6 +13,10 @@ const state = createKioskState(bridge, browserCallDeps());
 if (new URLSearchParams(location.search).has('debug')) {
   (window as unknown as { __kiosk: unknown }).__kiosk = {
     step: () => state.call.state.value.step,
+    reference: () => {
+      const s = state.call.state.value;
+      return 'reference' in s ? s.reference : null;
+    },
     stats: () => {
       const s = state.call.state.value;
       return s.step === 'in-call' ? s.call.media.stats() : null;

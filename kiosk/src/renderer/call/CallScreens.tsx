@@ -13,9 +13,14 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
       <div class="spinner" aria-hidden="true" />
       <h2 data-testid="queue-position">{t.queuePosition(step.position)}</h2>
       <p data-testid="queue-wait">{t.estimatedWait(step.estimatedWaitSeconds)}</p>
-      <button type="button" class="big secondary" onClick={() => void call.leaveQueue()}>
-        {t.leaveQueue}
-      </button>
+      <div class="choices">
+        <button type="button" class="big secondary" onClick={() => call.offerCallback()} data-testid="call-me-back">
+          {t.callMeBack}
+        </button>
+        <button type="button" class="big secondary" onClick={() => void call.leaveQueue()}>
+          {t.leaveQueue}
+        </button>
+      </div>
     </section>
   );
 }
@@ -75,10 +80,27 @@ export function EndedScreen({
   useEffect(() => {
     if (left <= 0) onDone();
   }, [left]);
-  const message = step.reason === 'connection-lost' ? t.callEndedLost : step.reason === 'failed' ? t.callFailed : t.thanks;
+  const message =
+    step.reason === 'connection-lost'
+      ? t.callEndedLost
+      : step.reason === 'failed'
+        ? t.callFailed
+        : step.reason === 'callback'
+          ? t.callbackBooked
+          : step.reason === 'written'
+            ? t.writtenSent
+            : t.thanks;
+  const locale = lang === 'da' ? 'da-DK' : 'en-GB';
+  const detail =
+    step.reason === 'callback'
+      ? t.callbackWhen(step.opensAt ? new Date(step.opensAt).toLocaleString(locale, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }) : null)
+      : step.reason === 'written' && step.promisedBy
+        ? t.answerBy(new Date(step.promisedBy).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' }))
+        : null;
   return (
     <section class="screen ended" data-testid="call-ended">
-      <h2>{message}</h2>
+      <h2 data-testid="ended-title">{message}</h2>
+      {detail && <p data-testid="ended-detail">{detail}</p>}
       {step.ratedCall &&
         (rated === null ? (
           <fieldset class="rating" data-testid="rating">
@@ -94,7 +116,7 @@ export function EndedScreen({
             {t.ratingThanks}
           </p>
         ))}
-      {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} />}
+      {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} nextSteps={step.reason === 'callback' ? ['agent-will-call', 'track-online'] : ['track-online']} />}
       <button type="button" class="big" onClick={onDone}>
         {t.backToStart} ({left})
       </button>

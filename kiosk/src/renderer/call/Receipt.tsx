@@ -5,18 +5,30 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import QRCode from 'qrcode';
-import type { KioskShellApi, ReceiptLanguage } from '../../contract';
+import type { KioskShellApi, NextStep, ReceiptLanguage } from '../../contract';
 import type { STRINGS } from '../i18n';
 
 type T = (typeof STRINGS)['da'];
 type PrintState = { s: 'idle' } | { s: 'printing' } | { s: 'printed' } | { s: 'failed'; statusUrl: string | null; queued: boolean; code: string };
 
-export function ReferenceReceipt({ reference, language, bridge, t }: { reference: string; language: ReceiptLanguage; bridge: KioskShellApi; t: T }) {
+export function ReferenceReceipt({
+  reference,
+  language,
+  bridge,
+  t,
+  nextSteps = ['track-online'],
+}: {
+  reference: string;
+  language: ReceiptLanguage;
+  bridge: KioskShellApi;
+  t: T;
+  nextSteps?: NextStep[];
+}) {
   const [state, setState] = useState<PrintState>({ s: 'idle' });
   const print = async (): Promise<void> => {
     setState({ s: 'printing' });
     try {
-      await bridge.printReceipt({ reference, language, nextSteps: ['track-online'] });
+      await bridge.printReceipt({ reference, language, nextSteps });
       setState({ s: 'printed' });
     } catch (err) {
       const e = err as { code?: string; details?: { statusUrl?: string; queued?: boolean } };

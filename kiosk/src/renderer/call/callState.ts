@@ -1,6 +1,9 @@
 /**
  * The resident's side of "talk to a person", as signals: idle → queued (live
- * position and wait) → in-call (media) → ended. The signalling socket is made
+ * position and wait) → in-call (media) → ended. Instead of waiting (or when
+ * the queue is closed) the resident can leave a phone number to be called
+ * back, keeping their place, or write their inquiry; both end on the same
+ * screen as a call, with the reference. The signalling socket is made
  * on the first call and kept; its resume token lives in sessionStorage so even
  * a page reload finds the same call again, and is cleared with everything
  * else when the resident's session ends.
@@ -16,8 +19,20 @@ export type CallStep =
   | { step: 'requesting' }
   | { step: 'queued'; callId: string; reference: string; position: number; estimatedWaitSeconds: number }
   | { step: 'in-call'; call: MediaCallView; agentName: string; reference: string }
-  /** `ratedCall`: the call the resident may rate (one that had an agent); null otherwise. */
-  | { step: 'ended'; reason: EndReason | 'failed'; reference: string | null; ratedCall: string | null };
+  /** The queue is closed: a callback or a written inquiry instead. */
+  | { step: 'closed'; request: CallRequestInfo; opensAt: string | null }
+  /** Entering a phone number; `waiting`: the call that becomes the callback (keeps its place), if any. */
+  | { step: 'callback-form'; request: CallRequestInfo; waiting: Extract<CallStep, { step: 'queued' }> | null; opensAt: string | null }
+  | { step: 'written-form'; request: CallRequestInfo }
+  /**
+   * `ratedCall`: the call the resident may rate (one that had an agent); null
+   * otherwise. `callback`: they will be called back (from `opensAt` when the
+   * queue is closed); `written`: answered by `promisedBy`.
+   */
+  | { step: 'ended'; reason: EndReason | 'failed' | 'written'; reference: string | null; ratedCall: string | null; opensAt?: string | null; promisedBy?: string };
+
+/** Why leaving a callback or a written inquiry failed, for the form to show. */
+export type LeaveWordResult = { ok: true } | { ok: false; code: string };
 
 const RESUME_KEY = 'kiosk.call.resume';
 
@@ -49,6 +64,8 @@ export function createCallState(deps: CallDeps) {
    */
   let endpoint: MediaEndpoint | null = null;
   const startMedia = deps.startMedia ?? startMediaCall;
+  /** What the resident asked for last (a waiting call turned into a callback keeps it). */
+  let lastRequest: CallRequestInfo | null = null;
 
   function warmUp(): void {
     if (endpoint || !client) return;
@@ -78,7 +95,8 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step === 'in-call') cur.call.stop();
     coolDown();
-    const reference = cur.step === 'in-call' || cur.step === 'queued' ? cur.reference : cur.step === 'ended' ? cur.reference : null;
+    const reference =
+      cur.step === 'in-call' || cur.step === 'queued' || cur.step === 'ended' ? cur.reference : cur.step === 'callback-form' ? (cur.waiting?.reference ?? null) : null;
     const ratedCall = cur.step === 'in-call' ? cur.call.callId : cur.step === 'ended' ? cur.ratedCall : null;
     state.value = { step: 'ended', reason, reference, ratedCall };
   }
@@ -87,7 +105,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (!snapshot) {
       // The server no longer knows our call (grace period over): it ended.
-      if (cur.step === 'queued' || cur.step === 'in-call') end('connection-lost');
+      if (cur.step === 'queued' || cur.step === 'in-call' || (cur.step === 'callback-form' && cur.waiting)) end('connection-lost');
       return;
     }
     if (snapshot.step === 'queued') {
@@ -115,9 +133,14 @@ export function createCallState(deps: CallDeps) {
     c.on('queueUpdate', (q) => {
       const cur = state.value;
       if (cur.step === 'queued' && cur.callId === q.callId) state.value = { ...cur, position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds };
+      else if (cur.step === 'callback-form' && cur.waiting?.callId === q.callId)
+        state.value = { ...cur, waiting: { ...cur.waiting, position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds } };
     });
     c.on('callStarted', (snap) => apply(snap));
-    c.on('callEnded', ({ reason }) => end(reason));
+    c.on('callEnded', ({ reason }) => {
+      // A call turned into a callback: the answer to requestCallback says how it goes on.
+      if (reason !== 'callback') end(reason);
+    });
     client = c;
     return c;
   }
@@ -126,6 +149,7 @@ export function createCallState(deps: CallDeps) {
     if (state.value.step !== 'idle' && state.value.step !== 'ended') return;
     timeline = new Timeline();
     timeline.mark('tap');
+    lastRequest = request;
     state.value = { step: 'requesting' };
     try {
       const r = await ensureClient().request('requestCall', request);
@@ -135,8 +159,65 @@ export function createCallState(deps: CallDeps) {
         warmUp();
       }
     } catch (err) {
+      if ((err as { code?: string }).code === 'QUEUE_CLOSED') {
+        const status = await ensureClient()
+          .request('queueStatus', { language: request.language, ...(request.topic ? { topic: request.topic } : {}) })
+          .catch(() => null);
+        state.value = { step: 'closed', request, opensAt: status?.opensAt ?? null };
+        return;
+      }
       log.error('call request failed', { error: err });
       state.value = { step: 'ended', reason: 'failed', reference: null, ratedCall: null };
+    }
+  }
+
+  /** "Call me back": from the waiting screen (the call becomes the callback) or when the queue is closed. */
+  function offerCallback(): void {
+    const cur = state.value;
+    if (cur.step === 'queued') state.value = { step: 'callback-form', request: lastRequest ?? { language: 'da' }, waiting: cur, opensAt: null };
+    else if (cur.step === 'closed') state.value = { step: 'callback-form', request: cur.request, waiting: null, opensAt: cur.opensAt };
+  }
+
+  /** "Write to us": from the start screen (`request`) or when the queue is closed. */
+  function writeInquiry(request?: CallRequestInfo): void {
+    const cur = state.value;
+    if (cur.step === 'closed') state.value = { step: 'written-form', request: cur.request };
+    else if ((cur.step === 'idle' || cur.step === 'ended') && request) state.value = { step: 'written-form', request };
+  }
+
+  /** Back from a form: to the waiting screen if a call is still waiting, else to the start. */
+  function cancelForm(): void {
+    const cur = state.value;
+    if (cur.step === 'callback-form' && cur.waiting) state.value = cur.waiting;
+    else if (cur.step === 'callback-form' || cur.step === 'written-form') state.value = { step: 'idle' };
+  }
+
+  const failure = (err: unknown): LeaveWordResult => ({ ok: false, code: (err as { code?: string }).code ?? 'INTERNAL' });
+
+  async function requestCallback(phone: string): Promise<LeaveWordResult> {
+    const cur = state.value;
+    if (cur.step !== 'callback-form') return { ok: false, code: 'WRONG_STATE' };
+    try {
+      const r = await ensureClient().request('requestCallback', { ...cur.request, phone, consent: true, ...(cur.waiting ? { callId: cur.waiting.callId } : {}) });
+      coolDown();
+      state.value = { step: 'ended', reason: 'callback', reference: r.reference, ratedCall: null, opensAt: r.opensAt };
+      return { ok: true };
+    } catch (err) {
+      log.warn('callback request failed', { error: err });
+      return failure(err);
+    }
+  }
+
+  async function submitWritten(message: string, phone: string | null): Promise<LeaveWordResult> {
+    const cur = state.value;
+    if (cur.step !== 'written-form') return { ok: false, code: 'WRONG_STATE' };
+    try {
+      const r = await ensureClient().request('submitWrittenInquiry', { ...cur.request, message, consent: true, ...(phone ? { phone } : {}) });
+      state.value = { step: 'ended', reason: 'written', reference: r.reference, ratedCall: null, promisedBy: r.promisedBy };
+      return { ok: true };
+    } catch (err) {
+      log.warn('written inquiry failed', { error: err });
+      return failure(err);
     }
   }
 
@@ -190,14 +271,15 @@ export function createCallState(deps: CallDeps) {
     client = null;
     connection.value = 'closed';
     deps.storage.removeItem(RESUME_KEY);
+    lastRequest = null;
     if (!c) return;
     // Whatever the resident left waiting or running ends now, not a grace period later.
-    const leaving =
-      cur.step === 'queued' ? c.request('leaveQueue', { callId: cur.callId }) : cur.step === 'in-call' ? c.request('endCall', { callId: cur.call.callId }) : null;
+    const waiting = cur.step === 'queued' ? cur : cur.step === 'callback-form' ? cur.waiting : null;
+    const leaving = waiting ? c.request('leaveQueue', { callId: waiting.callId }) : cur.step === 'in-call' ? c.request('endCall', { callId: cur.call.callId }) : null;
     if (leaving) await leaving.catch((err: unknown) => log.warn('ending the call at session end failed; it ends with the session', { error: err }));
     c.close();
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
+  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;
