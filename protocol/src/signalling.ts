@@ -174,6 +174,8 @@ export const CallSnapshot = Type.Union([
     callId: Id,
     /** The inquiry's reference number, for the resident to follow up. */
     reference: ReferenceSchema,
+    /** The inquiry (case) the call belongs to: what the agent updates during and after the call (`/api/inquiries/:id`). */
+    inquiryId: Id,
     participantId: Id,
     routerRtpCapabilities: RtpCapabilities,
     /** Cap the client applies to its camera encoding (from the server's config). */
@@ -203,6 +205,8 @@ export const PhoneNumber = Type.String({ pattern: '^\\+?[0-9][0-9 ]{5,19}$' });
 export const CallbackInfo = Type.Object({
   callbackId: Id,
   reference: ReferenceSchema,
+  /** The inquiry (case) the callback belongs to. */
+  inquiryId: Id,
   kiosk: Type.Object({ id: Str(64), name: Str(120), location: Str(200) }),
   request: CallRequestInfo,
   queuedAt: Type.String(),

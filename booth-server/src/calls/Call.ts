@@ -104,6 +104,8 @@ export class Call {
           step: 'in-call',
           callId: this.id,
           reference: this.reference,
+          // A call is its inquiry's first contact: the inquiry has the call's id.
+          inquiryId: this.id,
           participantId: session.id,
           routerRtpCapabilities: media.routerRtpCapabilities,
           maxVideoBitrate: media.maxVideoBitrate,

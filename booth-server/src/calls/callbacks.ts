@@ -173,6 +173,7 @@ export class CallbackDesk {
     return {
       callbackId: cb.id,
       reference: cb.reference,
+      inquiryId: cb.inquiryId,
       kiosk: { id: cb.origin.id, name: cb.origin.name, location: cb.origin.location },
       request: cb.request,
       queuedAt: new Date(cb.queuedAt).toISOString(),
