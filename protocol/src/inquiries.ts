@@ -39,6 +39,12 @@ export type ContactStatus = Static<typeof ContactStatus>;
 export const OUTCOME_CODE_PATTERN = '^[a-z0-9][a-z0-9-]{0,39}$';
 export const OutcomeCode = Type.String({ pattern: OUTCOME_CODE_PATTERN });
 
+/** The outcome codes staff may record (`inquiries.outcomeCodes`), in the configured order, with the labels staff read. */
+export const OutcomeCodeList = Type.Object({
+  outcomeCodes: Type.Array(Type.Object({ code: OutcomeCode, label: Type.String() })),
+});
+export type OutcomeCodeList = Static<typeof OutcomeCodeList>;
+
 /** Inquiry ids as the call layer makes them (`c-…`); also short test ids. */
 export const InquiryId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 

@@ -50,6 +50,7 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'GET /api/status/:reference': PUBLIC,
   'GET /api/kiosk/status/:reference': ['kiosk'],
   'GET /api/inquiries': ['agent', 'supervisor'],
+  'GET /api/inquiries/outcome-codes': ['agent', 'supervisor'],
   'GET /api/inquiries/:id': ['agent', 'supervisor'],
   'PATCH /api/inquiries/:id': ['agent', 'supervisor'],
   'POST /api/inquiries/:id/notes': ['agent', 'supervisor'],

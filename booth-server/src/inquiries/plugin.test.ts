@@ -431,6 +431,15 @@ describe('staff case routes', () => {
     }
   });
 
+  it('lists the configured outcome codes with their labels, in order, for agents and supervisors', async () => {
+    for (const who of ['anna', 'sara'] as const) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/inquiries/outcome-codes', headers: headers.get(who) });
+      expect(res.statusCode, who).toBe(200);
+      expect(res.json()).toEqual({ outcomeCodes: t.config.inquiries.outcomeCodes.map(({ code, label }) => ({ code, label })) });
+    }
+    expect(t.config.inquiries.outcomeCodes.map((o) => o.code)).toContain('answered');
+  });
+
   it('filters and pages the list', async () => {
     const h = headers.get('sara');
     const get = async (qs: string) => (await t.app.inject({ method: 'GET', url: `/api/inquiries?${qs}`, headers: h })).json();

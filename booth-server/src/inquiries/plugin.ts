@@ -22,6 +22,7 @@ import {
   InquiryPatch,
   NoteRequest,
   NoteResponse,
+  OutcomeCodeList,
   PublicInquiryStatus,
   RECEIPT_LANGUAGES,
   Role,
@@ -101,6 +102,7 @@ export async function inquiriesPlugin(app: FastifyInstance, opts: InquiriesPlugi
   const now = opts.now ?? (() => new Date());
   const pageOptions: PageOptions = { basePath: new URL(opts.publicUrl).pathname.replace(/\/+$/, ''), timeZone: opts.timeZone };
   const outcomeCodes = new Set(opts.outcomeCodes.map((o) => o.code));
+  const outcomeCodeList: OutcomeCodeList = { outcomeCodes: opts.outcomeCodes.map(({ code, label }) => ({ code, label })) };
   const responseTimes = responseTimesCache(store, now);
 
   // One limiter shared by the JSON and the HTML lookup, so an address gets
@@ -293,6 +295,16 @@ export async function inquiriesPlugin(app: FastifyInstance, opts: InquiriesPlugi
       });
       return { items: items.map(summaryJson), total, limit, offset };
     },
+  );
+
+  // A static path: the router prefers it to /api/inquiries/:id, and inquiry ids are `c-…`.
+  app.get(
+    '/api/inquiries/outcome-codes',
+    {
+      config: { auth: { roles: CASE_ROLES } },
+      schema: { tags: ['inquiries'], summary: 'The outcome codes staff may record (inquiries.outcomeCodes), in the configured order', response: { 200: OutcomeCodeList } },
+    },
+    async () => outcomeCodeList,
   );
 
   app.get<{ Params: { id: string } }>(
