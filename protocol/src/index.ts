@@ -4,3 +4,4 @@ export * from './signalling';
 export * from './vocab';
 export * from './inquiries';
 export * from './reports';
+export * from './inCall';

@@ -70,6 +70,13 @@ const contactEndedFields = {
   contactStatus: Type.Union([Type.Literal('ended'), Type.Literal('abandoned')]),
   endReason: Nullable(Type.String()),
 };
+/** During a call: what the agent showed on the kiosk screen, and the resident's answer. */
+const pushedFields = { kind: Type.Literal('shown-on-kiosk'), title: Type.String(), pushKind: Type.Union([Type.Literal('info'), Type.Literal('confirm')]) };
+const pushAnsweredFields = { kind: Type.Literal('resident-answered'), title: Type.String(), answer: Type.Union([Type.Literal('read'), Type.Literal('confirmed'), Type.Literal('not-correct')]) };
+/** A document printed at the kiosk for the resident (or not: `code`). */
+const printedFields = { kind: Type.Literal('printed-at-kiosk'), title: Type.String(), ok: Type.Boolean(), code: Nullable(Type.String()) };
+/** The call went on to another queue or agent. */
+const transferredFields = { kind: Type.Literal('transferred'), toQueue: Nullable(Type.String()), toUser: Nullable(Type.String()), note: Nullable(Type.String()) };
 
 /** What happened, without when and by whom: what the store is given to record. */
 export const InquiryEventData = Type.Union([
@@ -80,6 +87,10 @@ export const InquiryEventData = Type.Union([
   Type.Object(assignedFields),
   Type.Object(contactStartedFields),
   Type.Object(contactEndedFields),
+  Type.Object(pushedFields),
+  Type.Object(pushAnsweredFields),
+  Type.Object(printedFields),
+  Type.Object(transferredFields),
 ]);
 export type InquiryEventData = Static<typeof InquiryEventData>;
 export type InquiryEventKind = InquiryEventData['kind'];
@@ -94,6 +105,10 @@ export const InquiryEvent = Type.Union([
   Type.Object({ ...envelope, ...assignedFields }),
   Type.Object({ ...envelope, ...contactStartedFields }),
   Type.Object({ ...envelope, ...contactEndedFields }),
+  Type.Object({ ...envelope, ...pushedFields }),
+  Type.Object({ ...envelope, ...pushAnsweredFields }),
+  Type.Object({ ...envelope, ...printedFields }),
+  Type.Object({ ...envelope, ...transferredFields }),
 ]);
 export type InquiryEvent = Static<typeof InquiryEvent>;
 

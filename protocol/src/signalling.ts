@@ -17,6 +17,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
 import { Need, ReferenceSchema } from './vocab';
+import { Invitation, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -153,6 +154,8 @@ export const EndReason = Type.Union([
   Type.Literal('server-shutdown'),
   /** The resident asked to be called back instead: the callback keeps their place. */
   Type.Literal('callback'),
+  /** The agent transferred the call (the agent's part ended; the resident waits for the next). */
+  Type.Literal('transferred'),
 ]);
 export type EndReason = Static<typeof EndReason>;
 
@@ -197,6 +200,8 @@ export const CallOffer = Type.Object({
   kiosk: Type.Object({ id: Str(64), name: Str(120), location: Str(200) }),
   request: CallRequestInfo,
   queuedAt: Type.String(),
+  /** The call was transferred to you (or your queue) by another agent. */
+  transfer: Type.Optional(TransferInfo),
 });
 
 /** Phone numbers as a resident types them on the kiosk keypad: digits, spaces, an optional leading +. */
@@ -360,6 +365,10 @@ export const KIOSK_REQUESTS = {
     ),
     Type.Object({ reference: ReferenceSchema, promisedBy: Type.String() }),
   ),
+  /** The resident's answer to what the agent showed on the screen. */
+  answerPush: req(obj({ callId: Id, pushId: Id, answer: PushAnswer }), Empty),
+  /** How the print the agent asked for went. */
+  reportPrint: req(Type.Object({ callId: Id, printId: Id, ...PrintOutcome.properties }, { additionalProperties: false }), Empty),
 } as const;
 
 export const STAFF_REQUESTS = {
@@ -379,6 +388,21 @@ export const STAFF_REQUESTS = {
   acceptCallback: req(obj({ callbackId: Id }), CallbackInfo),
   /** After calling: reached (done), or not reached (tried again later, up to the configured attempts). */
   completeCallback: req(obj({ callbackId: Id, reached: Type.Boolean() }), Empty),
+  /** Shows information on the kiosk screen over the call, or asks the resident to confirm it. */
+  pushToKiosk: req(obj({ callId: Id, item: KioskPush }), Type.Object({ pushId: Id })),
+  /** Prints a document at the kiosk (the answer comes as `printResult`). */
+  printAtKiosk: req(obj({ callId: Id, document: KioskDocument }), Type.Object({ printId: Id })),
+  /** Agents and supervisors online, and the queues: whom to invite, where to transfer. */
+  listStaff: req(Empty, Type.Object({ staff: Type.Array(StaffMember), queues: Type.Array(Type.Object({ id: Str(64), name: Str(120), open: Type.Boolean() })) })),
+  /** Invites a supervisor or an interpreter into your call; they join with joinCall. */
+  inviteToCall: req(obj({ callId: Id, userId: Id, as: Type.Union([Type.Literal('supervisor'), Type.Literal('interpreter')]) }), Empty),
+  declineInvitation: req(obj({ callId: Id }), Empty),
+  /**
+   * Hands the call on: to a queue (the resident keeps their place in line)
+   * or to one agent; the resident waits again, the inquiry and its context go
+   * with the call, and your part of it ends.
+   */
+  transferCall: req(obj({ callId: Id, to: TransferTarget, note: Type.Optional(Type.String({ maxLength: 500 })) }), Empty),
 } as const;
 
 // ---------------------------------------------------------------- notifications: method → data schema
@@ -401,6 +425,20 @@ export const NOTIFICATIONS = {
   offerWithdrawn: obj({ callId: Id }),
   /** Staff: your presence changed by itself (a call started or ended, wrap-up ran out). */
   presenceChanged: AgentPresence,
+  /** Kiosk: the agent shows this on the screen. */
+  kioskPush: obj({ callId: Id, pushId: Id, item: KioskPush }),
+  /** Kiosk: print this document now. */
+  printRequest: obj({ callId: Id, printId: Id, document: KioskDocument, reference: ReferenceSchema }),
+  /** Staff: the resident answered what you showed. */
+  pushAnswered: obj({ callId: Id, pushId: Id, answer: PushAnswer }),
+  /** Staff: how your print at the kiosk went. */
+  printResult: Type.Object({ callId: Id, printId: Id, ...PrintOutcome.properties }),
+  /** Staff: you are invited into a call. */
+  callInvitation: Invitation,
+  /** Staff: the invitation was declined or is void (the call ended). */
+  invitationClosed: obj({ callId: Id, userId: Id, reason: Type.Union([Type.Literal('declined'), Type.Literal('call-ended'), Type.Literal('joined')]) }),
+  /** Kiosk: the agent transferred the call; the resident waits again (same reference, place kept). */
+  callTransferred: obj({ callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
 } as const;
 
 export type KioskRequests = typeof KIOSK_REQUESTS;

@@ -17,5 +17,5 @@ export const ADMIN_ONLY: readonly Role[] = ['admin'];
  */
 export function revokeSockets(app: FastifyInstance, match: (s: StaffSession) => boolean): number {
   if (!app.hasDecorator('calls')) return 0;
-  return app.calls.revoke((s) => s.kind === 'staff' && match(s));
+  return app.calls.sessions.revoke((s) => s.kind === 'staff' && match(s));
 }

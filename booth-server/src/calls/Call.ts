@@ -7,7 +7,7 @@
  * timer). Who the call is offered to, who the agent is, and where its media
  * lives are read from here and nowhere else.
  */
-import type { CallRequestInfo, CallSnapshot, EndReason } from '@citizen/protocol';
+import type { CallRequestInfo, CallSnapshot, EndReason, TransferInfo } from '@citizen/protocol';
 import type { CallRoom } from './CallRoom';
 import type { KioskSession, Session, StaffSession } from './sessions';
 import { SignalFailure } from './errors';
@@ -36,10 +36,13 @@ export class Call {
   readonly kind = 'call' as const;
   readonly id: string;
   readonly reference: string;
-  readonly queueId: string;
+  /** The queue and request change only when an agent transfers the call (`transferred`). */
+  queueId: string;
   readonly kiosk: KioskSession;
-  readonly request: CallRequestInfo;
+  request: CallRequestInfo;
   readonly queuedAt: number;
+  /** Set when an agent transferred the call: who, with what note (the next agent sees it with the offer). */
+  transfer: TransferInfo | null = null;
   /** When each set-up stage happened on the server (ms since the epoch): diagnostics and the set-up benchmark. */
   readonly timeline = new Map<string, number>();
   #state: CallState = { step: 'queued' };
@@ -139,6 +142,22 @@ export class Call {
   start(room: CallRoom, startedAt: number): void {
     const s = this.#expect('connecting');
     this.#state = { step: 'in-call', agent: s.agent, room, startedAt };
+  }
+
+  /**
+   * The agent hands the call on: it waits again (its place is its arrival,
+   * unchanged), in `queueId` with `request` when it moves to another queue.
+   * Returns the call's room, for the caller to close.
+   */
+  transferred(info: TransferInfo, to?: { queueId: string; request: CallRequestInfo }): CallRoom {
+    const s = this.#expect('in-call');
+    this.transfer = info;
+    if (to) {
+      this.queueId = to.queueId;
+      this.request = to.request;
+    }
+    this.#move({ step: 'queued' });
+    return s.room;
   }
 
   /** Ends the call; returns the state it ended from, so the caller can release what it held. Ending twice returns null. */

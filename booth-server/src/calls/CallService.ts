@@ -2,17 +2,18 @@
  * Calls between kiosks and staff. The parts, each in its own file (README,
  * "Call core"): sessions, the Call state machine and the CallBook, routing
  * (../routing), offers, presence, queue figures, media endpoints and rooms,
- * the inquiry journal, supervision views. This class ties them together and
+ * the inquiry journal, supervision views, callbacks, in-call tools (show,
+ * print, invite, transfer). This class ties them together and
  * decides whether a session may do what it asks; every request reaches it
  * already validated against its schema.
  */
-import type { CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, OngoingCall } from '@citizen/protocol';
+import type { CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications } from '@citizen/protocol';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
 import { CallBook } from './CallBook';
 import { CallRoom } from './CallRoom';
-import type { EndpointOptions, MediaEndpoint } from './MediaEndpoint';
+import type { EndpointOptions } from './MediaEndpoint';
 import { EndpointRegistry } from './EndpointRegistry';
 import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
@@ -21,7 +22,8 @@ import { OfferDispatcher } from './offers';
 import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
 import type { QueueSet } from '../routing/queues';
-import { joinCall, leaveCall, liveView, ongoingCalls } from './supervision';
+import { liveView } from './supervision';
+import { InCallTools } from './InCallTools';
 import { QueueFigures, type QueueInfo } from './QueueFigures';
 import { WindowLimit } from '../util/WindowLimit';
 import { AgentStates, PresenceBook } from './presence';
@@ -69,6 +71,8 @@ export class CallService {
   readonly #presence: PresenceBook;
   /** The agents' presence requests (available, away, ready after wrap-up). */
   readonly agents: AgentStates;
+  /** During a call: show on the kiosk, print there, invite, transfer; joining and leaving. */
+  readonly tools: InCallTools;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -139,9 +143,25 @@ export class CallService {
     this.agents = new AgentStates({
       presence: this.#presence,
       offers: this.#offers,
-      closeEndpoint: (agent) => this.#closeEndpoint(agent),
+      closeEndpoint: (agent) => this.#endpoints.close(agent.id),
       publish: () => this.#queue.publish(),
       notify: (agent, presence) => this.#notify(agent, 'presenceChanged', presence),
+    });
+    this.tools = new InCallTools({
+      calls: this.#calls,
+      sessions: this.sessions,
+      store: opts.store,
+      routing: this.#routing,
+      queues: opts.queues,
+      offers: this.#offers,
+      figures: this.#queue,
+      presenceOf: (s) => this.#presence.view(s, this.#offers.busy(s)),
+      isFree: (s) => this.#presence.isFree(s, this.#offers.busy(s)),
+      notify: (s, method, data) => this.#notify(s, method, data),
+      released: (agent, others) => this.#release(agent, others),
+      endpointOf: (s) => this.#endpoints.of(s.id),
+      closeEndpoint: (s) => this.#endpoints.close(s.id),
+      log: opts.log,
     });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
   }
@@ -166,7 +186,7 @@ export class CallService {
     if (session.kind === 'kiosk') {
       const call = this.#calls.ofKiosk(session);
       if (call) this.#end(call, reason);
-      this.#closeEndpoint(session);
+      this.#endpoints.close(session.id);
       return;
     }
     this.#presence.forget(session);
@@ -181,7 +201,7 @@ export class CallService {
       else if (s.step === 'in-call' && s.agent === session) this.#end(call, reason);
       else call.room?.removeParticipant(session.id);
     }
-    this.#closeEndpoint(session);
+    this.#endpoints.close(session.id);
     this.#offers.dispatch();
     this.#queue.publish();
   }
@@ -254,14 +274,14 @@ export class CallService {
     try {
       room = new CallRoom(
         call.id,
-        (pid, method, data) => this.#notifyParticipant(pid, method, data),
+        (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data),
         (stage) => call.mark(stage),
       );
       await this.journal.started(call.id, session.user.id, new Date());
       call.mark('startRecorded');
       if (!stillMine()) throw new SignalFailure('WRONG_STATE', 'the resident left before the call started');
-      room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#liveEndpoint(call.kiosk));
-      room.addParticipant(session.id, 'agent', session.user.displayName, this.#liveEndpoint(session));
+      room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#endpoints.of(call.kiosk.id));
+      room.addParticipant(session.id, 'agent', session.user.displayName, this.#endpoints.of(session.id));
       call.start(room, Date.now());
     } catch (err) {
       room?.close();
@@ -289,29 +309,9 @@ export class CallService {
     this.#offers.decline(session, call);
   }
 
-  listCalls(session: StaffSession): { calls: OngoingCall[] } {
-    if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors see all calls');
-    return { calls: ongoingCalls(this.#calls) };
-  }
-
-  /** A supervisor (or an interpreter) joins an ongoing call as a third participant, and leaves again. */
+  /** A supervisor, or a colleague the agent invited, joins an ongoing call as a third participant. */
   joinCall(session: StaffSession, callId: string, as: 'supervisor' | 'interpreter'): CallSnapshot {
-    const call = joinCall(this.#calls, session, callId, as, this.#liveEndpoint(session));
-    this.opts.log('info', 'participant joined', { call: call.id, user: session.user.id, as });
-    return this.#snapshot(call, session);
-  }
-
-  leaveCall(session: StaffSession, callId: string): void {
-    leaveCall(this.#calls, session, callId);
-    this.#closeEndpoint(session);
-  }
-
-  #liveEndpoint(session: Session): MediaEndpoint | null {
-    return this.#endpoints.of(session.id);
-  }
-
-  #closeEndpoint(session: Session): void {
-    this.#endpoints.close(session.id);
+    return this.#snapshot(this.tools.join(session, callId, as), session);
   }
 
   endCall(session: Session, callId: string): void {
@@ -322,15 +322,6 @@ export class CallService {
     this.#end(call, session.kind === 'kiosk' ? (call.state.step === 'in-call' ? 'hangup-resident' : 'left-queue') : 'hangup-agent');
   }
 
-  /** Ends the sessions `match` selects, closing their sockets (sign-out, expired sign-in, revoked kiosk). */
-  revoke(match: (s: Session) => boolean): number {
-    return this.sessions.revoke(match);
-  }
-
-  #notifyParticipant<K extends keyof Notifications>(participantId: string, method: K, data: NotificationData<K>): void {
-    this.#notify(this.sessions.byId(participantId), method, data);
-  }
-
   #end(call: Call, reason: EndReason): void {
     const was = call.end(reason);
     if (!was) return;
@@ -338,15 +329,14 @@ export class CallService {
     this.#calls.remove(call);
     this.#offers.forget(call.id);
     if (was.step === 'offered') this.#notify(was.agent, 'offerWithdrawn', { callId: call.id });
-    this.#closeEndpoint(call.kiosk);
+    this.#endpoints.close(call.kiosk.id);
     if (reason !== 'server-shutdown' && reason !== 'callback') this.#queue.ended(call, was.step === 'in-call' ? was.startedAt : null);
+    this.tools.callEnded(call.id);
     const told = new Set<Session | undefined>([call.kiosk]);
     if (was.step === 'in-call') {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));
       was.room.close();
-      // The resident's and any supervisor's media close with the call; an agent who stays available keeps theirs warm.
-      for (const s of told) if (s && !(s.kind === 'staff' && s.user.role === 'agent' && s.presence.chosen === 'available')) this.#closeEndpoint(s);
-      if (this.sessions.isOpen(was.agent)) this.agents.done(was.agent);
+      this.#release(was.agent, [...told].filter((s): s is StaffSession => s?.kind === 'staff' && s !== was.agent));
     }
     for (const s of told) this.#notify(s, 'callEnded', { callId: call.id, reason });
     // A call turned into a callback: the inquiry goes on with the callback.
@@ -354,6 +344,12 @@ export class CallService {
     this.opts.log('info', 'call ended', { call: call.id, reason });
     this.#offers.dispatch();
     this.#queue.publish();
+  }
+
+  /** The agent's part of a call is over: wrap-up. Media closes for all but agents who stay available (theirs stays warm). */
+  #release(agent: StaffSession, others: StaffSession[]): void {
+    for (const s of [agent, ...others]) if (!(s.user.role === 'agent' && s.presence.chosen === 'available')) this.#endpoints.close(s.id);
+    if (this.sessions.isOpen(agent)) this.agents.done(agent);
   }
 
   /** Puts the callbacks a previous run left open back in the queue (at start-up). */

@@ -55,13 +55,15 @@ export class QueueFigures {
     }
   }
 
+  /** A call answered; a transferred call was answered already and counts once. */
   answered(call: Call, now = Date.now()): void {
+    if (call.transfer) return;
     this.serviceLevel.record(call.queueId, now, now - call.queuedAt, true);
   }
 
   /** A call ended: its handle time if it was answered; a resident who gave up counts against the service level. */
   ended(call: Call, answeredAt: number | null, now = Date.now()): void {
     if (answeredAt !== null) this.#estimates.record(call.queueId, (now - answeredAt) / 1000);
-    else this.serviceLevel.record(call.queueId, now, now - call.queuedAt, false);
+    else if (!call.transfer) this.serviceLevel.record(call.queueId, now, now - call.queuedAt, false);
   }
 }

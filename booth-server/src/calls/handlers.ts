@@ -82,6 +82,14 @@ export function kioskHandlers(service: CallService): HandlerTable<KioskRequests,
     queueStatus: (_s, request) => service.callbacks.queueStatus(request),
     requestCallback: (s, data) => service.callbacks.requestCallback(s, data),
     submitWrittenInquiry: (s, data) => service.callbacks.submitWrittenInquiry(s, data),
+    answerPush: (s, { callId, pushId, answer }) => {
+      service.tools.answerPush(s, callId, pushId, answer);
+      return empty;
+    },
+    reportPrint: (s, { callId, printId, ...outcome }) => {
+      service.tools.reportPrint(s, callId, printId, outcome);
+      return empty;
+    },
   };
 }
 
@@ -95,16 +103,31 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
       service.declineCall(s, callId);
       return empty;
     },
-    listCalls: (s) => service.listCalls(s),
+    listCalls: (s) => service.tools.listCalls(s),
     joinCall: (s, { callId, as }) => service.joinCall(s, callId, as),
     leaveCall: (s, { callId }) => {
-      service.leaveCall(s, callId);
+      service.tools.leave(s, callId);
       return empty;
     },
     listCallbacks: (s) => ({ callbacks: service.callbacks.list(s) }),
     acceptCallback: (s, { callbackId }) => service.callbacks.accept(s, callbackId),
     completeCallback: async (s, { callbackId, reached }) => {
       await service.callbacks.complete(s, callbackId, reached);
+      return empty;
+    },
+    pushToKiosk: (s, { callId, item }) => service.tools.push(s, callId, item),
+    printAtKiosk: (s, { callId, document }) => service.tools.print(s, callId, document),
+    listStaff: () => service.tools.listStaff(),
+    inviteToCall: (s, { callId, userId, as }) => {
+      service.tools.invite(s, callId, userId, as);
+      return empty;
+    },
+    declineInvitation: (s, { callId }) => {
+      service.tools.declineInvitation(s, callId);
+      return empty;
+    },
+    transferCall: (s, { callId, to, note }) => {
+      service.tools.transfer(s, callId, to, note);
       return empty;
     },
   };

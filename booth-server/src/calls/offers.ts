@@ -49,9 +49,9 @@ export class OfferDispatcher {
     return undefined;
   }
 
-  /** The agent has an offer, or a call or callback in hand. */
+  /** The agent has an offer, or a call or callback in hand, or takes part in a call (invited). */
   busy(agent: StaffSession): boolean {
-    for (const c of this.opts.items()) if (c.agent === agent) return true;
+    for (const c of this.opts.items()) if (c.agent === agent || (c.kind === 'call' && c.room?.has(agent.id))) return true;
     return false;
   }
 
@@ -80,12 +80,19 @@ export class OfferDispatcher {
       const call = this.opts.get(callId);
       const agent = byUser.get(userId);
       if (!call || !agent || call.state.step !== 'queued') continue;
-      const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
-      timer.unref();
-      call.offer(agent, timer);
-      call.mark('offered');
-      this.opts.notify(agent, 'callOffered', offerOf(call));
+      this.offerTo(call, agent);
     }
+  }
+
+  /** Offers a waiting call to this agent (routing's choice, or a transfer to them); false if either is not free for it. */
+  offerTo(call: Routable, agent: StaffSession): boolean {
+    if (call.state.step !== 'queued' || !agent.peer || !this.opts.isFree(agent) || this.busy(agent)) return false;
+    const timer = setTimeout(() => this.#expire(call, agent), this.opts.timeoutMs);
+    timer.unref();
+    call.offer(agent, timer);
+    call.mark('offered');
+    this.opts.notify(agent, 'callOffered', offerOf(call));
+    return true;
   }
 
   #expire(call: Routable, agent: StaffSession): void {
@@ -129,5 +136,6 @@ export function offerOf(call: Routable): CallOffer {
     kiosk: { id: k.id, name: k.name, location: k.location },
     request: call.request,
     queuedAt: new Date(call.queuedAt).toISOString(),
+    ...(call.kind === 'call' && call.transfer ? { transfer: call.transfer } : {}),
   };
 }

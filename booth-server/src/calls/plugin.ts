@@ -163,7 +163,7 @@ async function recheckSockets(service: CallService, store: Store, log: (level: '
       return 0;
     }
   }
-  return service.revoke((s) => revoked.has(s));
+  return service.sessions.revoke((s) => revoked.has(s));
 }
 
 export default fp(callsPlugin, { name: 'citizen-calls', dependencies: ['citizen-metrics', 'citizen-auth'] });

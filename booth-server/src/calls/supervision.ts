@@ -13,9 +13,9 @@ import { SignalFailure } from './errors';
 import type { MediaEndpoint } from './MediaEndpoint';
 import type { SessionRegistry, StaffSession } from './sessions';
 
-/** Puts a supervisor into an ongoing call; returns the call. */
-export function joinCall(calls: CallBook, session: StaffSession, callId: string, as: 'supervisor' | 'interpreter', endpoint: MediaEndpoint | null): Call {
-  if (session.user.role !== 'supervisor') throw new SignalFailure('FORBIDDEN', 'only supervisors join ongoing calls');
+/** Puts a supervisor, or a colleague the agent invited, into an ongoing call; returns the call. */
+export function joinCall(calls: CallBook, session: StaffSession, callId: string, as: 'supervisor' | 'interpreter', endpoint: MediaEndpoint | null, invited: boolean): Call {
+  if (session.user.role !== 'supervisor' && !invited) throw new SignalFailure('FORBIDDEN', 'only supervisors, or colleagues the agent invited, join ongoing calls');
   const call = calls.get(callId);
   const room = call?.room;
   if (!call || !room) throw new SignalFailure('WRONG_STATE', 'no such ongoing call');

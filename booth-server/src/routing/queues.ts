@@ -16,6 +16,8 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export interface Queue {
   readonly id: string;
   readonly name: string;
+  /** The topics it takes; none: every topic no other queue takes. */
+  readonly topics: readonly string[];
   readonly fallbackLanguages: readonly string[];
   readonly serviceLevel: { percent: number; withinSeconds: number };
   /** Widening steps by time waited, earliest first. */
@@ -35,6 +37,7 @@ export class QueueSet {
       const q: Queue = {
         id: c.id,
         name: c.name,
+        topics: c.topics,
         fallbackLanguages: c.fallbackLanguages,
         serviceLevel: c.serviceLevel,
         widening: [...c.widening].sort((a, b) => a.afterSeconds - b.afterSeconds).map((w) => ({ afterMs: w.afterSeconds * 1000, match: w.match })),

@@ -561,6 +561,10 @@ export class SqliteStore implements Store {
     return add();
   }
 
+  async recordInquiryEvent(id: string, event: InquiryEventData, at: Date, actor: InquiryActor): Promise<void> {
+    insertEvent(this.#db_(), id, at, actor, event);
+  }
+
   async inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]> {
     // A clock stepped back could make resolved_at precede created_at; such a case took no time, not negative time.
     const rows = this.#prep(

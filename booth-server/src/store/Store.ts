@@ -339,6 +339,8 @@ export interface Store {
   updateInquiryCase(id: string, change: InquiryCaseChange, by: InquiryCaseAuthor): Promise<{ inquiry: InquiryCaseRecord; events: InquiryEventRecord[] } | undefined>;
   /** Undefined if the case does not exist or is outside the author's scope. */
   addInquiryNote(id: string, text: string, by: InquiryCaseAuthor): Promise<InquiryEventRecord | undefined>;
+  /** Adds what happened during a contact (shown on the kiosk, printed, transferred) to the case's history. */
+  recordInquiryEvent(id: string, event: InquiryEventData, at: Date, actor: InquiryActor): Promise<void>;
   /** Median and 90th percentile of resolvedAt − createdAt per topic, over cases resolved in [from, to). */
   inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]>;
 

@@ -1,0 +1,87 @@
+/**
+ * What an agent does for the resident during a call besides talking: show
+ * information on the kiosk screen (or ask the resident to confirm it), print
+ * a document at the kiosk, invite a supervisor or an interpreter, and
+ * transfer the call to another queue or agent with everything the resident
+ * already said. One schema per message; the method tables in signalling.ts
+ * use them.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { LanguageTag } from './http';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const Text = (max: number, min = 0) => Type.String({ minLength: min, maxLength: max });
+
+/** Shown on the kiosk over the call: to read, or to confirm or correct. */
+export const KioskPush = Type.Union([
+  Type.Object({ kind: Type.Literal('info'), title: Text(120, 1), body: Text(2000) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('confirm'),
+      title: Text(120, 1),
+      body: Text(2000),
+      /** What the resident is asked to confirm, as label/value rows (e.g. the address on file). */
+      fields: Type.Array(Type.Object({ label: Text(80, 1), value: Text(300) }, { additionalProperties: false }), { maxItems: 12 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type KioskPush = Static<typeof KioskPush>;
+
+/** The resident's answer to a push: read (info), confirmed or not correct (confirm). */
+export const PushAnswer = Type.Union([Type.Literal('read'), Type.Literal('confirmed'), Type.Literal('not-correct')]);
+export type PushAnswer = Static<typeof PushAnswer>;
+
+/**
+ * A document printed at the kiosk's receipt printer: a title and lines of
+ * text (wrapped to the paper), optionally with the inquiry's reference and
+ * its status QR code.
+ */
+export const KioskDocument = Type.Object(
+  {
+    title: Text(80, 1),
+    lines: Type.Array(Text(300), { minItems: 1, maxItems: 60 }),
+    withReference: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type KioskDocument = Static<typeof KioskDocument>;
+
+/** Codes a kiosk reports for a print that did not happen (the bridge's codes, or the renderer's own). */
+export const PrintOutcome = Type.Object({
+  ok: Type.Boolean(),
+  code: Type.Optional(Type.String({ maxLength: 40, pattern: '^[A-Z_]+$' })),
+  /** The job waits in the printer queue and prints when the printer recovers. */
+  queued: Type.Optional(Type.Boolean()),
+});
+export type PrintOutcome = Static<typeof PrintOutcome>;
+
+/** A staff member online, for invitations and transfers. */
+export const StaffMember = Type.Object({
+  userId: Id,
+  displayName: Text(120),
+  role: Type.Union([Type.Literal('agent'), Type.Literal('supervisor')]),
+  languages: Type.Array(LanguageTag),
+  state: Type.Union([Type.Literal('available'), Type.Literal('away'), Type.Literal('in-call'), Type.Literal('wrap-up')]),
+});
+export type StaffMember = Static<typeof StaffMember>;
+
+/** Where a call goes: back to a queue (keeping the resident's place) or to one agent. */
+export const TransferTarget = Type.Union([
+  Type.Object({ queueId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' }) }, { additionalProperties: false }),
+  Type.Object({ userId: Id }, { additionalProperties: false }),
+]);
+export type TransferTarget = Static<typeof TransferTarget>;
+
+/** What the next agent sees of a transfer with the offer. */
+export const TransferInfo = Type.Object({ fromName: Text(120), note: Type.Optional(Text(500)) });
+export type TransferInfo = Static<typeof TransferInfo>;
+
+export const Invitation = Type.Object({
+  callId: Id,
+  as: Type.Union([Type.Literal('supervisor'), Type.Literal('interpreter')]),
+  fromName: Text(120),
+  kioskName: Text(120),
+  language: LanguageTag,
+});
+export type Invitation = Static<typeof Invitation>;
