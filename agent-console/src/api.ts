@@ -18,9 +18,15 @@ import {
   type EnrolKioskRequest,
   type EnrolKioskResponse,
   type ErrorBody,
+  type InquiryDetail,
+  type InquiryList,
+  type InquiryListQuery,
+  type InquiryPatch,
   type Kiosk,
   type LiveView,
   type LoginResponse,
+  type NoteResponse,
+  type OutcomeCodeList,
   type RevokedSessions,
   type SessionInfo,
   type SignedIn,
@@ -33,6 +39,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's "how to fix" line, where it gave one. */
+    readonly fix: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -59,7 +67,7 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
         await send<SessionInfo>('GET', '/api/auth/me', undefined, true);
         return send<T>(method, path, body, true);
       }
-      throw new ApiError(res.status, code, e?.message ?? `HTTP ${res.status}`);
+      throw new ApiError(res.status, code, e?.message ?? `HTTP ${res.status}`, e?.fix ?? null);
     }
     if (typeof json === 'object' && json !== null && 'csrfToken' in json && typeof json.csrfToken === 'string') csrfToken = json.csrfToken;
     return json as T;
@@ -67,6 +75,7 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
   const request = <T>(method: Method, path: string, body?: unknown): Promise<T> => send<T>(method, path, body, false);
   const forget = <T>(p: Promise<T>): Promise<T> => p.finally(() => (csrfToken = null));
   const user = (id: string): string => `/api/admin/users/${encodeURIComponent(id)}`;
+  const inquiry = (id: string): string => `/api/inquiries/${encodeURIComponent(id)}`;
 
   return {
     login: (username: string, password: string) => request<LoginResponse>('POST', '/api/auth/login', { username, password }),
@@ -89,6 +98,11 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     resetTotp: (id: string) => request<AdminUserResponse>('DELETE', `${user(id)}/totp`),
     liveView: () => request<LiveView>('GET', '/api/supervision/live'),
     dailyReport: (query: DailyReportQuery) => request<DailyReport>('GET', `/api/reports/daily${reportQuery(query)}`),
+    inquiries: (query: InquiryListQuery) => request<InquiryList>('GET', `/api/inquiries${inquiryQuery(query)}`),
+    inquiry: (id: string) => request<InquiryDetail>('GET', inquiry(id)),
+    updateInquiry: (id: string, body: InquiryPatch) => request<InquiryDetail>('PATCH', inquiry(id), body),
+    addInquiryNote: (id: string, text: string) => request<NoteResponse>('POST', `${inquiry(id)}/notes`, { text }),
+    outcomeCodes: () => request<OutcomeCodeList>('GET', '/api/inquiries/outcome-codes'),
   };
 }
 
@@ -99,6 +113,18 @@ function reportQuery(query: DailyReportQuery): string {
     const value = query[key];
     if (value) params.set(key, value);
   }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** `?caseStatus=…&mine=true&limit=…&offset=…` with the parameters that are set. */
+function inquiryQuery(query: InquiryListQuery): string {
+  const params = new URLSearchParams();
+  if (query.caseStatus) params.set('caseStatus', query.caseStatus);
+  if (query.topic) params.set('topic', query.topic);
+  if (query.mine) params.set('mine', 'true');
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.offset !== undefined) params.set('offset', String(query.offset));
   const text = params.toString();
   return text ? `?${text}` : '';
 }
