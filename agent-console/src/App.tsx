@@ -8,6 +8,8 @@ import type { SessionState } from './state';
 import { Account } from './account/Account';
 import { Users } from './admin/Users';
 import { Supervisor } from './supervision/Supervisor';
+import { Agent } from './agent/Agent';
+import { CasesProvider } from './cases/CasesContext';
 
 export const SessionContext = createContext<SessionState | null>(null);
 const useSession = (): SessionState => {
@@ -41,7 +43,9 @@ export function App() {
       <main>
         {/* The desk stays mounted while the account page shows, so a call or the queue is not dropped. */}
         <div hidden={view !== 'work'}>
-          <Work user={s.user} shown={view === 'work'} />
+          <CasesProvider userId={s.user.id}>
+            <Work user={s.user} shown={view === 'work'} />
+          </CasesProvider>
         </div>
         {view === 'account' && <Account api={api} session={state} />}
       </main>
@@ -49,11 +53,11 @@ export function App() {
   );
 }
 
-/** What each role works with: agents the call desk, supervisors the desk with the live view and reports, technicians the kiosks, administrators the accounts. */
+/** What each role works with: agents the call desk and cases, supervisors the desk with the live view, reports and cases, technicians the kiosks, administrators the accounts. */
 function Work({ user, shown }: { user: User; shown: boolean }) {
   switch (user.role) {
     case 'agent':
-      return <DeskHost user={user} />;
+      return <AgentWork user={user} />;
     case 'supervisor':
       return (
         <Supervisor
@@ -138,14 +142,24 @@ function CodeStep({ error }: { error: string | null }) {
   );
 }
 
-/** One desk (one signalling socket) per signed-in agent or supervisor; closed on sign-out. */
-function DeskHost({ user }: { user: User }) {
+/** An agent's desk and cases; a call offered brings the desk to the front. */
+function AgentWork({ user }: { user: User }) {
+  const [desk, setDesk] = useState<DeskState | null>(null);
+  return <Agent desk={<DeskHost user={user} onDesk={setDesk} />} offered={desk?.offer.value != null} />;
+}
+
+/** One desk (one signalling socket) per signed-in agent or supervisor; closed on sign-out. `onDesk` hears of it. */
+function DeskHost({ user, onDesk }: { user: User; onDesk?: (desk: DeskState | null) => void }) {
   const [desk, setDesk] = useState<DeskState | null>(null);
   useEffect(() => {
     const d = createDeskState(browserConnect());
     setDesk(d);
+    onDesk?.(d);
     if (new URLSearchParams(location.search).has('debug')) (window as unknown as { __desk: DeskState }).__desk = d;
-    return () => d.close();
+    return () => {
+      onDesk?.(null);
+      d.close();
+    };
   }, [user.id]);
   return (
     <>

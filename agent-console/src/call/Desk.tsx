@@ -4,6 +4,8 @@ import { CallStage, createLogger, describeQuality, type CallStats } from '@citiz
 const log = createLogger('desk');
 import type { CallbackInfo, User } from '@citizen/protocol';
 import type { ActiveCall, DeskState } from './deskState';
+import { CasePanel } from '../cases/CasePanel';
+import { WrapUpCase } from '../cases/WrapUpCase';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
 
@@ -78,6 +80,7 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
         </article>
       )}
       {user.role === 'agent' && !offer && <WrapUp desk={desk} />}
+      {user.role === 'agent' && <WrapUpCase desk={desk} />}
       {user.role === 'agent' && !offer && desk.presence.value?.state !== 'wrap-up' && (
         <p>{desk.available.value ? 'Waiting for the next resident…' : 'You are not taking calls.'}</p>
       )}
@@ -129,6 +132,7 @@ function CallbackInHand({ desk, callback }: { desk: DeskState; callback: Callbac
           Not reached – try again later
         </button>
       </div>
+      <CasePanel inquiryId={callback.inquiryId} />
     </article>
   );
 }
@@ -270,6 +274,7 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
         </p>
         <Answers answers={call.snapshot.request.answers} />
       </CallStage>
+      <CasePanel inquiryId={call.snapshot.inquiryId} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * A supervisor's screens: the call desk (ongoing calls, joining one), the
- * live view and the reports. The desk stays mounted under the others so a
+ * live view, the reports and the cases. The desk stays mounted under the others so a
  * call a supervisor joined is not dropped; the live view exists only while
  * shown, so it polls only then. The screens' state outlives switching between
  * them (the waiting chart keeps its last minutes, the report its range).
@@ -10,15 +10,17 @@ import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Live } from './Live';
 import { Reports } from './Reports';
+import { Cases } from '../cases/Cases';
 import { createLiveState } from './liveState';
 import { createReportsState } from './reportsState';
 import './supervision.css';
 
-type Screen = 'desk' | 'live' | 'reports';
+type Screen = 'desk' | 'live' | 'reports' | 'cases';
 const SCREENS: readonly { id: Screen; label: string }[] = [
   { id: 'desk', label: 'Calls' },
   { id: 'live', label: 'Live' },
   { id: 'reports', label: 'Reports' },
+  { id: 'cases', label: 'Cases' },
 ];
 
 /** `shown`: the work area is on screen (not the account page). */
@@ -38,6 +40,7 @@ export function Supervisor({ desk, shown }: { desk: ComponentChildren; shown: bo
       <div hidden={screen !== 'desk'}>{desk}</div>
       {shown && screen === 'live' && <Live live={live} />}
       {screen === 'reports' && <Reports reports={reports} />}
+      {screen === 'cases' && <Cases />}
     </>
   );
 }
