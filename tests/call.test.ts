@@ -168,6 +168,19 @@ describe('video call kiosk ⇄ agent', () => {
     await expect.poll(() => kiosk.getByTestId('third-video').count(), { timeout: 10_000 }).toBe(0);
   });
 
+  it('lets the agent invite an interpreter who joins from the invitation and is seen and heard at the kiosk', async () => {
+    const { kiosk, agent } = await callInProgress();
+    const omar = own(await openConsole(browser, demo.serverUrl, 'omar', 'demo-agent'));
+    await agent.getByTestId('tool-invite').click();
+    await expect.poll(() => agent.getByTestId('invite-Omar Haddad').isVisible(), { timeout: 10_000 }).toBe(true);
+    await agent.getByTestId('invite-Omar Haddad').click();
+    await expect.poll(() => omar.getByTestId('invitation').textContent(), { timeout: 10_000 }).toContain('Anna Holm invites you to join as interpreter');
+    await omar.getByTestId('invitation-join').click();
+    await expect.poll(() => agent.locator('[data-testid="invited"] li').getAttribute('data-state'), { timeout: 10_000 }).toBe('joined');
+    await expect.poll(() => kiosk.getByTestId('third-video').count(), { timeout: 15_000 }).toBe(1);
+    await expectMediaFlowing(() => deskStats(omar), 'interpreter');
+  });
+
   it('ends the call: both UIs return and the SFU object counts go back to zero', async () => {
     const { kiosk, agent } = await callInProgress();
     await agent.getByRole('button', { name: 'End call' }).click();

@@ -105,3 +105,57 @@ describe('kiosk with card reader and receipt printer', () => {
     expect(await kiosk.getByTestId('card-read').count()).toBe(0);
   });
 });
+
+describe('the agent’s tools during a call', () => {
+  async function inCall(): Promise<{ kiosk: Page; agent: Page }> {
+    const pages = await deskAndKiosk();
+    await pages.kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await pages.agent.getByTestId('offer').waitFor();
+    await pages.agent.getByRole('button', { name: 'Accept' }).click();
+    await pages.agent.getByTestId('tools').waitFor();
+    return pages;
+  }
+
+  it('shows an address on the kiosk for the resident to confirm, and prints a list of what to bring at the kiosk printer', async () => {
+    const { kiosk, agent } = await inCall();
+    await agent.getByTestId('show-title').fill('Din nye adresse');
+    await agent.getByTestId('show-body').fill('Er adressen rigtig?');
+    await agent.getByTestId('show-confirm').check();
+    await agent.getByTestId('field-label').fill('Adresse');
+    await agent.getByTestId('field-value').fill('Vesterbrogade 1, 1620 København V');
+    await agent.getByTestId('show-send').click();
+    await expect.poll(() => kiosk.getByTestId('shown').textContent(), { timeout: 10_000 }).toContain('Vesterbrogade 1, 1620 København V');
+    await kiosk.getByTestId('confirm-yes').click();
+    await expect.poll(() => agent.locator('[data-testid="pushes"] li').getAttribute('data-answer'), { timeout: 10_000 }).toBe('confirmed');
+    expect(await kiosk.getByTestId('shown').count()).toBe(0);
+
+    await agent.getByTestId('tool-print').click();
+    await agent.getByTestId('print-title').fill('Det skal du medbringe');
+    await agent.getByTestId('print-text').fill('Gammelt pas\nNyt pasfoto');
+    await agent.getByTestId('print-send').click();
+    await expect.poll(() => agent.locator('[data-testid="prints"] li').getAttribute('data-state'), { timeout: 15_000 }).toBe('printed');
+    expect(await kiosk.getByTestId('agent-print').getAttribute('data-state')).toBe('printed');
+    const text = readFileSync((await lastReceipt())!.txt, 'utf8');
+    expect(text).toContain('Det skal du medbringe');
+    expect(text).toContain('Nyt pasfoto');
+    expect(text).toMatch(/\[QR [^\]]*\/status\/BS-/);
+  });
+
+  it('transfers the call to the passport queue with a note: the resident waits again, keeping the reference, and the next agent sees the note', async () => {
+    const { kiosk, agent } = await inCall();
+    const omar = await openConsole(browser, demo.serverUrl, 'omar', 'demo-agent');
+    contexts.push(omar.context());
+    await agent.getByTestId('tool-transfer').click();
+    await agent.getByTestId('transfer-target').selectOption('queue:passports');
+    await agent.getByTestId('transfer-note').fill('Fornyelse af pas, har det gamle med');
+    await agent.getByTestId('transfer-send').click();
+    await expect.poll(() => kiosk.getByTestId('transferred').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => agent.getByTestId('tools').count()).toBe(0);
+    await omar.getByTestId('available').check();
+    await expect.poll(() => omar.getByTestId('offer-transfer').textContent(), { timeout: 10_000 }).toContain('Fornyelse af pas, har det gamle med');
+    await omar.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => kiosk.getByText('I samtale med Omar Haddad').isVisible(), { timeout: 10_000 }).toBe(true);
+    await kiosk.getByRole('button', { name: 'Afslut samtale' }).click();
+    await expect.poll(() => kiosk.getByTestId('reference').textContent()).toMatch(new RegExp(REFERENCE_PATTERN));
+  });
+});

@@ -19,6 +19,7 @@ export function createBridgeImpl(deps: { config: KioskConfig; shell: 'electron' 
     info: async () => ({ shell, kioskId: config.id, version: KIOSK_VERSION }),
     hardwareStatus: async () => hardware.status(),
     printReceipt: (args) => hardware.printReceipt(args),
+    printDocument: (args) => hardware.printDocument(args),
     endSession: async () => hardware.endSession(),
   };
 }

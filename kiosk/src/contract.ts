@@ -92,6 +92,20 @@ export const PrintReceiptResult = Type.Object({
 });
 export type PrintReceiptResult = Static<typeof PrintReceiptResult>;
 
+/** A document the agent prints at the kiosk during a call (protocol KioskDocument, with the reference resolved). */
+export const DocumentRequest = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 80 }),
+    lines: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 60 }),
+    reference: Type.Union([ReferenceSchema, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type DocumentRequest = Static<typeof DocumentRequest>;
+
+export const PrintDocumentResult = Type.Object({ jobId: Type.String() });
+export type PrintDocumentResult = Static<typeof PrintDocumentResult>;
+
 export const EndSessionResult = Type.Object({ droppedCards: Type.Integer({ minimum: 0 }), cancelledJobs: Type.Integer({ minimum: 0 }) });
 export type EndSessionResult = Static<typeof EndSessionResult>;
 
@@ -113,6 +127,8 @@ export const BRIDGE_CALLS = {
    * says so), unless `endSession()` cancels it first.
    */
   printReceipt: { args: ReceiptRequest, result: PrintReceiptResult },
+  /** Prints a document the agent sent during a call; fails like printReceipt. */
+  printDocument: { args: DocumentRequest, result: PrintDocumentResult },
   /** Ends the resident's session: drops every card read and cancels the session's waiting print jobs. */
   endSession: { args: NoArgs, result: EndSessionResult },
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;

@@ -52,7 +52,8 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number 
   const site = {
     server: { port, publicUrl: serverUrl },
     dataDir: join(dir, 'data'),
-    auth: { metricsToken: METRICS_TOKEN },
+    // Browser tests sign in many times a minute from one address; the limit itself is tested in booth-server/src/auth.
+    auth: { metricsToken: METRICS_TOKEN, loginAttemptsPerMinute: 300 },
     sfu: { numWorkers: opts.numWorkers ?? 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
     // A page closed by a test leaves its session for the grace period: keep it short so the next
     // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.

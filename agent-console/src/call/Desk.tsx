@@ -6,6 +6,7 @@ import type { CallbackInfo, User } from '@citizen/protocol';
 import type { ActiveCall, DeskState } from './deskState';
 import { CasePanel } from '../cases/CasePanel';
 import { WrapUpCase } from '../cases/WrapUpCase';
+import { InvitationBanner, Tools } from './Tools';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
 
@@ -25,6 +26,7 @@ export function Desk({ desk, user }: { desk: DeskState; user: User }) {
         )}
         {desk.error.value && <span role="alert" class="error">{desk.error.value}</span>}
       </div>
+      <InvitationBanner desk={desk} />
       {active ? (
         <CallView desk={desk} call={active} />
       ) : desk.callback.value ? (
@@ -68,6 +70,12 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
               </>
             )}
           </p>
+          {offer.transfer && (
+            <p class="transfer" data-testid="offer-transfer">
+              Transferred by <strong>{offer.transfer.fromName}</strong>
+              {offer.transfer.note && <>: “{offer.transfer.note}”</>}
+            </p>
+          )}
           <Answers answers={offer.request.answers} />
           <div class="row">
             <button type="button" onClick={() => void desk.accept()}>
@@ -274,6 +282,7 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
         </p>
         <Answers answers={call.snapshot.request.answers} />
       </CallStage>
+      <Tools desk={desk} call={call} />
       <CasePanel inquiryId={call.snapshot.inquiryId} />
     </div>
   );

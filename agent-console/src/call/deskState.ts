@@ -6,6 +6,7 @@
  */
 import { signal } from '@preact/signals';
 import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallbackInfo, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
+import { createToolsState } from './toolsState';
 import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('desk');
@@ -45,6 +46,8 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     onResumeToken: (t) => sessionStorage.setItem('desk.resume', t),
   });
   client.on('state', (s) => (connection.value = s));
+  /** Show, print, invite, transfer during the call in progress; invitations into others' calls. */
+  const tools = createToolsState(client, () => active.value?.snapshot.callId ?? null);
   client.on('presenceChanged', (p) => (presence.value = p));
   /** Set-up stages of the call on offer or in progress, from the offer on (diagnostics, set-up benchmark). */
   let timeline = new Timeline();
@@ -84,6 +87,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   }
 
   function finish(callId: string, reason: EndReason): void {
+    tools.clear();
     active.value?.view.stop();
     active.value = null;
     lastEnded.value = { callId, reason };
@@ -193,6 +197,15 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
         ongoing.value = (await client.request('listCalls', {})).calls;
       }),
     join: (callId: string, as: 'supervisor' | 'interpreter') => guard(async () => enter(await client.request('joinCall', { callId, as }), as)),
+    tools,
+    /** Joins the call this staff member is invited into. */
+    acceptInvitation: () =>
+      guard(async () => {
+        const inv = tools.invitation.value;
+        if (!inv) return;
+        tools.invitation.value = null;
+        enter(await client.request('joinCall', { callId: inv.callId, as: inv.as }), inv.as);
+      }),
     close: () => {
       active.value?.view.stop();
       coolDown();

@@ -56,10 +56,10 @@ export function statusUrlFor(template: string, reference: string): string {
   return template.replace('{reference}', encodeURIComponent(reference));
 }
 
-const QR_CELL = 6;
+export const QR_CELL = 6;
 
 /** Star's native QR commands. node-thermal-printer 4.6.1's Star printQR omits the `ESC GS y D 1 m` data header, so its bytes would print as text. */
-function starQr(data: string): Buffer {
+export function starQr(data: string): Buffer {
   const d = Buffer.from(data, 'ascii');
   const esc = (...b: number[]): Buffer => Buffer.from([0x1b, 0x1d, 0x79, ...b]);
   return Buffer.concat([
@@ -82,9 +82,15 @@ function wording(lang: ReceiptLanguage, input: ReceiptInput, site: ReceiptSite) 
 }
 
 /** Replaces what the code page cannot print: accents are folded, anything else becomes "?". */
-function printable(text: string, page: CodePage): string {
+export function printable(text: string, page: CodePage): string {
   if (canEncode(text, page)) return text;
-  return [...text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')].map((ch) => (canEncode(ch, page) ? ch : '?')).join('');
+  return [...text]
+    .map((ch) => {
+      if (canEncode(ch, page)) return ch;
+      const folded = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      return folded && canEncode(folded, page) ? folded : '?';
+    })
+    .join('');
 }
 
 export function buildReceipt(input: ReceiptInput, site: ReceiptSite, model: PrinterModel): BuiltReceipt {

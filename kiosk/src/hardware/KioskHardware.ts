@@ -18,15 +18,17 @@ import {
   CardReader,
   HardwareError,
   ReceiptPrinter,
+  buildDocument,
   buildReceipt,
   describePort,
   type CardRead,
+  type PrinterModel,
   type PortSelector,
   type PrinterHealth,
   type SerialBinding,
   type SerialDeviceState,
 } from '@citizen/hardware';
-import type { BridgeEventMap, CardReaderStatus, EndSessionResult, HardwareStatus, PrinterState, PrinterStatus, PrintReceiptResult, ReceiptRequest } from '../contract';
+import type { BridgeEventMap, CardReaderStatus, DocumentRequest, EndSessionResult, HardwareStatus, PrinterState, PrinterStatus, PrintDocumentResult, PrintReceiptResult, ReceiptRequest } from '../contract';
 
 export type KioskConfig = BoothConfig['kiosk'];
 
@@ -156,16 +158,34 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
    * behind the printer (it then stays queued, `details.queued`).
    */
   async printReceipt(req: ReceiptRequest): Promise<PrintReceiptResult> {
-    const built = buildReceipt({ ...req, issuedAt: new Date() }, this.#config.receipt, {
-      commandSet: this.#config.printer.commandSet,
-      codePage: this.#config.printer.codePage,
-      lineWidth: this.#config.printer.lineWidth,
-    });
+    const built = buildReceipt({ ...req, issuedAt: new Date() }, this.#config.receipt, this.#model());
+    const jobId = await this.#print(built.bytes, built.statusUrl);
+    return { jobId, statusUrl: built.statusUrl, printedLanguage: built.printedLanguage, fallback: built.fallback };
+  }
+
+  /** Prints a document an agent sent during a call; fails as printReceipt does. */
+  async printDocument(req: DocumentRequest): Promise<PrintDocumentResult> {
+    const built = buildDocument({ ...req, issuedAt: new Date() }, this.#config.receipt, this.#model());
+    return { jobId: await this.#print(built.bytes, built.statusUrl ?? '') };
+  }
+
+  #model(): PrinterModel {
+    return { commandSet: this.#config.printer.commandSet, codePage: this.#config.printer.codePage, lineWidth: this.#config.printer.lineWidth };
+  }
+
+  /**
+   * Submits a job for this resident's session. Resolves with the job id once
+   * printed. Rejects with PrintFailure at once when the printer is known not to
+   * print, or as soon as the job blocks behind the printer (it then stays
+   * queued, `details.queued`); `statusUrl` goes with the failure for the
+   * screen to show as a QR code instead.
+   */
+  async #print(bytes: Buffer, statusUrl: string): Promise<string> {
     let job;
     try {
-      job = this.printer.submit(built.bytes, { tag: this.#session });
+      job = this.printer.submit(bytes, { tag: this.#session });
     } catch (err) {
-      if (err instanceof HardwareError) throw new PrintFailure(err, { statusUrl: built.statusUrl, queued: false });
+      if (err instanceof HardwareError) throw new PrintFailure(err, { statusUrl, queued: false });
       throw err;
     }
     const blocked = new Promise<never>((_resolve, reject) => {
@@ -173,7 +193,7 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
         if (j.id !== job.id) return;
         if (j.state === 'blocked') {
           this.printer.off('job', on);
-          reject(new PrintFailure(new HardwareError((j.reason ?? 'DEVICE_DISCONNECTED') as 'DEVICE_DISCONNECTED'), { statusUrl: built.statusUrl, queued: true, jobId: job.id }));
+          reject(new PrintFailure(new HardwareError((j.reason ?? 'DEVICE_DISCONNECTED') as 'DEVICE_DISCONNECTED'), { statusUrl, queued: true, jobId: job.id }));
         } else if (j.state === 'printed' || j.state === 'cancelled') this.printer.off('job', on);
       };
       this.printer.on('job', on);
@@ -181,9 +201,9 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
     // Raced below; when `printed` wins, a later rejection of `blocked` has no reader and must not be unhandled.
     blocked.catch(() => undefined);
     const printed = job.done.then(
-      () => ({ jobId: job.id, statusUrl: built.statusUrl, printedLanguage: built.printedLanguage, fallback: built.fallback }),
+      () => job.id,
       (err: unknown) => {
-        throw err instanceof HardwareError ? new PrintFailure(err, { statusUrl: built.statusUrl, queued: false, jobId: job.id }) : err;
+        throw err instanceof HardwareError ? new PrintFailure(err, { statusUrl, queued: false, jobId: job.id }) : err;
       },
     );
     return Promise.race([printed, blocked]);

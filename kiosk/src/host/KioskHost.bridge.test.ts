@@ -150,6 +150,17 @@ describe('kiosk bridge over HTTP + SSE, virtual devices on real ptys', () => {
     expect(r.blocks.find((b) => b.type === 'qr')).toMatchObject({ data: res.statusUrl });
   });
 
+  it('printDocument prints what the agent sent, over the real serial line, with the reference and its QR', async () => {
+    const printed = vp.nextReceipt();
+    const res = await bridge.printDocument({ title: 'Det skal du medbringe', lines: ['Gammelt pas', 'Nyt foto'], reference: 'BS-2026-042A' });
+    expect(res.jobId).toEqual(expect.any(String));
+    const text = receiptPlainText(await printed);
+    expect(text).toContain('Det skal du medbringe');
+    expect(text).toContain('Nyt foto');
+    const bad = await bridge.printDocument({ title: '', lines: [], reference: null }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'BRIDGE_INVALID_ARGUMENTS' });
+  });
+
   it('printReceipt with paper out fails fast with PRINTER_PAPER_OUT and the URL to show on screen', async () => {
     vp.setCondition({ paperOut: true });
     await host.kioskHardware.printer.refreshStatus();

@@ -18,7 +18,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   const shell = signal<ShellInfo | null>(null);
   const hardware = signal<HardwareStatus | null>(null);
   const t = computed(() => STRINGS[lang.value]);
-  const call = createCallState(callDeps);
+  const call = createCallState({ printDocument: (doc) => bridge.printDocument(doc), ...callDeps });
   /** The card the resident presented in this session, masked (the clear number never leaves the shell). */
   const card = signal<BridgeEventPayload<'card'> | null>(null);
   const cardProblem = signal<string | null>(null);

@@ -11,6 +11,11 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
   return (
     <section class="screen waiting" aria-live="polite">
       <div class="spinner" aria-hidden="true" />
+      {step.transferred && (
+        <p class="notice" data-testid="transferred">
+          {t.transferredNote}
+        </p>
+      )}
       <h2 data-testid="queue-position">{t.queuePosition(step.position)}</h2>
       <p data-testid="queue-wait">{t.estimatedWait(step.estimatedWaitSeconds)}</p>
       <div class="choices">
@@ -50,8 +55,57 @@ export function InCallScreen({ step, call, t }: { step: Extract<CallStep, { step
         onEnd={() => void call.hangUp()}
       >
         <h2 class="with">{t.inCallWith(step.agentName)}</h2>
+        <Shown call={call} t={t} />
       </CallStage>
     </section>
+  );
+}
+
+/** What the agent shows on the screen during the call, each until the resident answers it; and a document printing here. */
+function Shown({ call, t }: { call: CallState; t: T }) {
+  const items = call.shown.value;
+  const p = call.printing.value;
+  return (
+    <>
+      {items.map(({ pushId, item }) => (
+        <article class="shown" data-testid="shown" data-kind={item.kind} key={pushId} aria-live="polite">
+          <p class="from">{t.fromAgent}</p>
+          <h3>{item.title}</h3>
+          {item.body && <p class="body">{item.body}</p>}
+          {item.kind === 'confirm' && item.fields.length > 0 && (
+            <dl>
+              {item.fields.map((f) => (
+                <>
+                  <dt>{f.label}</dt>
+                  <dd>{f.value}</dd>
+                </>
+              ))}
+            </dl>
+          )}
+          <div class="choices">
+            {item.kind === 'info' ? (
+              <button type="button" class="big primary" onClick={() => call.answer(pushId, 'read')}>
+                {t.pushRead}
+              </button>
+            ) : (
+              <>
+                <button type="button" class="big primary" onClick={() => call.answer(pushId, 'confirmed')} data-testid="confirm-yes">
+                  {t.pushConfirm}
+                </button>
+                <button type="button" class="big secondary" onClick={() => call.answer(pushId, 'not-correct')} data-testid="confirm-no">
+                  {t.pushNotCorrect}
+                </button>
+              </>
+            )}
+          </div>
+        </article>
+      ))}
+      {p && (
+        <p class={p.state === 'failed' ? 'notice error' : 'notice'} role="status" data-testid="agent-print" data-state={p.state}>
+          {p.state === 'printing' ? t.printingDoc(p.title) : p.state === 'printed' ? t.printedDoc : p.state === 'queued' ? t.printQueuedDoc : t.printFailedDoc}
+        </p>
+      )}
+    </>
   );
 }
 

@@ -9,7 +9,7 @@
  * else when the resident's session ends.
  */
 import { signal } from '@preact/signals';
-import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskRequests } from '@citizen/protocol';
+import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskPush, type KioskRequests, type PushAnswer } from '@citizen/protocol';
 import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('kiosk-call');
@@ -17,7 +17,8 @@ const log = createLogger('kiosk-call');
 export type CallStep =
   | { step: 'idle' }
   | { step: 'requesting' }
-  | { step: 'queued'; callId: string; reference: string; position: number; estimatedWaitSeconds: number }
+  /** `transferred`: an agent handed the call on; the resident waits for the next, keeping their place. */
+  | { step: 'queued'; callId: string; reference: string; position: number; estimatedWaitSeconds: number; transferred?: boolean }
   | { step: 'in-call'; call: MediaCallView; agentName: string; reference: string }
   /** The queue is closed: a callback or a written inquiry instead. */
   | { step: 'closed'; request: CallRequestInfo; opensAt: string | null }
@@ -40,7 +41,17 @@ export interface CallDeps {
   connect: () => SocketLike;
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   startMedia?: typeof startMediaCall;
+  /** Prints a document the agent sent (the shell's printer); rejects with a coded error. */
+  printDocument?: (doc: { title: string; lines: string[]; reference: string | null }) => Promise<unknown>;
 }
+
+/** What the agent shows on the screen during the call, until the resident answers it. */
+export interface ShownItem {
+  pushId: string;
+  item: KioskPush;
+}
+/** A document the agent is printing here. */
+export type PrintNotice = { title: string; state: 'printing' | 'printed' | 'failed' | 'queued' };
 
 export function browserCallDeps(): CallDeps {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${KIOSK_WS_PATH}`;
@@ -49,6 +60,8 @@ export function browserCallDeps(): CallDeps {
 
 export function createCallState(deps: CallDeps) {
   const state = signal<CallStep>({ step: 'idle' });
+  const shown = signal<ShownItem[]>([]);
+  const printing = signal<PrintNotice | null>(null);
   const connection = signal<'open' | 'reconnecting' | 'closed'>('closed');
   let client: SignalClient<KioskRequests> | null = null;
   /** The most recent call's media, kept for diagnostics (were camera and mic released?). */
@@ -93,6 +106,8 @@ export function createCallState(deps: CallDeps) {
 
   function end(reason: EndReason | 'failed'): void {
     const cur = state.value;
+    shown.value = [];
+    printing.value = null;
     if (cur.step === 'in-call') cur.call.stop();
     coolDown();
     const reference =
@@ -109,6 +124,8 @@ export function createCallState(deps: CallDeps) {
       return;
     }
     if (snapshot.step === 'queued') {
+      // Waiting again while in a call: the call was transferred while the socket was down.
+      if (cur.step === 'in-call') cur.call.stop();
       state.value = { step: 'queued', callId: snapshot.callId, reference: snapshot.reference, position: snapshot.position, estimatedWaitSeconds: snapshot.estimatedWaitSeconds };
       warmUp();
     }
@@ -137,12 +154,52 @@ export function createCallState(deps: CallDeps) {
         state.value = { ...cur, waiting: { ...cur.waiting, position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds } };
     });
     c.on('callStarted', (snap) => apply(snap));
+    c.on('kioskPush', ({ callId, pushId, item }) => {
+      const cur = state.value;
+      if (cur.step === 'in-call' && cur.call.callId === callId) shown.value = [...shown.value, { pushId, item }];
+    });
+    c.on('printRequest', (r) => void printForAgent(c, r));
+    c.on('callTransferred', ({ callId, position, estimatedWaitSeconds }) => {
+      const cur = state.value;
+      if (cur.step !== 'in-call' || cur.call.callId !== callId) return;
+      // Camera and microphone close with this part of the call; the transports stay for the next agent.
+      cur.call.stop();
+      shown.value = [];
+      printing.value = null;
+      state.value = { step: 'queued', callId, reference: cur.reference, position, estimatedWaitSeconds, transferred: true };
+      warmUp();
+    });
     c.on('callEnded', ({ reason }) => {
       // A call turned into a callback: the answer to requestCallback says how it goes on.
       if (reason !== 'callback') end(reason);
     });
     client = c;
     return c;
+  }
+
+  async function printForAgent(c: SignalClient<KioskRequests>, r: { callId: string; printId: string; document: { title: string; lines: string[]; withReference: boolean }; reference: string }): Promise<void> {
+    let outcome: { ok: boolean; code?: string; queued?: boolean };
+    if (!deps.printDocument) outcome = { ok: false, code: 'NO_PRINTER' };
+    else {
+      printing.value = { title: r.document.title, state: 'printing' };
+      try {
+        await deps.printDocument({ title: r.document.title, lines: r.document.lines, reference: r.document.withReference ? r.reference : null });
+        outcome = { ok: true };
+      } catch (err) {
+        const e = err as { code?: string; details?: { queued?: boolean } };
+        outcome = { ok: false, code: /^[A-Z_]{1,40}$/.test(e.code ?? '') ? e.code! : 'BRIDGE_INTERNAL', queued: e.details?.queued === true };
+      }
+      printing.value = { title: r.document.title, state: outcome.ok ? 'printed' : outcome.queued ? 'queued' : 'failed' };
+    }
+    drop(c.request('reportPrint', { callId: r.callId, printId: r.printId, ...outcome }), log, 'reportPrint failed', { call: r.callId });
+  }
+
+  /** The resident's answer to what the agent showed. */
+  function answer(pushId: string, a: PushAnswer): void {
+    const cur = state.value;
+    shown.value = shown.value.filter((p) => p.pushId !== pushId);
+    if (cur.step !== 'in-call' || !client) return;
+    drop(client.request('answerPush', { callId: cur.call.callId, pushId, answer: a }), log, 'answerPush failed', { push: pushId });
   }
 
   async function talkToAPerson(request: CallRequestInfo): Promise<void> {
@@ -241,6 +298,8 @@ export function createCallState(deps: CallDeps) {
   /** Back to the start screen. */
   function reset(): void {
     const cur = state.value;
+    shown.value = [];
+    printing.value = null;
     if (cur.step === 'in-call') cur.call.stop();
     coolDown();
     state.value = { step: 'idle' };
@@ -280,6 +339,6 @@ export function createCallState(deps: CallDeps) {
     c.close();
   }
 
-  return { state, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
+  return { state, shown, printing, answer, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;
