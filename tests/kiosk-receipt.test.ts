@@ -159,3 +159,25 @@ describe('the agent’s tools during a call', () => {
     await expect.poll(() => kiosk.getByTestId('reference').textContent()).toMatch(new RegExp(REFERENCE_PATTERN));
   });
 });
+
+describe('following up a case at the kiosk', () => {
+  it('finds the case by the reference typed on the kiosk keypad, and says so when a character is mistyped', async () => {
+    const pages = await deskAndKiosk();
+    const { kiosk } = pages;
+    const reference = await callAndHangUp(pages);
+    await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await kiosk.getByTestId('follow-up-start').click();
+    const chars = reference.replace(/^BS-|-/g, '');
+    // The last (check) character changed to another valid one: the check catches it.
+    const wrong = chars.slice(0, 7) + (chars[7] === '0' ? '1' : '0');
+    for (const c of wrong) await kiosk.locator(`.refpad [data-key="${c}"]`).click();
+    expect(await kiosk.getByTestId('typed-reference').textContent()).toBe(`BS-${wrong.slice(0, 4)}-${wrong.slice(4)}`);
+    await kiosk.getByTestId('look-up').click();
+    await expect.poll(() => kiosk.getByTestId('lookup-failed').getAttribute('data-code'), { timeout: 10_000 }).toBe('REFERENCE_MISTYPED');
+    await kiosk.locator('.refpad [data-key="del"]').click();
+    await kiosk.locator(`.refpad [data-key="${chars[7]}"]`).click();
+    await kiosk.getByTestId('look-up').click();
+    await expect.poll(() => kiosk.getByTestId('case-status-text').textContent(), { timeout: 10_000 }).toBe('Modtaget');
+    expect(await kiosk.getByTestId('case-status').textContent()).toContain('Du får svar senest');
+  });
+});

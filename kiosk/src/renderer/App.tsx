@@ -5,6 +5,7 @@ import { LANGUAGES, type Lang } from './i18n';
 import type { KioskState } from './state';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
 import { CallbackForm, ClosedScreen, WrittenForm } from './call/LeaveWord';
+import { FollowUpScreen } from './followUp/FollowUpScreen';
 
 export const StateContext = createContext<KioskState | null>(null);
 const useKiosk = (): KioskState => {
@@ -14,7 +15,7 @@ const useKiosk = (): KioskState => {
 };
 
 export function App() {
-  const { connection, t, call, lang, bridge, endResidentSession } = useKiosk();
+  const { connection, t, call, lang, bridge, endResidentSession, screen, followUp } = useKiosk();
   const c = connection.value;
   const step = call.state.value;
   if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
@@ -26,6 +27,15 @@ export function App() {
     return (
       <Frame>
         <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} onRate={(n) => call.rate(n)} />
+      </Frame>
+    );
+  if (screen.value === 'follow-up' && (step.step === 'idle' || step.step === 'requesting'))
+    return (
+      <Frame>
+        <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={() => {
+            followUp.clear();
+            screen.value = 'start';
+          }} />
       </Frame>
     );
   return (
@@ -57,6 +67,10 @@ export function App() {
       <button type="button" class="big secondary write" disabled={c.state !== 'online'} onClick={() => call.writeInquiry({ language: lang.value })} data-testid="write-to-us">
         {t.value.writeToUs}
         <small>{t.value.writeToUsHint}</small>
+      </button>
+      <button type="button" class="big secondary write" disabled={c.state !== 'online'} onClick={() => (screen.value = 'follow-up')} data-testid="follow-up-start">
+        {t.value.followUp}
+        <small>{t.value.followUpHintStart}</small>
       </button>
       <LanguagePicker />
       <CardNotice />

@@ -6,6 +6,7 @@ import type { Kiosk } from '@citizen/protocol';
 import type { BridgeEventPayload, HardwareStatus, KioskShellApi, ShellInfo } from '../contract';
 import { STRINGS, type Lang } from './i18n';
 import { createCallState, type CallDeps } from './call/callState';
+import { createFollowUp } from './followUp/followUp';
 import { createLogger } from '@citizen/call-client';
 
 const log = createLogger('kiosk-state');
@@ -22,6 +23,9 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   /** The card the resident presented in this session, masked (the clear number never leaves the shell). */
   const card = signal<BridgeEventPayload<'card'> | null>(null);
   const cardProblem = signal<string | null>(null);
+  /** The screen when no call flow is running: the start, or following up a case by its reference. */
+  const screen = signal<'start' | 'follow-up'>('start');
+  const followUp = createFollowUp(fetchImpl);
 
   // A status event that arrives before the first full status is in asks for the full status again.
   const reloadHardware = (): void => void bridge.hardwareStatus().then((hw) => (hardware.value = hw), () => undefined);
@@ -46,6 +50,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   async function endResidentSession(): Promise<void> {
     card.value = null;
     cardProblem.value = null;
+    screen.value = 'start';
+    followUp.clear();
     await call.endSession();
     lang.value = 'da';
     await bridge.endSession().catch((err: unknown) => log.error('endSession failed', { error: err }));
@@ -65,6 +71,6 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     if (hw.status === 'fulfilled') hardware.value = hw.value;
   }
 
-  return { lang, connection, shell, hardware, t, call, card, cardProblem, bridge, endResidentSession, refresh };
+  return { lang, connection, shell, hardware, t, call, card, cardProblem, screen, followUp, bridge, endResidentSession, refresh };
 }
 export type KioskState = ReturnType<typeof createKioskState>;
