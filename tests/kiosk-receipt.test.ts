@@ -49,8 +49,10 @@ const control = async (path: string, body: unknown = {}): Promise<unknown> => {
 const lastReceipt = async (): Promise<{ txt: string } | null> =>
   ((await (await fetch(`${demo.hardwareUrl}/`)).json()) as { printer: { lastReceipt: { txt: string } | null } }).printer.lastReceipt;
 
-async function callAndHangUp({ kiosk, agent }: { kiosk: Page; agent: Page }): Promise<string> {
+/** A call from the kiosk, accepted and hung up by the resident; `withCard`: a card was presented, and is not shared. */
+async function callAndHangUp({ kiosk, agent }: { kiosk: Page; agent: Page }, withCard = false): Promise<string> {
   await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+  if (withCard) await kiosk.getByTestId('keep-card').click();
   await agent.getByTestId('offer').waitFor();
   await agent.getByRole('button', { name: 'Accept' }).click();
   await kiosk.getByRole('button', { name: 'Afslut samtale' }).click();
@@ -67,6 +69,18 @@ describe('kiosk with card reader and receipt printer', () => {
     const shown = (await kiosk.getByTestId('card-read').textContent()) ?? '';
     expect(shown).not.toContain('4111111111111111');
     expect(await kiosk.content()).not.toContain('411111111111');
+  });
+
+  it('asks before sharing a presented card with the agent, who then sees it masked with the offer', async () => {
+    const { kiosk, agent } = await deskAndKiosk();
+    await control('/card/magstripe', { id: '5500000000000004' });
+    await expect.poll(() => kiosk.getByTestId('card-read').isVisible(), { timeout: 10_000 }).toBe(true);
+    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await kiosk.getByTestId('share-card').click();
+    await expect.poll(() => agent.getByTestId('offer-card').textContent(), { timeout: 10_000 }).toMatch(/magstripe .*0004$/);
+    expect(await agent.content()).not.toContain('5500000000000004');
+    await agent.getByRole('button', { name: 'Accept' }).click();
+    await kiosk.getByRole('button', { name: 'Afslut samtale' }).click();
   });
 
   it('gives the reference after a call and prints it on a receipt with its status QR', async () => {
@@ -99,7 +113,7 @@ describe('kiosk with card reader and receipt printer', () => {
     const { kiosk } = pages;
     await control('/card/magstripe', { id: '5500000000000004' });
     await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/0004$/);
-    await callAndHangUp(pages);
+    await callAndHangUp(pages, true);
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
     await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
     expect(await kiosk.getByTestId('card-read').count()).toBe(0);

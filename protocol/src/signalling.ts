@@ -16,7 +16,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
-import { Need, ReferenceSchema } from './vocab';
+import { CardKind, Need, ReferenceSchema } from './vocab';
 import { Invitation, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
@@ -139,6 +139,8 @@ export const CallRequestInfo = Type.Object(
     answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 40 })),
     /** Stated needs (hearing, sight, mobility, interpreter): priority in the queue, shown to the agent. */
     needs: Type.Optional(Type.Array(Need, { uniqueItems: true, maxItems: 4 })),
+    /** The card the resident presented and agreed to share: its kind and masked form only, never the number. */
+    card: Type.Optional(Type.Object({ kind: CardKind, masked: Type.String({ maxLength: 28, pattern: '^[•* ]{1,24}[0-9A-Za-z]{0,4}$' }) }, { additionalProperties: false })),
   },
   // Whatever the kiosk sends here is shown to agents: nothing unannounced gets through.
   { additionalProperties: false },

@@ -76,6 +76,16 @@ function Idle({ desk, user }: { desk: DeskState; user: User }) {
               {offer.transfer.note && <>: “{offer.transfer.note}”</>}
             </p>
           )}
+          {offer.request.card && (
+            <p data-testid="offer-card">
+              Card shared by the resident: <strong>{offer.request.card.kind}</strong> {offer.request.card.masked}
+            </p>
+          )}
+          {offer.request.needs && offer.request.needs.length > 0 && (
+            <p data-testid="offer-needs">
+              Needs: <strong>{offer.request.needs.join(', ')}</strong>
+            </p>
+          )}
           <Answers answers={offer.request.answers} />
           <div class="row">
             <button type="button" onClick={() => void desk.accept()}>

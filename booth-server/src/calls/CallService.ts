@@ -17,7 +17,7 @@ import type { EndpointOptions } from './MediaEndpoint';
 import { EndpointRegistry } from './EndpointRegistry';
 import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
-import { InquiryJournal } from './InquiryJournal';
+import { InquiryJournal, answersOf } from './InquiryJournal';
 import { OfferDispatcher } from './offers';
 import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
@@ -224,7 +224,7 @@ export class CallService {
       kioskId: session.kiosk.id,
       language: request.language,
       topic: request.topic ?? null,
-      answers: request.answers ?? {},
+      answers: answersOf(request),
       status: 'queued',
       createdAt: new Date(queuedAt),
       queueId: this.#routing.queueFor(request),

@@ -14,7 +14,7 @@ import type { CallBook } from './CallBook';
 import type { CallbackDesk } from './callbacks';
 import type { Call } from './Call';
 import { SignalFailure } from './errors';
-import type { InquiryJournal } from './InquiryJournal';
+import { answersOf, type InquiryJournal } from './InquiryJournal';
 import type { OfferDispatcher } from './offers';
 import type { PresenceBook } from './presence';
 import type { QueueFigures } from './QueueFigures';
@@ -89,7 +89,7 @@ export class CallbackRequests {
       language: request.language,
       topic: request.topic ?? null,
       // The message and the number the resident agreed to leave are the inquiry's answers.
-      answers: { ...(request.answers ?? {}), message, ...(phone ? { phone } : {}) },
+      answers: { ...answersOf(request), message, ...(phone ? { phone } : {}) },
       status: 'ended',
       endReason: 'written',
       createdAt: new Date(),

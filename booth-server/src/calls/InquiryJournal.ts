@@ -11,7 +11,7 @@
  *    a call (crash, power loss, kill -9) are closed as interrupted.
  */
 import { randomBytes } from 'node:crypto';
-import { newReference } from '@citizen/protocol';
+import { newReference, type CallRequestInfo } from '@citizen/protocol';
 import { StoreConflictError, type InquiryRecord, type InquiryUpdate, type Store } from '../store/Store';
 
 export interface InquiryJournalOptions {
@@ -24,6 +24,11 @@ export interface InquiryJournalOptions {
 }
 
 const MAX_RETRY_MS = 60_000;
+
+/** What the inquiry keeps of a request's answers: the flow's answers, and the shared card (masked) as one of them. */
+export function answersOf(request: CallRequestInfo): Record<string, string> {
+  return { ...(request.answers ?? {}), ...(request.card ? { card: `${request.card.kind} ${request.card.masked}` } : {}) };
+}
 
 export class InquiryJournal {
   readonly #pending = new Map<string, { update: InquiryUpdate; attempts: number }>();

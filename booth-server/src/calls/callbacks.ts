@@ -16,7 +16,7 @@ import type { KioskRecord, Store } from '../store/Store';
 import type { CallRouting } from '../routing/CallRouting';
 import { Callback } from './Callback';
 import { SignalFailure } from './errors';
-import type { InquiryJournal } from './InquiryJournal';
+import { answersOf, type InquiryJournal } from './InquiryJournal';
 import { newId, type StaffSession } from './sessions';
 
 export interface CallbackDeskOptions {
@@ -72,7 +72,7 @@ export class CallbackDesk {
         kioskId: args.origin.id,
         language: args.request.language,
         topic: args.request.topic ?? null,
-        answers: args.request.answers ?? {},
+        answers: answersOf(args.request),
         status: 'queued',
         createdAt,
         queueId: this.opts.routing.queueFor(args.request),

@@ -66,19 +66,23 @@ describe('queue and offers', () => {
   it('queues a kiosk call, offers it to an available agent, and starts it on accept', async () => {
     const kiosk = track(kioskClient(url, t.credentialFile));
     expect((await opened(kiosk)).call).toBeNull();
-    const queued = await kiosk.request('requestCall', { language: 'da', topic: 'housing-benefit', answers: { postcode: '1620' } });
+    // A clear card number is refused where it enters: only the masked form may be shared.
+    await expect(kiosk.request('requestCall', { language: 'da', card: { kind: 'magstripe', masked: '5500000000000004' } })).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    const card = { kind: 'magstripe' as const, masked: '•••• •••• •••• 0004' };
+    const queued = await kiosk.request('requestCall', { language: 'da', topic: 'housing-benefit', answers: { postcode: '1620' }, card });
     expect(queued.position).toBe(1);
     expect(queued.reference).toMatch(new RegExp(REFERENCE_PATTERN));
     expect(queued.estimatedWaitSeconds).toBeGreaterThan(0);
 
     const agent = track(staffClient(url, await signIn(t.app, 'anna', 'demo-agent')));
     await opened(agent);
-    const offered = next<{ callId: string; request: { answers?: Record<string, string> }; kiosk: { name: string } }>(agent as never, 'callOffered');
+    const offered = next<{ callId: string; request: { answers?: Record<string, string>; card?: unknown }; kiosk: { name: string } }>(agent as never, 'callOffered');
     const avail = await agent.request('setAvailability', { available: true });
     const offer = avail.offer ?? (await offered);
     expect(offer.callId).toBe(queued.callId);
     expect(offer.kiosk.name).toBe('Borgerservice Mini');
     expect(offer.request.answers).toEqual({ postcode: '1620' });
+    expect(offer.request.card).toEqual(card);
 
     const started = next<CallSnapshot>(kiosk as never, 'callStarted');
     const snap = await agent.request('acceptCall', { callId: queued.callId });
@@ -91,7 +95,7 @@ describe('queue and offers', () => {
     expect(liveSfuObjects().router).toBeGreaterThanOrEqual(1);
 
     const inquiry = await t.store.findInquiry(queued.callId);
-    expect(inquiry).toMatchObject({ status: 'in-call', reference: queued.reference, topic: 'housing-benefit', answers: { postcode: '1620' } });
+    expect(inquiry).toMatchObject({ status: 'in-call', reference: queued.reference, topic: 'housing-benefit', answers: { postcode: '1620', card: 'magstripe •••• •••• •••• 0004' } });
     expect((await t.store.findInquiryByReference(queued.reference))?.id).toBe(queued.callId);
     // The promise of the municipality's service standard is fixed when the inquiry is made.
     const kase = await t.store.findInquiryCaseByReference(queued.reference);

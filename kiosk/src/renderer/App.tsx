@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import { useContext } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
 import { LANGUAGES, type Lang } from './i18n';
 import type { KioskState } from './state';
@@ -15,7 +15,9 @@ const useKiosk = (): KioskState => {
 };
 
 export function App() {
-  const { connection, t, call, lang, bridge, endResidentSession, screen, followUp } = useKiosk();
+  const { connection, t, call, lang, bridge, endResidentSession, screen, followUp, card } = useKiosk();
+  /** A card was read this session: ask before its (masked) number goes to the agent. */
+  const [askCard, setAskCard] = useState(false);
   const c = connection.value;
   const step = call.state.value;
   if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
@@ -29,6 +31,29 @@ export function App() {
         <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} onRate={(n) => call.rate(n)} />
       </Frame>
     );
+  if (askCard && card.value && step.step === 'idle') {
+    const c = card.value;
+    const talk = (share: boolean): void => {
+      setAskCard(false);
+      void call.talkToAPerson({ language: lang.value, ...(share ? { card: { kind: c.kind, masked: c.masked } } : {}) });
+    };
+    return (
+      <Frame>
+        <section class="screen" data-testid="card-consent">
+          <h2>{t.value.shareCardTitle}</h2>
+          <p>{t.value.shareCardText(c.masked)}</p>
+          <div class="choices">
+            <button type="button" class="big primary" onClick={() => talk(true)} data-testid="share-card">
+              {t.value.shareCardYes}
+            </button>
+            <button type="button" class="big secondary" onClick={() => talk(false)} data-testid="keep-card">
+              {t.value.shareCardNo}
+            </button>
+          </div>
+        </section>
+      </Frame>
+    );
+  }
   if (screen.value === 'follow-up' && (step.step === 'idle' || step.step === 'requesting'))
     return (
       <Frame>
@@ -59,7 +84,7 @@ export function App() {
         type="button"
         class="big primary talk"
         disabled={c.state !== 'online' || step.step === 'requesting'}
-        onClick={() => void call.talkToAPerson({ language: lang.value })}
+        onClick={() => (card.value ? setAskCard(true) : void call.talkToAPerson({ language: lang.value }))}
       >
         {step.step === 'requesting' ? t.value.connecting : t.value.talkToPerson}
         <small>{t.value.talkToPersonHint}</small>
