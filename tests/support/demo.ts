@@ -43,7 +43,8 @@ export interface Demo {
   metrics(): Promise<string>;
 }
 
-export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number } = {}): Promise<Demo> {
+/** `routing`: replaces the site's routing section (e.g. queues closed for an out-of-hours test). */
+export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number; routing?: Record<string, unknown> } = {}): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
   const hostPort = await freePort();
@@ -58,6 +59,7 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number 
     // A page closed by a test leaves its session for the grace period: keep it short so the next
     // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.
     calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600 },
+    ...(opts.routing ? { routing: opts.routing } : {}),
     kiosk: {
       serverUrl,
       hostPort,
