@@ -87,11 +87,14 @@ describe('kiosk with card reader and receipt printer', () => {
     const pages = await deskAndKiosk();
     const { kiosk } = pages;
     const reference = await callAndHangUp(pages);
+    // The promised answer date (the municipality's service standard) shows next to the reference, and prints with it.
+    await expect.poll(() => kiosk.getByTestId('promise').textContent(), { timeout: 10_000 }).toMatch(/^Du får svar senest \d+\. \S+ \d{4}/);
     await kiosk.getByRole('button', { name: 'Udskriv kvittering' }).click();
     await expect.poll(() => kiosk.getByTestId('printed').isVisible(), { timeout: 15_000 }).toBe(true);
     await expect.poll(async () => (await lastReceipt())?.txt ?? '', { timeout: 15_000 }).not.toBe('');
     const text = readFileSync((await lastReceipt())!.txt, 'utf8');
     expect(text).toContain(reference);
+    expect(text).toMatch(/Svar senest: +\d+\. \S+ \d{4}/);
     expect(text).toMatch(new RegExp(`\\[QR [^\\]]*/${reference}\\]`));
   });
 

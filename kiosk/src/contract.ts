@@ -77,6 +77,13 @@ export const ReceiptRequest = Type.Object(
     /** The resident's language; the receipt falls back when the printer cannot print it. */
     language: ReceiptLanguage,
     nextSteps: Type.Array(NextStep, { maxItems: 5, uniqueItems: true }),
+    /** The promised answer date (YYYY-MM-DD) and the median days achieved now for such cases, from the status lookup. */
+    promise: Type.Optional(
+      Type.Object(
+        { by: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), achievedMedianDays: Type.Union([Type.Number({ minimum: 0, maximum: 3650 }), Type.Null()]) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -66,3 +66,19 @@ describe('buildReceipt', () => {
     );
   });
 });
+
+describe('the promise on the receipt', () => {
+  it('prints the promised answer date next to what is achieved now, in the receipt language', () => {
+    const r = buildReceipt({ ...input('da'), promise: { by: new Date('2026-12-07T12:00:00Z'), achievedMedianDays: 3 } }, site, { commandSet: 'epson', codePage: 'PC865_NORDIC', lineWidth: 42 });
+    const text = receiptPlainText(new EscPosDecoder('epson').push(r.bytes)[0]!);
+    expect(text).toMatch(/Svar senest: +7\. december 2026/);
+    expect(text.replace(/\s+/g, ' ')).toContain('Lige nu afsluttes halvdelen af sagerne inden for 3 dage.');
+  });
+
+  it('prints the promise alone while too few cases were resolved to say what is achieved', () => {
+    const r = buildReceipt({ ...input('en'), promise: { by: new Date('2026-12-07T12:00:00Z'), achievedMedianDays: null } }, site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 });
+    const text = receiptPlainText(new EscPosDecoder('epson').push(r.bytes)[0]!);
+    expect(text).toMatch(/Answer by: +7 December 2026/);
+    expect(text).not.toContain('Right now');
+  });
+});

@@ -41,6 +41,8 @@ export interface ReceiptInput {
   language: ReceiptLanguage;
   nextSteps: readonly NextStep[];
   issuedAt: Date;
+  /** The promised answer date, and what is achieved now (median days to resolve the topic), printed side by side. */
+  promise?: { by: Date; achievedMedianDays: number | null };
 }
 
 export interface BuiltReceipt {
@@ -77,8 +79,12 @@ function wording(lang: ReceiptLanguage, input: ReceiptInput, site: ReceiptSite) 
   const plain = (s: string): string => s.replace(/\s/g, ' ');
   const date = plain(new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: site.timeZone }).format(input.issuedAt));
   const time = plain(new Intl.DateTimeFormat(w.locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: site.timeZone, numberingSystem: 'latn' }).format(input.issuedAt));
+  const promisedBy = input.promise ? plain(new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: site.timeZone, numberingSystem: 'latn' }).format(input.promise.by)) : null;
+  const achieved = input.promise && input.promise.achievedMedianDays !== null ? w.achieved(input.promise.achievedMedianDays) : null;
   const texts = [w.title, w.reference, w.date, w.time, w.place, w.nextSteps, w.scan, date, time, ...input.nextSteps.map((s) => w.steps[s])];
-  return { w, date, time, texts };
+  if (promisedBy) texts.push(w.answerBy, promisedBy);
+  if (achieved) texts.push(achieved);
+  return { w, date, time, texts, promisedBy, achieved };
 }
 
 /** Replaces what the code page cannot print: accents are folded, anything else becomes "?". */
@@ -101,7 +107,7 @@ export function buildReceipt(input: ReceiptInput, site: ReceiptSite, model: Prin
 
   const candidates: ReceiptLanguage[] = [input.language, site.fallbackLanguage, 'en'];
   const lang = candidates.find((l) => wording(l, input, site).texts.every((t) => canEncode(t, model.codePage))) ?? 'en';
-  const { w, date, time } = wording(lang, input, site);
+  const { w, date, time, promisedBy, achieved } = wording(lang, input, site);
   const fallback = lang !== input.language;
   const p = (s: string): string => printable(s, model.codePage);
 
@@ -131,6 +137,13 @@ export function buildReceipt(input: ReceiptInput, site: ReceiptSite, model: Prin
   printer.leftRight(`${w.date}:`, date);
   printer.leftRight(`${w.time}:`, time);
   printer.println(`${w.place}: ${p(site.place)}`);
+  if (promisedBy) {
+    printer.newLine();
+    printer.bold(true);
+    printer.leftRight(`${w.answerBy}:`, promisedBy);
+    printer.bold(false);
+    if (achieved) printer.println(achieved);
+  }
   if (input.nextSteps.length) {
     printer.newLine();
     printer.bold(true);

@@ -18,6 +18,10 @@ export interface ReceiptWording {
   place: string;
   nextSteps: string;
   scan: string;
+  /** Label of the promised answer date (the municipality's service standard). */
+  answerBy: string;
+  /** What is achieved now, next to the promise: half of the cases resolved within `days`. */
+  achieved: (days: number) => string;
   steps: Record<NextStep, string>;
 }
 
@@ -31,6 +35,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'Sted',
     nextSteps: 'Hvad sker der nu?',
     scan: 'Scan koden for at følge din sag',
+    answerBy: 'Svar senest',
+    achieved: (d) => `Lige nu afsluttes halvdelen af sagerne inden for ${d} dage.`,
     steps: {
       'answer-digital-post': 'Du får svar i Digital Post.',
       'bring-id': 'Medbring gyldigt billed-id, når du kommer igen.',
@@ -48,6 +54,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'Place',
     nextSteps: 'What happens next?',
     scan: 'Scan the code to follow your case',
+    answerBy: 'Answer by',
+    achieved: (d) => `Right now, half of all cases are resolved within ${d} days.`,
     steps: {
       'answer-digital-post': 'You will get the answer in Digital Post.',
       'bring-id': 'Bring valid photo ID when you come back.',
@@ -65,6 +73,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'Ort',
     nextSteps: 'Wie geht es weiter?',
     scan: 'Code scannen, um Ihren Fall zu verfolgen',
+    answerBy: 'Antwort bis',
+    achieved: (d) => `Derzeit wird die Hälfte der Fälle innerhalb von ${d} Tagen erledigt.`,
     steps: {
       'answer-digital-post': 'Sie erhalten die Antwort über Digital Post.',
       'bring-id': 'Bringen Sie beim nächsten Besuch einen gültigen Lichtbildausweis mit.',
@@ -82,6 +92,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'Miejsce',
     nextSteps: 'Co dalej?',
     scan: 'Zeskanuj kod, aby śledzić sprawę',
+    answerBy: 'Odpowiedź do',
+    achieved: (d) => `Obecnie połowa spraw jest załatwiana w ciągu ${d} dni.`,
     steps: {
       'answer-digital-post': 'Odpowiedź otrzymasz przez Digital Post.',
       'bring-id': 'Przy następnej wizycie zabierz ważny dokument ze zdjęciem.',
@@ -99,6 +111,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'Місце',
     nextSteps: 'Що далі?',
     scan: 'Скануйте код, щоб стежити за справою',
+    answerBy: 'Відповідь до',
+    achieved: (d) => `Зараз половину справ вирішують протягом ${d} днів.`,
     steps: {
       'answer-digital-post': 'Відповідь надійде в Digital Post.',
       'bring-id': 'Візьміть дійсне посвідчення з фото, коли прийдете знову.',
@@ -116,6 +130,8 @@ export const RECEIPT_WORDING: Record<ReceiptLanguage, ReceiptWording> = {
     place: 'المكان',
     nextSteps: 'ماذا بعد؟',
     scan: 'امسح الرمز لمتابعة قضيتك',
+    answerBy: 'الرد قبل',
+    achieved: (d) => `حاليًا تُنجز نصف القضايا خلال ${d} أيام.`,
     steps: {
       'answer-digital-post': 'ستصلك الإجابة عبر Digital Post.',
       'bring-id': 'أحضر هوية سارية بصورة عند عودتك.',

@@ -158,7 +158,12 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
    * behind the printer (it then stays queued, `details.queued`).
    */
   async printReceipt(req: ReceiptRequest): Promise<PrintReceiptResult> {
-    const built = buildReceipt({ ...req, issuedAt: new Date() }, this.#config.receipt, this.#model());
+    const { promise, ...rest } = req;
+    const built = buildReceipt(
+      { ...rest, issuedAt: new Date(), ...(promise ? { promise: { by: new Date(`${promise.by}T12:00:00Z`), achievedMedianDays: promise.achievedMedianDays } } : {}) },
+      this.#config.receipt,
+      this.#model(),
+    );
     const jobId = await this.#print(built.bytes, built.statusUrl);
     return { jobId, statusUrl: built.statusUrl, printedLanguage: built.printedLanguage, fallback: built.fallback };
   }

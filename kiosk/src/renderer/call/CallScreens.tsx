@@ -3,7 +3,7 @@ import { CallStage } from '@citizen/call-client';
 import type { STRINGS } from '../i18n';
 import type { CallState, CallStep } from './callState';
 import type { KioskShellApi, ReceiptLanguage } from '../../contract';
-import { ReferenceReceipt } from './Receipt';
+import { ReferenceReceipt, useCasePromise } from './Receipt';
 
 type T = (typeof STRINGS)['da'];
 
@@ -126,6 +126,7 @@ export function EndedScreen({
   onRate: (rating: number) => Promise<boolean>;
 }) {
   const [rated, setRated] = useState<number | null>(null);
+  const promise = useCasePromise(step.reference, lang);
   const [left, setLeft] = useState(60);
   useEffect(() => {
     const timer = setInterval(() => setLeft((n) => n - 1), 1000);
@@ -170,7 +171,7 @@ export function EndedScreen({
             {t.ratingThanks}
           </p>
         ))}
-      {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} nextSteps={step.reason === 'callback' ? ['agent-will-call', 'track-online'] : ['track-online']} />}
+      {step.reference && <ReferenceReceipt reference={step.reference} language={lang} bridge={bridge} t={t} nextSteps={step.reason === 'callback' ? ['agent-will-call', 'track-online'] : ['track-online']} promise={promise} />}
       <button type="button" class="big" onClick={onDone}>
         {t.backToStart} ({left})
       </button>

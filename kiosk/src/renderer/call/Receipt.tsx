@@ -11,24 +11,50 @@ import type { STRINGS } from '../i18n';
 type T = (typeof STRINGS)['da'];
 type PrintState = { s: 'idle' } | { s: 'printing' } | { s: 'printed' } | { s: 'failed'; statusUrl: string | null; queued: boolean; code: string };
 
+/** The case's promised answer date and what is achieved now (the status lookup), to show and print next to the reference. */
+export interface CasePromise {
+  by: string;
+  achievedMedianDays: number | null;
+}
+
+export function useCasePromise(reference: string | null, language: string): CasePromise | null {
+  const [promise, setPromise] = useState<CasePromise | null>(null);
+  useEffect(() => {
+    if (!reference) return;
+    let live = true;
+    void fetch(`/api/kiosk/status/${encodeURIComponent(reference)}?lang=${encodeURIComponent(language)}`)
+      .then(async (r) => (r.ok ? ((await r.json()) as { promisedBy: string | null; achieved: { medianDays: number } | null }) : null))
+      .then((s) => {
+        if (live && s?.promisedBy) setPromise({ by: s.promisedBy.slice(0, 10), achievedMedianDays: s.achieved?.medianDays ?? null });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [reference, language]);
+  return promise;
+}
+
 export function ReferenceReceipt({
   reference,
   language,
   bridge,
   t,
   nextSteps = ['track-online'],
+  promise = null,
 }: {
   reference: string;
   language: ReceiptLanguage;
   bridge: KioskShellApi;
   t: T;
   nextSteps?: NextStep[];
+  promise?: CasePromise | null;
 }) {
   const [state, setState] = useState<PrintState>({ s: 'idle' });
   const print = async (): Promise<void> => {
     setState({ s: 'printing' });
     try {
-      await bridge.printReceipt({ reference, language, nextSteps });
+      await bridge.printReceipt({ reference, language, nextSteps, ...(promise ? { promise } : {}) });
       setState({ s: 'printed' });
     } catch (err) {
       const e = err as { code?: string; details?: { statusUrl?: string; queued?: boolean } };
@@ -42,6 +68,12 @@ export function ReferenceReceipt({
         {reference}
       </p>
       <p>{t.referenceHint}</p>
+      {promise && (
+        <p class="promise" data-testid="promise">
+          {t.promisedLabel} {new Date(`${promise.by}T12:00:00Z`).toLocaleDateString(language === 'da' ? 'da-DK' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric' })}
+          {promise.achievedMedianDays !== null && <> · {t.achievedShort(promise.achievedMedianDays)}</>}
+        </p>
+      )}
       {state.s === 'idle' && (
         <button type="button" class="big primary" onClick={() => void print()}>
           {t.printReceipt}
