@@ -1,16 +1,25 @@
 /**
- * Security headers on every response (@fastify/helmet), with a
- * Content-Security-Policy the kiosk UI and the agent console run under:
- * scripts and styles only from the server's own origin (the bundles are
- * external files; Preact sets styles through the CSSOM, which style-src does
- * not govern), signalling WebSockets to the same origin (CSP3's 'self' covers
- * ws: and wss: to the same host and port), data: images for QR codes, blob:
- * for media. The kiosk shell's host proxies the kiosk UI and its socket, so
- * there too everything is same-origin. HSTS only when served over HTTPS
- * (auth.secureCookies), since a browser ignores it over plain HTTP anyway.
+ * Security headers on every response, with a Content-Security-Policy the
+ * kiosk UI and the agent console run under: scripts and styles only from the
+ * server's own origin (the bundles are external files; Preact sets styles
+ * through the CSSOM, which style-src does not govern), signalling WebSockets
+ * to the same origin (CSP3's 'self' covers ws: and wss: to the same host and
+ * port), data: images for QR codes, blob: for media. The kiosk shell's host
+ * proxies the kiosk UI and its socket, so there too everything is
+ * same-origin. HSTS only when served over HTTPS (auth.secureCookies), since a
+ * browser ignores it over plain HTTP anyway.
+ *
+ * helmet decides the headers, once at start-up: its middleware runs against a
+ * response that is never sent, and every request gets a copy of what it set.
+ * (@fastify/helmet built a new helmet, parsing the policy again, on every
+ * request; with a fixed policy, no nonces, the headers never differ.) A route
+ * that needs its own policy sets it in its handler, which runs later
+ * (the status page; Swagger UI's onSend hook in app.ts).
  */
 import fp from 'fastify-plugin';
-import fastifyHelmet from '@fastify/helmet';
+import helmet from 'helmet';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 export const CSP_DIRECTIVES = {
@@ -33,14 +42,37 @@ export interface SecurityHeadersOptions {
   hsts: boolean;
 }
 
-async function securityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions): Promise<void> {
-  await app.register(fastifyHelmet, {
-    global: true,
+/** The headers helmet sets with our options, lower-case names. */
+export function securityHeaderSet(opts: SecurityHeadersOptions): Readonly<Record<string, string>> {
+  const middleware = helmet({
     // No helmet defaults: they include upgrade-insecure-requests, which breaks a plain-HTTP site or demo.
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     strictTransportSecurity: opts.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
+  });
+  const request = new IncomingMessage(new Socket());
+  const response = new ServerResponse(request);
+  let finished = false;
+  middleware(request, response, (err?: unknown) => {
+    if (err) throw err;
+    finished = true;
+  });
+  // helmet's middleware is synchronous; if a version were not, the set below would be incomplete.
+  if (!finished) throw new TypeError('security headers: helmet did not finish synchronously');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.getHeaders())) {
+    if (typeof value !== 'string') throw new TypeError(`security headers: unexpected value for ${name}`);
+    headers[name] = value;
+  }
+  return Object.freeze(headers);
+}
+
+async function securityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions): Promise<void> {
+  const headers = securityHeaderSet(opts);
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(headers);
+    done();
   });
 }
 
