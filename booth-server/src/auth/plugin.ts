@@ -6,7 +6,9 @@
  * - Staff (agents, supervisors, technicians, administrators): an HttpOnly,
  *   SameSite=Strict session cookie from POST /api/auth/login; the server
  *   stores only its hash. A session ends when idle or at its absolute end
- *   (./sessions.ts), when revoked, and when its account is disabled.
+ *   (./sessions.ts), when revoked, and when its account is disabled. Sign-ins
+ *   read from the store are kept for a few seconds (./SessionCache.ts): the
+ *   routes that change sessions or accounts tell the cache at once.
  * - Kiosks: `Authorization: Kiosk <kioskId>:<credential>`, sent by the kiosk
  *   shell (Electron main or the browser-shell host), never by page script.
  */
@@ -17,11 +19,15 @@ import { BoothError } from '../errors';
 import { timingSafeEqual } from 'node:crypto';
 import { hashSecret, secretMatches } from './secrets';
 import type { SessionPolicy } from './sessions';
+import { SessionCache } from './SessionCache';
 import type { KioskRecord, SessionRecord, Store, UserAccount } from '../store/Store';
 
 export type RouteAuth = 'public' | 'kiosk' | 'metrics' | { roles: readonly Role[] };
 
-/** `session` is as it stands after this request's use of it. */
+/**
+ * `session` is as it stands after this request's use of it. A signed-in user's
+ * objects may be the cache's, shared with other requests: read them, never change them.
+ */
 export type Principal = { kind: 'user'; user: UserAccount; tokenHash: string; session: SessionRecord } | { kind: 'kiosk'; kiosk: KioskRecord };
 
 declare module 'fastify' {
@@ -30,6 +36,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** Sign-ins read recently; whatever changes a session or an account forgets it here. */
+    sessionCache: SessionCache;
   }
 }
 
@@ -43,12 +53,17 @@ export interface AuthPluginOptions {
 }
 
 const SESSION_SWEEP_MS = 10 * 60_000;
+/** How long a sign-in read from the store is trusted before it is read again (see SessionCache). */
+export const SESSION_CACHE_MS = 5_000;
+const SESSION_CACHE_ENTRIES = 10_000;
 
 async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
   const { store, sessions, metricsToken, publicPrefixes, now } = opts;
   if (!store) throw new TypeError('auth plugin: store is required');
   if (!sessions) throw new TypeError('auth plugin: sessions is required');
   app.decorateRequest('principal', null);
+  const cache = new SessionCache({ ttlMs: SESSION_CACHE_MS, maxEntries: SESSION_CACHE_ENTRIES });
+  app.decorate('sessionCache', cache);
 
   // Expired sign-ins and sign-in challenges are refused by the store already; this keeps the tables small.
   const sweep = (): void => {
@@ -72,29 +87,72 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // Callback style, not async: a cached sign-in is checked without a trip
+  // through the promise queue; only a store read waits.
+  app.addHook('onRequest', (request, _reply, done) => {
     const auth = request.routeOptions.config.auth;
     if (auth === undefined) {
       const url = request.routeOptions.url ?? request.url;
-      if (request.is404 || publicPrefixes.some((p) => url.startsWith(p))) return;
-      throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${request.method} ${url} declares no auth`);
+      if (request.is404 || publicPrefixes.some((p) => url.startsWith(p))) return done();
+      return done(new BoothError('ROUTE_WITHOUT_AUTH', `route ${request.method} ${url} declares no auth`));
     }
-    if (auth === 'public') return;
-    if (auth === 'metrics' && metricsToken && bearerMatches(request.headers.authorization, metricsToken)) return;
+    if (auth === 'public') return done();
+    if (auth === 'metrics' && metricsToken && bearerMatches(request.headers.authorization, metricsToken)) return done();
 
-    const principal = await identify(request, store, sessions, now(), (err, what) => request.log.warn({ err }, `could not record ${what}`));
-    if (!principal) throw new BoothError('UNAUTHENTICATED', 'authentication required');
-    request.principal = principal;
-
-    if (auth === 'kiosk') {
-      if (principal.kind !== 'kiosk') throw new BoothError('FORBIDDEN', 'only kiosks may call this');
-      return;
-    }
-    const roles: readonly Role[] = auth === 'metrics' ? ['technician'] : auth.roles;
-    if (principal.kind !== 'user' || !roles.includes(principal.user.role)) {
-      throw new BoothError('FORBIDDEN', `requires role ${roles.join(' or ')}`);
-    }
+    const found = identify(request, now());
+    if (found instanceof Promise) found.then((principal) => done(admit(request, auth, principal)), done);
+    else done(admit(request, auth, found));
   });
+
+  /** Sets the caller on the request; undefined when they may call the route, else the error to answer with. */
+  function admit(request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>, principal: Principal | null): BoothError | undefined {
+    if (!principal) return new BoothError('UNAUTHENTICATED', 'authentication required');
+    request.principal = principal;
+    if (auth === 'kiosk') return principal.kind === 'kiosk' ? undefined : new BoothError('FORBIDDEN', 'only kiosks may call this');
+    const roles: readonly Role[] = auth === 'metrics' ? ['technician'] : auth.roles;
+    if (principal.kind !== 'user' || !roles.includes(principal.user.role)) return new BoothError('FORBIDDEN', `requires role ${roles.join(' or ')}`);
+    return undefined;
+  }
+
+  const onTouchFailed = (request: FastifyRequest, err: unknown, what: string): void => request.log.warn({ err }, `could not record ${what}`);
+
+  /** The caller, from the cache when it can (synchronously), else from the store. */
+  function identify(request: FastifyRequest, at: Date): Principal | null | Promise<Principal | null> {
+    const header = request.headers.authorization;
+    if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) return identifyKiosk(header, store, at, (err, what) => onTouchFailed(request, err, what));
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token) return null;
+    const tokenHash = hashSecret(token);
+    const cached = cache.get(tokenHash, at.getTime());
+    if (cached) return signedIn(request, tokenHash, cached.session, cached.user, at);
+    return readSignIn(request, tokenHash, at);
+  }
+
+  async function readSignIn(request: FastifyRequest, tokenHash: string, at: Date): Promise<Principal | null> {
+    const epoch = cache.epoch();
+    const session = await store.findSession(tokenHash, at);
+    if (!session) return null;
+    const user = await store.findUserById(session.userId);
+    // Disabling an account deletes its sessions; this also covers a session created in between.
+    if (!user || user.disabledAt) return null;
+    cache.set(tokenHash, { session, user }, at.getTime(), epoch);
+    return signedIn(request, tokenHash, session, user, at);
+  }
+
+  function signedIn(request: FastifyRequest, tokenHash: string, session: SessionRecord, user: UserAccount, at: Date): Principal {
+    const touched = sessions.touched(session, at);
+    if (touched) {
+      cache.recordUse(tokenHash, touched);
+      // Like the kiosk's last-seen time, a failed write does not refuse the request;
+      // the session then idles out a little earlier than it would have. The
+      // cache forgets it, so the next request reads the store's idle end again.
+      store.touchSession(tokenHash, touched.lastSeenAt, touched.idleExpiresAt).catch((err: unknown) => {
+        cache.forgetSession(tokenHash);
+        onTouchFailed(request, err, 'session use');
+      });
+    }
+    return { kind: 'user', user, tokenHash, session: touched ?? session };
+  }
 }
 
 /** Constant-time comparison of the bearer token (both sides hashed first, so lengths match). */
@@ -108,46 +166,24 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /** How stale a kiosk's last-seen time may get before a request refreshes it. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-async function identify(
-  request: FastifyRequest,
-  store: Store,
-  sessions: SessionPolicy,
-  now: Date,
-  onTouchFailed: (err: unknown, what: string) => void,
-): Promise<Principal | null> {
-  const header = request.headers.authorization;
-  if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) {
-    const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
-    const sep = value.indexOf(':');
-    if (sep < 0) return null;
-    let id;
-    try {
-      id = kioskId(value.slice(0, sep));
-    } catch {
-      return null;
-    }
-    const kiosk = await store.findKiosk(id);
-    if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
-    // Bookkeeping, not authentication: written at most once a minute, and a
-    // failed write never refuses the kiosk.
-    if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
-      store.touchKiosk(kiosk.id, now).catch((err: unknown) => onTouchFailed(err, 'kiosk last-seen time'));
-    }
-    return { kind: 'kiosk', kiosk };
+async function identifyKiosk(header: string, store: Store, now: Date, onTouchFailed: (err: unknown, what: string) => void): Promise<Principal | null> {
+  const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
+  const sep = value.indexOf(':');
+  if (sep < 0) return null;
+  let id;
+  try {
+    id = kioskId(value.slice(0, sep));
+  } catch {
+    return null;
   }
-  const token = request.cookies[SESSION_COOKIE];
-  if (!token) return null;
-  const tokenHash = hashSecret(token);
-  const session = await store.findSession(tokenHash, now);
-  if (!session) return null;
-  const user = await store.findUserById(session.userId);
-  // Disabling an account deletes its sessions; this also covers a session created in between.
-  if (!user || user.disabledAt) return null;
-  const touched = sessions.touched(session, now);
-  // Like the kiosk's last-seen time, a failed write does not refuse the request;
-  // the session then idles out a little earlier than it would have.
-  if (touched) store.touchSession(tokenHash, touched.lastSeenAt, touched.idleExpiresAt).catch((err: unknown) => onTouchFailed(err, 'session use'));
-  return { kind: 'user', user, tokenHash, session: touched ?? session };
+  const kiosk = await store.findKiosk(id);
+  if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
+  // Bookkeeping, not authentication: written at most once a minute, and a
+  // failed write never refuses the kiosk.
+  if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+    store.touchKiosk(kiosk.id, now).catch((err: unknown) => onTouchFailed(err, 'kiosk last-seen time'));
+  }
+  return { kind: 'kiosk', kiosk };
 }
 
 export default fp(authPlugin, { name: 'citizen-auth', dependencies: ['@fastify/cookie'] });

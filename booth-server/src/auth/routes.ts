@@ -183,6 +183,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
       if (request.principal?.kind === 'user') {
         const { tokenHash } = request.principal;
         await store.deleteSession(tokenHash);
+        app.sessionCache.forgetSession(tokenHash);
         // Sockets opened with this sign-in close now, not at the next periodic re-check.
         revokeSockets(app, (s) => s.authTokenHash === tokenHash);
       }
@@ -205,6 +206,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
       if (request.principal?.kind !== 'user') throw new BoothError('UNAUTHENTICATED', 'not signed in');
       const { user } = request.principal;
       const revoked = await store.deleteUserSessions(user.id);
+      app.sessionCache.forgetUser(user.id);
       revokeSockets(app, (s) => s.user.id === user.id);
       request.log.info({ userId: user.id, revoked }, 'signed out everywhere');
       endSessionCookies(reply);

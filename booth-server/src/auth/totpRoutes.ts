@@ -88,6 +88,7 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
         throw new BoothError('TOTP_CODE_WRONG', 'wrong code');
       }
       await store.setTotp(user.id, { secret: pending.secret, lastStep: check.step });
+      app.sessionCache.forgetUser(user.id);
       request.log.info({ userId: user.id }, 'second factor on');
       return info(request, reply, { ...user, totp: { secret: pending.secret, lastStep: check.step } });
     },
@@ -114,6 +115,7 @@ export async function totpRoutes(app: FastifyInstance, opts: TotpRoutesOptions):
         throw new BoothError('TOTP_CODE_WRONG', 'wrong or already used code');
       }
       await store.setTotp(user.id, null);
+      app.sessionCache.forgetUser(user.id);
       request.log.info({ userId: user.id }, 'second factor off');
       return info(request, reply, { ...user, totp: null });
     },

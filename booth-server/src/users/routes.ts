@@ -111,6 +111,8 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
       const { role } = request.body;
       if (before.id === me.id && role !== undefined && role !== 'admin') throw new BoothError('ADMIN_SELF_LOCKOUT', 'you cannot take the administrator role from yourself');
       await store.updateUser(before.id, request.body);
+      // The cached account (role, skills, name) is stale; the next request reads the new one.
+      app.sessionCache.forgetUser(before.id);
       if (role !== undefined && role !== before.role) {
         const closed = revokeSockets(app, (s) => s.user.id === before.id);
         request.log.info({ by: me.id, userId: before.id, from: before.role, to: role, socketsClosed: closed }, 'role changed');
@@ -137,6 +139,7 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
       await store.setPasswordHash(user.id, await hashPassword(request.body.password));
       // Whoever knew the old password may hold a session; the admin's own current one stays.
       await store.deleteUserSessions(user.id, me.tokenHash);
+      app.sessionCache.forgetUser(user.id);
       revokeSockets(app, (s) => s.user.id === user.id && s.authTokenHash !== me.tokenHash);
       request.log.info({ by: me.id, userId: user.id }, 'password reset');
       return reply.code(204).send();
@@ -156,6 +159,7 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
       // Disabled first: a sign-in racing with this cannot create a session that outlives it (identify checks the flag too).
       await store.setUserDisabled(user.id, user.disabledAt ?? now());
       const revoked = await store.deleteUserSessions(user.id);
+      app.sessionCache.forgetUser(user.id);
       const closed = revokeSockets(app, (s) => s.user.id === user.id);
       request.log.info({ by: me.id, userId: user.id, revoked, socketsClosed: closed }, 'user disabled');
       return view(user.id);
@@ -168,6 +172,7 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
     async (request) => {
       const user = await target(request.params.id);
       await store.setUserDisabled(user.id, null);
+      app.sessionCache.forgetUser(user.id);
       request.log.info({ by: actor(request).id, userId: user.id }, 'user enabled');
       return view(user.id);
     },
@@ -183,6 +188,7 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
       const me = actor(request);
       const user = await target(request.params.id);
       const revoked = await store.deleteUserSessions(user.id, me.tokenHash);
+      app.sessionCache.forgetUser(user.id);
       const closed = revokeSockets(app, (s) => s.user.id === user.id && s.authTokenHash !== me.tokenHash);
       request.log.info({ by: me.id, userId: user.id, revoked, socketsClosed: closed }, 'sessions revoked');
       return { revoked };
@@ -198,6 +204,7 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
     async (request) => {
       const user = await target(request.params.id);
       await store.setTotp(user.id, null);
+      app.sessionCache.forgetUser(user.id);
       request.log.info({ by: actor(request).id, userId: user.id }, 'second factor turned off by an administrator');
       return view(user.id);
     },
