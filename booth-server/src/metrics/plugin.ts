@@ -45,11 +45,20 @@ async function metricsPlugin(app: FastifyInstance, opts: { store: Store; sfu: Wo
   });
 
   app.decorate('metrics', registry);
-  app.addHook('onResponse', async (request, reply) => {
-    httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  // One child per (method, route, status), found by a string key: prom-client
+  // would otherwise hash a new label object on every response. The keys are
+  // as many as the histogram's own label sets (routes are templates, not URLs).
+  const children = new Map<string, ReturnType<typeof httpDuration.labels>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = httpDuration.labels(request.method, route, String(reply.statusCode));
+      children.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   app.get(
