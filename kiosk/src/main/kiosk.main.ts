@@ -1,87 +1,129 @@
 /**
- * Electron main process of the kiosk shell. Follows Electron's security
- * checklist: sandboxed, context-isolated renderer without Node; no application
- * menu, devtools or reload unless KIOSK_DEV=1; navigation, redirects and new
- * windows locked to the booth-server origin for every WebContents
- * (hardening.ts); permissions granted only for camera/microphone on that
- * origin; the kiosk credential is added to requests here, never given to page
- * script, and never sent over plain HTTP to another machine; IPC senders are
- * checked; bridge call arguments are validated against contract.ts before
- * they reach the hardware.
+ * Electron main process of the kiosk shell. Everything that decides
+ * something lives in the modules beside this file, which take Electron's
+ * objects as parameters and are unit-tested with stand-ins
+ * (testing/fakeElectron.ts); this file only wires them to the real Electron:
+ *  - before `ready`: the kiosk: scheme's privileges (protocol.ts), the
+ *    single-instance lock (lifecycle.ts), the renderer sandbox, no menu, and
+ *    the guards on every WebContents and session (harden.ts);
+ *  - at `ready`: the hardware and bridge, the permission lock on the default
+ *    session, the kiosk://app handler (renderer files, out-of-order page, the
+ *    kiosk API proxy), the IPC bridge (ipc.ts), the display kept awake, and
+ *    the kiosk window (window.ts) watched for crashes and hangs (recovery.ts).
+ * OS-level lock-down that Electron cannot do is in kiosk/LOCKDOWN.md.
  */
-import { app, BrowserWindow, ipcMain, Menu, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, powerSaveBlocker, protocol, session } from 'electron';
 import { join } from 'node:path';
 import { loadConfig, resolveFromRoot, type BoothConfig } from '@citizen/config';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
-import { BRIDGE_CALLS, BRIDGE_EVENTS, IPC_EVENT_CHANNEL, ipcChannel, type BridgeCall, type BridgeEvent, type IpcReply } from '../contract';
+import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
 import { kioskAuthHeader, readKioskCredential } from '../credential';
 import { KioskHardware } from '../hardware/KioskHardware';
-import { hardenApp, isSameOrigin, kioskWebPreferences, shellSettings, type ShellSettings } from './hardening';
+import { createApiProxy } from './apiProxy';
+import { CallGate } from './callGate';
+import { securityHeaders } from './csp';
+import { hardenApp } from './harden';
+import { registerBridgeIpc } from './ipc';
+import { claimSingleInstance, keepDisplayAwake, trackQuitting } from './lifecycle';
+import { errorText, stdioLog as log } from './log';
+import { APP_ENTRY_URL, APP_SCHEME } from './origins';
+import { helpContact, offeredLanguages, outOfOrderPages } from './outOfOrder';
+import { lockSessionPermissions } from './permissions';
+import { createAppHandler, registerAppScheme } from './protocol';
+import { RendererRecovery, watchRenderer } from './recovery';
+import { shellSettings, type ShellSettings } from './settings';
+import { bringToFront, kioskWindowOptions, lockWindow } from './window';
 
 function fail(err: unknown): never {
-  process.stderr.write(`kiosk: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  log.warn(`failed to start: ${errorText(err)}`);
   app.exit(1);
   // app.exit() does not return in Electron; this line only gives fail() its `never` type.
   process.exit(1);
 }
 
-app.enableSandbox();
+/** Fire-and-forget with the failure logged. */
+function drop(what: string, promise: Promise<unknown>): void {
+  promise.catch((err: unknown) => log.warn(`${what} failed [error:${errorText(err)}]`));
+}
 
-// Settled before `ready`, so the menu is gone and the guards are registered
-// before any WebContents (the kiosk window's included) exists.
+/** The same for a bridge call, whose failure is a coded reply rather than a rejection. */
+function dropReply(what: string, reply: Promise<IpcReply>): void {
+  drop(
+    what,
+    reply.then((r) => {
+      if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    }),
+  );
+}
+
 let config: BoothConfig;
 let settings: ShellSettings;
 try {
+  registerAppScheme(protocol, app);
   config = loadConfig();
   settings = shellSettings(config.kiosk.serverUrl, process.env);
 } catch (err) {
   fail(err);
 }
-hardenApp({ app, menu: Menu }, settings);
+
+const gate = new CallGate((on) => log.info(`camera and microphone ${on ? 'allowed: call on' : 'denied: no call'}`));
+const isQuitting = trackQuitting(app);
+let win: BrowserWindow | null = null;
 
 async function start(): Promise<void> {
-  const { origin } = settings;
   const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
   const auth = kioskAuthHeader(credential);
-  const hardware = new KioskHardware(config.kiosk, {
-    log: { info: (m) => process.stdout.write(`kiosk: ${m}\n`), warn: (m) => process.stderr.write(`kiosk: ${m}\n`) },
-  });
+  const hardware = new KioskHardware(config.kiosk, { log });
   hardware.start();
   app.on('will-quit', () => void hardware.close());
   const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware });
 
   const ses = session.defaultSession;
+  lockSessionPermissions(ses, gate);
+  // The signalling WebSocket goes straight to booth-server; the credential is added here, out of page script's reach.
   ses.webRequest.onBeforeSendHeaders({ urls: settings.credentialUrls }, (details, callback) => {
     callback({ requestHeaders: { ...details.requestHeaders, Authorization: auth } });
   });
-  ses.setPermissionRequestHandler((webContents, permission, callback) => {
-    callback(permission === 'media' && isSameOrigin(webContents.getURL(), origin));
-  });
-  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permission === 'media' && requestingOrigin === origin);
 
-  const isTrusted = (event: IpcMainInvokeEvent): boolean => isSameOrigin(event.senderFrame?.url, origin);
-  for (const call of Object.keys(BRIDGE_CALLS) as BridgeCall[]) {
-    ipcMain.handle(ipcChannel(call), async (event, args: unknown): Promise<IpcReply> => {
-      if (!isTrusted(event)) return { ok: false, error: { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `bridge call ${call} refused: untrusted sender` } };
-      return invokeBridgeCall(bridge, call, args);
-    });
-  }
+  protocol.handle(
+    APP_SCHEME,
+    createAppHandler({
+      root: join(__dirname, '../renderer'),
+      headers: securityHeaders(settings),
+      pages: outOfOrderPages(helpContact(config.kiosk), offeredLanguages(await invokeBridgeCall(bridge, 'content', null))),
+      api: createApiProxy({ serverOrigin: settings.serverOrigin, authorization: auth, fetch: (url, init) => net.fetch(url, init), log }),
+      log,
+    }),
+  );
+  registerBridgeIpc({ ipcMain, invoke: (call, args) => invokeBridgeCall(bridge, call, args), gate, log });
+  keepDisplayAwake(powerSaveBlocker, app);
 
-  const win = new BrowserWindow({
-    kiosk: true,
-    fullscreen: true,
-    autoHideMenuBar: true,
-    backgroundColor: '#0b3d5c',
-    webPreferences: kioskWebPreferences(join(__dirname, 'kiosk.preload.cjs'), settings),
+  const window = new BrowserWindow(kioskWindowOptions(join(__dirname, 'kiosk.preload.cjs'), settings));
+  win = window;
+  lockWindow(window, isQuitting);
+  const recovery = new RendererRecovery({
+    now: Date.now,
+    load: (url) => drop(`loading ${url}`, window.loadURL(url)),
+    resetSession: () => {
+      gate.close();
+      dropReply('endSession after a renderer failure', invokeBridgeCall(bridge, 'endSession', null));
+    },
+    log,
   });
+  watchRenderer(window.webContents, recovery, isQuitting);
   // Shell → renderer events: only the named events of the contract, only to the kiosk window.
   for (const name of Object.keys(BRIDGE_EVENTS) as BridgeEvent[]) {
     hardware.on(name, (payload: unknown) => {
-      if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, { event: name, payload });
+      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, { event: name, payload });
     });
   }
-  await win.loadURL(`${origin}/kiosk/`);
+  await window.loadURL(APP_ENTRY_URL);
 }
 
-app.whenReady().then(start).catch(fail);
-app.on('window-all-closed', () => app.quit());
+if (claimSingleInstance(app, () => win && bringToFront(win))) {
+  hardenApp({ app, menu: Menu }, settings, gate);
+  app.whenReady().then(start).catch(fail);
+  app.on('window-all-closed', () => app.quit());
+  // A service manager's stop: quit in order (the window may close only while quitting).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => app.quit());
+}
