@@ -20,6 +20,9 @@ const browser = {
   minify: !watch,
   logLevel: 'warning',
   entryNames: 'main',
+  // Code loaded on demand (the call: signalling client and mediasoup-client; the QR code) goes into chunks of its own.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'none',
   // Development builds (the default, also for npm start and npm test) check every signalling result against its schema.
   define: { __CITIZEN_DEV__: JSON.stringify(process.env.NODE_ENV !== 'production') },

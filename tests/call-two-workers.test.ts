@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk } from './support/pages';
+import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -36,7 +36,7 @@ describe('a call across two SFU workers', () => {
     await agent.getByTestId('available').check();
     await expect.poll(async () => (await objects()).transport, { timeout: 10_000 }).toBe(2); // the agent's warm endpoint
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
     await agent.getByRole('button', { name: 'Accept' }).click();
     await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk } from './support/pages';
+import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -56,7 +56,7 @@ async function callInProgress(): Promise<{ kiosk: Page; agent: Page }> {
   const agent = own(await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent'));
   await agent.getByTestId('available').check();
   const kiosk = own(await openKiosk(browser, demo.kioskUrl));
-  await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+  await tapTalk(kiosk);
   await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
   await agent.getByRole('button', { name: 'Accept' }).click();
   await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
@@ -69,7 +69,7 @@ describe('video call kiosk ⇄ agent', () => {
     const agent = own(await openConsole(browser, demo.serverUrl, 'anna', 'demo-agent'));
     await agent.getByTestId('available').check();
     const kiosk = own(await openKiosk(browser, demo.kioskUrl));
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await agent.getByTestId('offer').textContent()).toContain('Borgerservice Mini');
     await agent.getByRole('button', { name: 'Accept' }).click();
@@ -192,7 +192,7 @@ describe('video call kiosk ⇄ agent', () => {
     await agent.getByTestId('available').uncheck();
     await expect.poll(sfuObjects, { timeout: 10_000 }).toEqual({ router: 1, transport: 0, pipe: 0, producer: 0, consumer: 0, data: 0 });
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
-    await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
+    await expect.poll(() => kiosk.getByTestId('attract').isVisible()).toBe(true);
   });
 });
 
@@ -227,7 +227,7 @@ describe('while the resident waits', () => {
 
   it('connects the kiosk’s transports while queued without opening camera or microphone, and closes them when the resident leaves the queue', async () => {
     const kiosk = await countingKiosk();
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => kiosk.getByTestId('queue-position').isVisible()).toBe(true);
     // Both transports connected (ICE and DTLS done) while waiting: the call will not wait for them.
     await expect.poll(() => kiosk.evaluate(() => (window as unknown as Waiting).__kiosk.endpointStates()), { timeout: 10_000 }).toEqual(['connected', 'connected']);
@@ -244,7 +244,7 @@ describe('while the resident waits', () => {
 
   it('closes them when the resident’s session is wiped while waiting', async () => {
     const kiosk = await countingKiosk();
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(sfuObjects, { timeout: 10_000 }).toMatchObject({ transport: 2 });
     await kiosk.evaluate(() => (window as unknown as Waiting).__kiosk.endSession());
     await expect.poll(sfuObjects, { timeout: 10_000 }).toMatchObject({ transport: 0, data: 0 });
@@ -256,7 +256,7 @@ describe('while the resident waits', () => {
 describe('instead of waiting: callbacks and written inquiries', () => {
   it('turns a waiting resident’s call into a callback with the same reference; the agent takes it, sees the number and reports it reached', async () => {
     const kiosk = own(await openKiosk(browser, demo.kioskUrl));
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 10_000 }).toBe(true);
     const reference = await kiosk.evaluate(() => (window as unknown as { __kiosk: { reference(): string | null } }).__kiosk.reference());
     await kiosk.getByTestId('call-me-back').click();

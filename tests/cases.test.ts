@@ -11,7 +11,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { REFERENCE_PATTERN } from '@citizen/protocol';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { openConsole, openKiosk } from './support/pages';
+import { openConsole, openKiosk, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -42,7 +42,7 @@ describe('case panel', () => {
     const violations = cspViolations(agent);
     await agent.getByTestId('available').check();
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
     await agent.getByRole('button', { name: 'Accept' }).click();
 
@@ -109,7 +109,7 @@ describe('case panel', () => {
 
   it('shows the case of a callback in hand beside the number to call', async () => {
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 10_000 }).toBe(true);
     await kiosk.getByTestId('call-me-back').click();
     for (const k of ['+', '4', '5', '8', '7', '6', '5', '4', '3', '2', '1']) await kiosk.locator(`.keypad [data-key="${k}"]`).click();
@@ -143,7 +143,7 @@ describe('case panel', () => {
     expect(await agent.getByTestId('desk-connection').isVisible()).toBe(false);
 
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await agent.getByTestId('cases').count()).toBe(0);
     await agent.getByRole('button', { name: 'Accept' }).click();

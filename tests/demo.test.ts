@@ -59,6 +59,8 @@ describe('npm start demo', () => {
     const violations = cspViolations(page);
     await page.goto(demo.kioskUrl);
     await expect.poll(() => page.getByTestId('kiosk-place').textContent()).toBe('Borgerservice Mini · Central Station, main hall');
+    // The attract screen greets in every language; a tap on one starts.
+    await page.getByTestId('attract').getByRole('button', { name: 'Dansk' }).click();
     // The printer reports "starting" until its first status answer, then "ready".
     await expect.poll(() => page.getByTestId('device-printer').textContent(), { timeout: 10_000 }).toBe('Kvitteringsprinter: klar');
     await expect.poll(() => page.getByTestId('device-card-reader').textContent(), { timeout: 10_000 }).toBe('Kortlæser: klar');

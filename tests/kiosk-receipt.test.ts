@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REFERENCE_PATTERN } from '@citizen/protocol';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { openConsole, openKiosk } from './support/pages';
+import { openConsole, openKiosk, startSession, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -51,7 +51,7 @@ const lastReceipt = async (): Promise<{ txt: string } | null> =>
 
 /** A call from the kiosk, accepted and hung up by the resident; `withCard`: a card was presented, and is not shared. */
 async function callAndHangUp({ kiosk, agent }: { kiosk: Page; agent: Page }, withCard = false): Promise<string> {
-  await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+  await tapTalk(kiosk);
   if (withCard) await kiosk.getByTestId('keep-card').click();
   await agent.getByTestId('offer').waitFor();
   await agent.getByRole('button', { name: 'Accept' }).click();
@@ -75,7 +75,7 @@ describe('kiosk with card reader and receipt printer', () => {
     const { kiosk, agent } = await deskAndKiosk();
     await control('/card/magstripe', { id: '5500000000000004' });
     await expect.poll(() => kiosk.getByTestId('card-read').isVisible(), { timeout: 10_000 }).toBe(true);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await kiosk.getByTestId('share-card').click();
     await expect.poll(() => agent.getByTestId('offer-card').textContent(), { timeout: 10_000 }).toMatch(/magstripe .*0004$/);
     expect(await agent.content()).not.toContain('5500000000000004');
@@ -118,7 +118,7 @@ describe('kiosk with card reader and receipt printer', () => {
     await expect.poll(() => kiosk.getByTestId('card-read').textContent(), { timeout: 10_000 }).toMatch(/0004$/);
     await callAndHangUp(pages, true);
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
-    await expect.poll(() => kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).isVisible()).toBe(true);
+    await expect.poll(() => kiosk.getByTestId('attract').isVisible()).toBe(true);
     expect(await kiosk.getByTestId('card-read').count()).toBe(0);
   });
 });
@@ -126,7 +126,7 @@ describe('kiosk with card reader and receipt printer', () => {
 describe('the agent’s tools during a call', () => {
   async function inCall(): Promise<{ kiosk: Page; agent: Page }> {
     const pages = await deskAndKiosk();
-    await pages.kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(pages.kiosk);
     await pages.agent.getByTestId('offer').waitFor();
     await pages.agent.getByRole('button', { name: 'Accept' }).click();
     await pages.agent.getByTestId('tools').waitFor();
@@ -183,6 +183,7 @@ describe('following up a case at the kiosk', () => {
     const { kiosk } = pages;
     const reference = await callAndHangUp(pages);
     await kiosk.getByRole('button', { name: /Tilbage til start/ }).click();
+    await startSession(kiosk);
     await kiosk.getByTestId('follow-up-start').click();
     const chars = reference.replace(/^BS-|-/g, '');
     // The last (check) character changed to another valid one: the check catches it.

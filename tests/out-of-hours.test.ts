@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { openConsole, openKiosk } from './support/pages';
+import { openConsole, openKiosk, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('out of hours', () => {
   it('offers a callback instead of a call, which an agent finds in the callbacks list', async () => {
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => kiosk.getByTestId('queue-closed').isVisible(), { timeout: 10_000 }).toBe(true);
     // Closed all day today: open again at midnight (shown in the kiosk's local time).
     expect(await kiosk.getByTestId('opens-at').textContent()).toMatch(/^Vi åbner igen \S+ \d+\. \S+ kl\. \d\d.\d\d\.$/);

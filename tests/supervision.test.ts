@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
-import { openConsole, openKiosk } from './support/pages';
+import { openConsole, openKiosk, tapTalk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -50,7 +50,7 @@ describe('supervisor screens', () => {
 
     // No agent is available: the resident (Danish, no topic) waits in the general queue.
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    await kiosk.getByRole('button', { name: /Tal med en medarbejder/ }).click();
+    await tapTalk(kiosk);
     await expect.poll(() => queues.locator('tr[data-queue="general"] [data-testid="waiting"]').textContent(), { timeout: 10_000 }).toBe('1');
     expect(await queues.locator('tr[data-queue="passports"] [data-testid="waiting"]').textContent()).toBe('0');
     await expect.poll(() => supervisor.getByTestId('live-kiosks').locator('tr[data-state="waiting"]').count()).toBe(1);

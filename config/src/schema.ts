@@ -242,6 +242,24 @@ export const BoothConfig = Type.Object(
         cardReader: CardReader,
         receipt: Receipt,
         virtualHardwarePort: Type.Integer({ minimum: 0, maximum: 65535, description: 'Demo only: loopback port of the virtual hardware control endpoint; 0 = none' }),
+        help: Type.Optional(
+          Type.Object(
+            {
+              desk: Type.String({ minLength: 1, maxLength: 120, description: 'Where a resident finds staff when the kiosk is out of order' }),
+              phone: Type.String({ minLength: 1, maxLength: 40, description: "The municipality's citizen service phone number" }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        session: Type.Optional(
+          Type.Object(
+            {
+              idleWarnSeconds: Type.Integer({ minimum: 10, maximum: 900, description: 'No touch for this long on a guided screen: "Are you still there?"' }),
+              idleWipeSeconds: Type.Integer({ minimum: 5, maximum: 120, description: 'Then this long to answer before the session is wiped and the kiosk returns to its attract screen' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

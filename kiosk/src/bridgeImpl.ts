@@ -6,6 +6,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { HARDWARE_ERRORS, HardwareError } from '@citizen/hardware';
+import { loadKioskContent, type LoadedKioskContent } from '@citizen/config/kioskContent';
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 
@@ -13,10 +14,39 @@ export const KIOSK_VERSION = '0.1.0';
 
 export type BridgeImpl = { [K in BridgeCall]: (args: BridgeArgs<K>) => Promise<BridgeResult<K>> };
 
-export function createBridgeImpl(deps: { config: KioskConfig; shell: 'electron' | 'browser'; hardware: KioskHardware }): BridgeImpl {
+/**
+ * The bridge calls. The kiosk's content (languages, catalogues, flows) is
+ * loaded and checked here, when the shell starts: a malformed flow or
+ * catalogue stops the shell with an error naming the flow, step and field.
+ */
+export function createBridgeImpl(deps: {
+  config: KioskConfig;
+  shell: 'electron' | 'browser';
+  hardware: KioskHardware;
+  content?: LoadedKioskContent;
+  /** The signalling socket's URL when the page is not served from booth-server's origin (Electron). */
+  signallingUrl?: string;
+}): BridgeImpl {
   const { config, shell, hardware } = deps;
+  const content = deps.content ?? loadKioskContent();
   return {
-    info: async () => ({ shell, kioskId: config.id, version: KIOSK_VERSION }),
+    content: async () => ({ languages: content.languages, flows: content.flows }),
+    messages: async ({ lang }) => {
+      const catalogue = content.messages[lang];
+      if (!catalogue) throw new BridgeError({ code: 'BRIDGE_INVALID_ARGUMENTS', message: `no messages for language ${lang}`, fix: 'Ask for one of the languages content() lists.' });
+      return catalogue;
+    },
+    info: async () => ({
+      shell,
+      kioskId: config.id,
+      version: KIOSK_VERSION,
+      ...(deps.signallingUrl ? { signallingUrl: deps.signallingUrl } : {}),
+      session: config.session ?? { idleWarnSeconds: 90, idleWipeSeconds: 20 },
+    }),
+    // The permission gate is the Electron main process's (kiosk/src/main/callGate.ts moves it when these succeed).
+    // The browser shell's Chromium has no per-call gate: these only acknowledge.
+    callStart: async () => null,
+    callEnd: async () => null,
     hardwareStatus: async () => hardware.status(),
     printReceipt: (args) => hardware.printReceipt(args),
     printDocument: (args) => hardware.printDocument(args),

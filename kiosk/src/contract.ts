@@ -24,7 +24,7 @@
  * the shell for the one flow that needs it and is dropped by `endSession()`.
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
-import { CardKind, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
+import { CardKind, KioskContent, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
 import { createLogger } from '@citizen/call-client/log';
 
 // ---------------------------------------------------------------- shared parts
@@ -35,6 +35,10 @@ export const ShellInfo = Type.Object({
   shell: Type.Union([Type.Literal('electron'), Type.Literal('browser')]),
   kioskId: Type.String(),
   version: Type.String(),
+  /** Where the signalling socket is, when not on the page's own origin (Electron serves the page from kiosk://app). */
+  signallingUrl: Type.Optional(Type.String({ pattern: '^wss?://' })),
+  /** How long a resident may leave the screen untouched before "Are you still there?", and then before the session is wiped. */
+  session: Type.Object({ idleWarnSeconds: Type.Integer({ minimum: 1 }), idleWipeSeconds: Type.Integer({ minimum: 1 }) }),
 });
 export type ShellInfo = Static<typeof ShellInfo>;
 
@@ -136,8 +140,16 @@ export const BRIDGE_CALLS = {
   printReceipt: { args: ReceiptRequest, result: PrintReceiptResult },
   /** Prints a document the agent sent during a call; fails like printReceipt. */
   printDocument: { args: DocumentRequest, result: PrintDocumentResult },
+  /** The languages and guided flows (config/messages/languages.json, config/flows), checked when the shell started. */
+  content: { args: NoArgs, result: KioskContent },
+  /** One language's message catalogue (config/messages/<lang>.json). */
+  messages: { args: Type.Object({ lang: Type.String({ pattern: '^[a-z]{2,3}$' }) }, { additionalProperties: false }), result: MessageCatalogue },
   /** Ends the resident's session: drops every card read and cancels the session's waiting print jobs. */
   endSession: { args: NoArgs, result: EndSessionResult },
+  /** A call begins: the shell lets the page open camera and microphone until `callEnd` (or `endSession`). */
+  callStart: { args: NoArgs, result: Type.Null() },
+  /** The call is over: camera and microphone are refused again. */
+  callEnd: { args: NoArgs, result: Type.Null() },
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
 export type BridgeCall = keyof typeof BRIDGE_CALLS;

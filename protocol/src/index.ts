@@ -5,3 +5,4 @@ export * from './vocab';
 export * from './inquiries';
 export * from './reports';
 export * from './inCall';
+export * from './flows';

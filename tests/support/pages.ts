@@ -26,7 +26,22 @@ export async function openKiosk(browser: Browser, kioskUrl: string): Promise<Pag
   const page = await context.newPage();
   await page.goto(`${kioskUrl}?debug`);
   await expect.poll(() => page.getByTestId('kiosk-place').isVisible(), { timeout: 10_000 }).toBe(true);
+  await startSession(page);
   return page;
+}
+
+/** From the attract screen to the services, in a language (by its code). */
+export async function startSession(kiosk: Page, lang = 'da'): Promise<void> {
+  await kiosk.getByTestId('attract').locator(`[data-lang="${lang}"]`).click();
+  await kiosk.getByTestId('services').waitFor();
+}
+
+/** "Talk to a person" from the home screen, starting a session first if the kiosk is on its attract screen. */
+export async function tapTalk(kiosk: Page): Promise<void> {
+  const talk = kiosk.locator('button.talk');
+  await kiosk.getByTestId('attract').or(talk).first().waitFor();
+  if (await kiosk.getByTestId('attract').isVisible()) await startSession(kiosk);
+  await talk.click();
 }
 
 export const kioskStats = (page: Page): Promise<Stats | null> =>

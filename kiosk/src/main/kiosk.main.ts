@@ -15,6 +15,7 @@
 import { app, BrowserWindow, ipcMain, Menu, net, powerSaveBlocker, protocol, session } from 'electron';
 import { join } from 'node:path';
 import { loadConfig, resolveFromRoot, type BoothConfig } from '@citizen/config';
+import { KIOSK_WS_PATH } from '@citizen/protocol';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
 import { kioskAuthHeader, readKioskCredential } from '../credential';
@@ -76,7 +77,7 @@ async function start(): Promise<void> {
   const hardware = new KioskHardware(config.kiosk, { log });
   hardware.start();
   app.on('will-quit', () => void hardware.close());
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware });
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);

@@ -1,34 +1,50 @@
-import { createContext } from 'preact';
-import { useContext, useState } from 'preact/hooks';
+/**
+ * The kiosk's screens: the attract screen (greeting in every language; a
+ * tap on a language starts), the home screen with the services, a guided
+ * flow, following up a case, and the call screens, which take over whenever
+ * a call, a callback or a written inquiry is under way. The language can be
+ * changed on every screen without losing progress. A session left untouched
+ * asks "Are you still there?" and is then wiped (IdleGuard).
+ */
+import { useEffect, useState } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
-import { LANGUAGES, type Lang } from './i18n';
-import type { KioskState } from './state';
+import { StateContext, useKiosk } from './context';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
 import { CallbackForm, ClosedScreen, WrittenForm } from './call/LeaveWord';
 import { FollowUpScreen } from './followUp/FollowUpScreen';
+import { FlowScreen } from './flows/FlowScreen';
+import { IdleGuard } from './IdleGuard';
+import { FlowIcon } from './flows/icons';
+import { A11yBar } from './A11yBar';
 
-export const StateContext = createContext<KioskState | null>(null);
-const useKiosk = (): KioskState => {
-  const s = useContext(StateContext);
-  if (!s) throw new Error('StateContext missing');
-  return s;
-};
+export { StateContext };
 
 export function App() {
-  const { connection, t, call, lang, bridge, endResidentSession, screen, followUp, card } = useKiosk();
+  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home } = useKiosk();
   /** A card was read this session: ask before its (masked) number goes to the agent. */
   const [askCard, setAskCard] = useState(false);
-  const c = connection.value;
   const step = call.state.value;
+  if (!content.value)
+    return (
+      <Frame bare>
+        {contentProblem.value ? (
+          <p class="notice error" role="alert" data-testid="content-problem">
+            {t.value.contentProblem}
+          </p>
+        ) : (
+          <p class="notice">…</p>
+        )}
+      </Frame>
+    );
   if (step.step === 'queued') return <Frame><WaitingScreen step={step} call={call} t={t.value} /></Frame>;
   if (step.step === 'closed') return <Frame><ClosedScreen step={step} call={call} t={t.value} lang={lang.value} /></Frame>;
   if (step.step === 'callback-form') return <Frame><CallbackForm step={step} call={call} t={t.value} /></Frame>;
-  if (step.step === 'written-form') return <Frame><WrittenForm call={call} t={t.value} /></Frame>;
+  if (step.step === 'written-form') return <Frame><WrittenForm call={call} t={t.value} lang={lang.value} /></Frame>;
   if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} /></Frame>;
   if (step.step === 'ended')
     return (
       <Frame>
-        <EndedScreen step={step} t={t.value} lang={lang.value} bridge={bridge} onDone={() => void endResidentSession()} onRate={(n) => call.rate(n)} />
+        <EndedScreen step={step} t={t.value} lang={receiptLang.value} bridge={bridge} onDone={() => void endResidentSession()} onRate={(n) => call.rate(n)} />
       </Frame>
     );
   if (askCard && card.value && step.step === 'idle') {
@@ -54,17 +70,128 @@ export function App() {
       </Frame>
     );
   }
-  if (screen.value === 'follow-up' && (step.step === 'idle' || step.step === 'requesting'))
+  if (screen.value === 'attract') return <Attract />;
+  if (screen.value === 'follow-up')
     return (
       <Frame>
-        <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={() => {
-            followUp.clear();
-            screen.value = 'start';
-          }} />
+        <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={home} />
       </Frame>
     );
+  if (screen.value === 'flow')
+    return (
+      <Frame>
+        <FlowScreen />
+      </Frame>
+    );
+  return <Home onTalk={() => (card.value ? setAskCard(true) : void call.talkToAPerson({ language: lang.value }))} />;
+}
+
+/** The page frame: the language and direction, the language switch, the idle guard. */
+function Frame({ children, bare = false }: { children: preact.ComponentChildren; bare?: boolean }) {
+  const { language } = useKiosk();
+  useDocumentLanguage(language.value.code, language.value.dir);
   return (
-    <main class="kiosk" lang={useKiosk().lang.value}>
+    <main class={mainClass()} lang={language.value.code} dir={language.value.dir}>
+      {!bare && (
+        <div class="toolbar">
+          <LanguageSwitch />
+          <A11yBar />
+        </div>
+      )}
+      {children}
+      {!bare && <IdleGuard />}
+    </main>
+  );
+}
+
+/** The page's own language and direction follow the resident's (screen readers, hyphenation, RTL scrollbars). */
+function useDocumentLanguage(code: string | undefined, dir: 'ltr' | 'rtl' | undefined): void {
+  useEffect(() => {
+    if (code) document.documentElement.lang = code;
+    if (dir) document.documentElement.dir = dir;
+  }, [code, dir]);
+}
+
+/** The page's classes: the resident's display choices. */
+function mainClass(extra = ''): string {
+  const { display } = useKiosk();
+  const d = display.value;
+  return ['kiosk', extra, d.largeText && 'large-text', d.highContrast && 'high-contrast', d.lowReach && 'low-reach'].filter(Boolean).join(' ');
+}
+
+/** Greets in every language in turn; a tap on a language starts in it. */
+function Attract() {
+  const { content, connection } = useKiosk();
+  const languages = content.value?.languages ?? [];
+  const messages = content.value?.messages ?? {};
+  const [i, setI] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setI((n) => (n + 1) % Math.max(1, languages.length)), 3000);
+    return () => clearInterval(timer);
+  }, [languages.length]);
+  const shown = languages[i] ?? languages[0];
+  useDocumentLanguage(shown?.code, shown?.dir);
+  const text = (key: string): string => (shown ? (messages[shown.code]?.[key] ?? '') : '');
+  return (
+    <main class={mainClass('attract')} data-testid="attract" lang={shown?.code} dir={shown?.dir}>
+      <h1 class="attract-title">{text('ui.attractTitle')}</h1>
+      <p class="attract-hint">{text('ui.attractHint')}</p>
+      {connection.value.state === 'online' && (
+        <p class="place" data-testid="kiosk-place">
+          {connection.value.kiosk.name} · {connection.value.kiosk.location}
+        </p>
+      )}
+      <LanguageButtons />
+    </main>
+  );
+}
+
+/** One button per language, each in its own name and script. */
+function LanguageButtons() {
+  const { content, lang, chooseLanguage, t } = useKiosk();
+  return (
+    <section aria-label={t.value.chooseLanguage} class="languages">
+      {(content.value?.languages ?? []).map((l) => (
+        <button
+          type="button"
+          lang={l.code}
+          dir={l.dir}
+          class={l.code === lang.value ? 'lang active' : 'lang'}
+          aria-pressed={l.code === lang.value}
+          onClick={() => chooseLanguage(l.code)}
+          data-lang={l.code}
+        >
+          {l.name}
+        </button>
+      ))}
+    </section>
+  );
+}
+
+/** On every screen but the attract screen: the language, changeable without losing progress. */
+function LanguageSwitch() {
+  const { language, t } = useKiosk();
+  const [open, setOpen] = useState(false);
+  return (
+    <div class="language-switch">
+      <button type="button" class="secondary" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="language-switch">
+        🌐 {t.value.language}: {language.value.name}
+      </button>
+      {open && (
+        <div class="language-panel" onClick={() => setOpen(false)}>
+          <LanguageButtons />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Home({ onTalk }: { onTalk: () => void }) {
+  const { connection, t, call, lang, screen, content, startFlow } = useKiosk();
+  const c = connection.value;
+  const step = call.state.value;
+  return (
+    <Frame>
       <header>
         <h1>{t.value.welcome}</h1>
         {c.state === 'online' && (
@@ -80,12 +207,20 @@ export function App() {
         </p>
       )}
       <p class="intro">{t.value.intro}</p>
-      <button
-        type="button"
-        class="big primary talk"
-        disabled={c.state !== 'online' || step.step === 'requesting'}
-        onClick={() => (card.value ? setAskCard(true) : void call.talkToAPerson({ language: lang.value }))}
-      >
+      <h2>{t.value.servicesTitle}</h2>
+      <ul class="tiles" data-testid="services">
+        {(content.value?.flows ?? []).map((f) => (
+          <li>
+            <button type="button" class="tile" onClick={() => startFlow(f.id)} data-testid={`flow-tile-${f.id}`}>
+              <FlowIcon icon={f.icon} />
+              <span class="tile-title">{t.value.format(f.title)}</span>
+              <small>{t.value.format(f.summary)}</small>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <h2>{t.value.otherHelp}</h2>
+      <button type="button" class="big primary talk" disabled={c.state !== 'online' || step.step === 'requesting'} onClick={onTalk}>
         {step.step === 'requesting' ? t.value.connecting : t.value.talkToPerson}
         <small>{t.value.talkToPersonHint}</small>
       </button>
@@ -97,32 +232,10 @@ export function App() {
         {t.value.followUp}
         <small>{t.value.followUpHintStart}</small>
       </button>
-      <LanguagePicker />
+      <LanguageButtons />
       <CardNotice />
       <Devices />
-    </main>
-  );
-}
-
-function Frame({ children }: { children: preact.ComponentChildren }) {
-  const { lang } = useKiosk();
-  return (
-    <main class="kiosk" lang={lang.value}>
-      {children}
-    </main>
-  );
-}
-
-function LanguagePicker() {
-  const { lang, t } = useKiosk();
-  return (
-    <section aria-label={t.value.chooseLanguage} class="languages">
-      {(Object.keys(LANGUAGES) as Lang[]).map((l) => (
-        <button type="button" class={l === lang.value ? 'lang active' : 'lang'} aria-pressed={l === lang.value} onClick={() => (lang.value = l)}>
-          {LANGUAGES[l]}
-        </button>
-      ))}
-    </section>
+    </Frame>
   );
 }
 

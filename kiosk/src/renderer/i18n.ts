@@ -1,212 +1,95 @@
-/** Kiosk UI strings. Every language the kiosk offers has every key (checked by the type). */
-export const LANGUAGES = {
-  da: 'Dansk',
-  en: 'English',
-} as const;
-export type Lang = keyof typeof LANGUAGES;
+/**
+ * The kiosk's words, from the message catalogues in config/messages (ICU
+ * MessageFormat, one file per language, checked at the shell's start-up:
+ * config/src/kioskContent.ts). `uiStrings` gives the screens typed accessors
+ * (`t.queuePosition(3)`); `format` formats any key, such as a flow's.
+ * Plurals, numbers and dates follow the language's own rules
+ * (intl-messageformat over the browser's Intl).
+ */
+import { IntlMessageFormat } from 'intl-messageformat';
+import type { MessageCatalogue } from '@citizen/protocol';
+export { REFERENCE_LANGUAGE } from '@citizen/protocol';
+import type { PrinterState } from '../contract';
 
-const da = {
-  welcome: 'Velkommen til Borgerservice',
-  intro: 'Her kan du få hjælp til dine sager – også uden for åbningstiden.',
-  chooseLanguage: 'Vælg sprog',
-  devices: 'Udstyr',
-  printer: 'Kvitteringsprinter',
-  cardReader: 'Kortlæser',
-  ready: 'klar',
-  unavailable: 'ikke tilgængelig',
-  offline: 'Ingen forbindelse til Borgerservice. Prøv igen om lidt.',
-  loading: 'Et øjeblik…',
-  talkToPerson: 'Tal med en medarbejder',
-  talkToPersonHint: 'Video med en medarbejder fra kommunen',
-  connecting: 'Forbinder…',
-  queuePosition: (n: number) => (n === 1 ? 'Du er den næste i køen' : `Du er nummer ${n} i køen`),
-  estimatedWait: (s: number) => `Forventet ventetid: ca. ${Math.max(1, Math.round(s / 60))} min.`,
-  leaveQueue: 'Forlad køen',
-  inCallWith: (name: string) => `I samtale med ${name}`,
-  cameraOnIndicator: 'Kameraet er tændt',
-  cameraOffIndicator: 'Kameraet er slukket',
-  mute: 'Slå lyd fra',
-  unmute: 'Slå lyd til',
-  cameraOff: 'Sluk kamera',
-  cameraOn: 'Tænd kamera',
-  endCall: 'Afslut samtale',
-  reconnecting: 'Forbindelsen genoprettes…',
-  agentMuted: 'Medarbejderens mikrofon er slået fra',
-  waitingForVideo: 'Venter på video…',
-  thanks: 'Tak for samtalen',
-  rateCall: 'Hvordan var samtalen?',
-  rating: (n: number) => `${n} ud af 5`,
-  ratingThanks: 'Tak for din vurdering',
-  callEndedLost: 'Forbindelsen blev afbrudt. Din henvendelse er gemt.',
-  callFailed: 'Vi kunne ikke starte samtalen. Prøv igen.',
-  backToStart: 'Tilbage til start',
-  yourReference: 'Dit referencenummer',
-  referenceHint: 'Brug nummeret, når du følger op på din henvendelse.',
-  printReceipt: 'Udskriv kvittering',
-  printing: 'Udskriver…',
-  printed: 'Tag din kvittering.',
-  printFailed: 'Kvitteringen kan ikke udskrives lige nu.',
-  printQueued: 'Printeren er ikke klar. Kvitteringen udskrives, så snart den er.',
-  scanQr: 'Scan koden med din telefon for at følge din henvendelse.',
-  callMeBack: 'Ring mig op i stedet',
-  callMeBackHint: 'Du beholder din plads i køen, og vi ringer til dig.',
-  writeToUs: 'Skriv til os',
-  writeToUsHint: 'Vi svarer inden for den lovede frist.',
-  closedTitle: 'Videoopkald er lukket lige nu',
-  opensAt: (when: string) => `Vi åbner igen ${when}.`,
-  closedChoices: 'Du kan bede om at blive ringet op, eller skrive din henvendelse nu.',
-  phoneTitle: 'Hvilket nummer skal vi ringe til?',
-  phoneLabel: 'Telefonnummer',
-  phoneInvalid: 'Skriv et telefonnummer med mindst 6 cifre.',
-  deleteDigit: 'Slet',
-  consentPhone: 'Jeg accepterer, at mit telefonnummer gemmes, indtil I har ringet til mig.',
-  consentWritten: 'Jeg accepterer, at min besked og eventuelt mit telefonnummer gemmes med min henvendelse.',
-  sendCallback: 'Ring mig op',
-  cancel: 'Tilbage',
-  messageTitle: 'Skriv din henvendelse',
-  messageLabel: 'Din besked',
-  optionalPhone: 'Telefonnummer (valgfrit)',
-  send: 'Send',
-  sending: 'Sender…',
-  leaveFailed: 'Det lykkedes ikke. Prøv igen.',
-  space: 'Mellemrum',
-  callbackBooked: 'Vi ringer dig op',
-  callbackWhen: (when: string | null) => (when ? `Vi ringer, når vi åbner ${when}.` : 'Vi ringer, så snart det er din tur.'),
-  writtenSent: 'Tak for din henvendelse',
-  answerBy: (date: string) => `Du får svar senest ${date}.`,
-  transferredNote: 'Du bliver stillet videre til en kollega. Du beholder din plads i køen.',
-  fromAgent: 'Fra medarbejderen',
-  pushRead: 'OK, jeg har læst det',
-  pushConfirm: 'Ja, det er rigtigt',
-  pushNotCorrect: 'Nej, det er ikke rigtigt',
-  printingDoc: (title: string) => `Udskriver: ${title}`,
-  printedDoc: 'Tag dit papir fra printeren.',
-  printQueuedDoc: 'Printeren er ikke klar. Papiret udskrives, så snart den er.',
-  printFailedDoc: 'Printeren kan ikke udskrive lige nu. Medarbejderen får besked.',
-  followUp: 'Følg din sag',
-  achievedShort: (d: number) => `lige nu er halvdelen af sagerne afsluttet inden for ${d} dage`,
-  followUpHintStart: 'Se hvor din henvendelse står',
-  followUpTitle: 'Følg din sag',
-  followUpHint: 'Tast referencenummeret fra din kvittering.',
-  lookUp: 'Find sagen',
-  referenceMistyped: 'Et tegn i nummeret er forkert. Tjek det mod din kvittering.',
-  referenceUnknown: 'Vi kan ikke finde en sag med det nummer.',
-  lookupFailed: 'Vi kan ikke slå sagen op lige nu. Prøv igen om lidt.',
-  caseStatusLabel: 'Status',
-  nextStepLabel: 'Næste skridt',
-  receivedLabel: 'Modtaget',
-  promisedLabel: 'Du får svar senest',
-  resolvedLabel: 'Afsluttet',
-  achievedLabel: 'Sådan går det lige nu',
-  achievedText: (median: number, p90: number) => `Halvdelen af sagerne er afsluttet inden for ${median} dage, ni ud af ti inden for ${p90} dage.`,
-  shareCardTitle: 'Må medarbejderen se dit kort?',
-  shareCardText: (masked: string) => `Du har vist kortet ${masked}. Medarbejderen ser kun de sidste cifre, ikke hele nummeret.`,
-  shareCardYes: 'Ja, del kortet',
-  shareCardNo: 'Nej, tak',
-  cardRead: (masked: string) => `Kort læst: ${masked}`,
-  cardRejected: 'Kortet kunne ikke læses. Prøv igen.',
-  printerState: { ready: 'klar', unknown: 'starter', 'paper-out': 'mangler papir', 'cover-open': 'låget er åbent', offline: 'offline', 'not-responding': 'svarer ikke', disconnected: 'ikke forbundet' },
+/** The UI's plain texts (`ui.<name>` in the catalogues). */
+const PLAIN = [
+  'welcome', 'intro', 'chooseLanguage', 'devices', 'printer', 'cardReader', 'ready', 'unavailable', 'offline', 'loading', 'talkToPerson',
+  'talkToPersonHint', 'connecting', 'leaveQueue', 'cameraOnIndicator', 'cameraOffIndicator', 'mute', 'unmute', 'cameraOff', 'cameraOn', 'endCall',
+  'reconnecting', 'agentMuted', 'waitingForVideo', 'thanks', 'rateCall', 'ratingThanks', 'callEndedLost', 'callFailed', 'backToStart',
+  'yourReference', 'referenceHint', 'printReceipt', 'printing', 'printed', 'printFailed', 'printQueued', 'scanQr', 'callMeBack', 'callMeBackHint',
+  'writeToUs', 'writeToUsHint', 'closedTitle', 'closedChoices', 'phoneTitle', 'phoneLabel', 'phoneInvalid', 'deleteDigit', 'consentPhone',
+  'consentWritten', 'sendCallback', 'cancel', 'messageTitle', 'messageLabel', 'optionalPhone', 'send', 'sending', 'leaveFailed', 'space',
+  'callbackBooked', 'writtenSent', 'transferredNote', 'fromAgent', 'pushRead', 'pushConfirm', 'pushNotCorrect', 'printedDoc', 'printQueuedDoc',
+  'printFailedDoc', 'followUp', 'followUpHintStart', 'followUpTitle', 'followUpHint', 'lookUp', 'referenceMistyped', 'referenceUnknown',
+  'lookupFailed', 'caseStatusLabel', 'nextStepLabel', 'receivedLabel', 'promisedLabel', 'resolvedLabel', 'achievedLabel', 'shareCardTitle',
+  'shareCardYes', 'shareCardNo', 'cardRejected', 'attractTitle', 'attractHint', 'servicesTitle', 'otherHelp', 'back', 'startAgain', 'next', 'change',
+  'confirm', 'useThisCard', 'presentCard', 'continueWithoutCard', 'finish', 'optional', 'language', 'stillThereTitle', 'stillThereContinue',
+  'stillThereEnd', 'contentProblem',
+] as const;
+
+type Fmt = (key: string, values?: Record<string, string | number>) => string;
+
+/** The UI's texts with arguments: how each call's arguments become the message's. */
+const WITH_ARGS = {
+  queuePosition: (f: Fmt) => (n: number) => f('ui.queuePosition', { n }),
+  estimatedWait: (f: Fmt) => (seconds: number) => f('ui.estimatedWait', { minutes: Math.max(1, Math.round(seconds / 60)) }),
+  inCallWith: (f: Fmt) => (name: string) => f('ui.inCallWith', { name }),
+  rating: (f: Fmt) => (n: number) => f('ui.rating', { n }),
+  opensAt: (f: Fmt) => (when: string) => f('ui.opensAt', { when }),
+  callbackWhen: (f: Fmt) => (when: string | null) => f('ui.callbackWhen', { when: when ?? 'none' }),
+  answerBy: (f: Fmt) => (date: string) => f('ui.answerBy', { date }),
+  printingDoc: (f: Fmt) => (title: string) => f('ui.printingDoc', { title }),
+  achievedShort: (f: Fmt) => (days: number) => f('ui.achievedShort', { days }),
+  achievedText: (f: Fmt) => (median: number, p90: number) => f('ui.achievedText', { median, p90 }),
+  shareCardText: (f: Fmt) => (masked: string) => f('ui.shareCardText', { masked }),
+  cardRead: (f: Fmt) => (masked: string) => f('ui.cardRead', { masked }),
+  stillThereText: (f: Fmt) => (seconds: number) => f('ui.stillThereText', { seconds }),
+} as const;
+
+const PRINTER_STATES: readonly PrinterState[] = ['ready', 'unknown', 'paper-out', 'cover-open', 'offline', 'not-responding', 'disconnected'];
+
+export type UiStrings = Record<(typeof PLAIN)[number], string> & { [K in keyof typeof WITH_ARGS]: ReturnType<(typeof WITH_ARGS)[K]> } & {
+  printerState: Record<PrinterState, string>;
+  /** Any key (a flow's title, a step's text), with its arguments. */
+  format: Fmt;
+  /** The BCP 47 locale for dates and numbers. */
+  locale: string;
 };
-const en: typeof da = {
-  welcome: 'Welcome to Citizen Service',
-  intro: 'Get help with your case here – also outside opening hours.',
-  chooseLanguage: 'Choose language',
-  devices: 'Devices',
-  printer: 'Receipt printer',
-  cardReader: 'Card reader',
-  ready: 'ready',
-  unavailable: 'unavailable',
-  offline: 'No connection to Citizen Service. Please try again shortly.',
-  loading: 'One moment…',
-  talkToPerson: 'Talk to a person',
-  talkToPersonHint: 'Video call with a member of staff',
-  connecting: 'Connecting…',
-  queuePosition: (n: number) => (n === 1 ? 'You are next in the queue' : `You are number ${n} in the queue`),
-  estimatedWait: (s: number) => `Estimated wait: about ${Math.max(1, Math.round(s / 60))} min`,
-  leaveQueue: 'Leave the queue',
-  inCallWith: (name: string) => `In a call with ${name}`,
-  cameraOnIndicator: 'Camera is on',
-  cameraOffIndicator: 'Camera is off',
-  mute: 'Mute',
-  unmute: 'Unmute',
-  cameraOff: 'Camera off',
-  cameraOn: 'Camera on',
-  endCall: 'End call',
-  reconnecting: 'Reconnecting…',
-  agentMuted: 'The agent’s microphone is off',
-  waitingForVideo: 'Waiting for video…',
-  thanks: 'Thank you for the call',
-  rateCall: 'How was the call?',
-  rating: (n: number) => `${n} out of 5`,
-  ratingThanks: 'Thank you for your rating',
-  callEndedLost: 'The connection was lost. Your inquiry has been saved.',
-  callFailed: 'We could not start the call. Please try again.',
-  backToStart: 'Back to start',
-  yourReference: 'Your reference number',
-  referenceHint: 'Use this number when you follow up your inquiry.',
-  printReceipt: 'Print receipt',
-  printing: 'Printing…',
-  printed: 'Please take your receipt.',
-  printFailed: 'The receipt cannot be printed right now.',
-  printQueued: 'The printer is not ready. The receipt will print as soon as it is.',
-  scanQr: 'Scan the code with your phone to follow your inquiry.',
-  callMeBack: 'Call me back instead',
-  callMeBackHint: 'You keep your place in the queue and we call you.',
-  writeToUs: 'Write to us',
-  writeToUsHint: 'We answer within the promised time.',
-  closedTitle: 'Video calls are closed right now',
-  opensAt: (when: string) => `We open again ${when}.`,
-  closedChoices: 'You can ask to be called back, or write your inquiry now.',
-  phoneTitle: 'Which number should we call?',
-  phoneLabel: 'Phone number',
-  phoneInvalid: 'Enter a phone number with at least 6 digits.',
-  deleteDigit: 'Delete',
-  consentPhone: 'I agree that my phone number is kept until you have called me.',
-  consentWritten: 'I agree that my message, and my phone number if I give it, are kept with my inquiry.',
-  sendCallback: 'Call me back',
-  cancel: 'Back',
-  messageTitle: 'Write your inquiry',
-  messageLabel: 'Your message',
-  optionalPhone: 'Phone number (optional)',
-  send: 'Send',
-  sending: 'Sending…',
-  leaveFailed: 'That did not work. Please try again.',
-  space: 'Space',
-  callbackBooked: 'We will call you back',
-  callbackWhen: (when: string | null) => (when ? `We will call when we open ${when}.` : 'We will call as soon as it is your turn.'),
-  writtenSent: 'Thank you for your inquiry',
-  answerBy: (date: string) => `You will get an answer by ${date}.`,
-  transferredNote: 'You are being transferred to a colleague. You keep your place in the queue.',
-  fromAgent: 'From the agent',
-  pushRead: 'OK, I have read it',
-  pushConfirm: 'Yes, that is right',
-  pushNotCorrect: 'No, that is not right',
-  printingDoc: (title: string) => `Printing: ${title}`,
-  printedDoc: 'Please take your paper from the printer.',
-  printQueuedDoc: 'The printer is not ready. It will print as soon as it is.',
-  printFailedDoc: 'The printer cannot print right now. The agent has been told.',
-  followUp: 'Follow your case',
-  achievedShort: (d: number) => `right now half of all cases are resolved within ${d} days`,
-  followUpHintStart: 'See where your inquiry stands',
-  followUpTitle: 'Follow your case',
-  followUpHint: 'Type the reference number from your receipt.',
-  lookUp: 'Find the case',
-  referenceMistyped: 'A character in the number is wrong. Check it against your receipt.',
-  referenceUnknown: 'We cannot find a case with that number.',
-  lookupFailed: 'We cannot look the case up right now. Please try again shortly.',
-  caseStatusLabel: 'Status',
-  nextStepLabel: 'Next step',
-  receivedLabel: 'Received',
-  promisedLabel: 'You will get an answer by',
-  resolvedLabel: 'Resolved',
-  achievedLabel: 'How we are doing',
-  achievedText: (median: number, p90: number) => `Half of the cases are resolved within ${median} days, nine in ten within ${p90} days.`,
-  shareCardTitle: 'May the agent see your card?',
-  shareCardText: (masked: string) => `You presented the card ${masked}. The agent sees only the last digits, never the whole number.`,
-  shareCardYes: 'Yes, share the card',
-  shareCardNo: 'No, thank you',
-  cardRead: (masked: string) => `Card read: ${masked}`,
-  cardRejected: 'The card could not be read. Please try again.',
-  printerState: { ready: 'ready', unknown: 'starting', 'paper-out': 'out of paper', 'cover-open': 'cover open', offline: 'offline', 'not-responding': 'not responding', disconnected: 'not connected' },
-};
-export const STRINGS: Record<Lang, typeof da> = { da, en };
+
+/** Locales for dates and numbers, where the language code alone is not one the browser formats well. */
+const LOCALES: Record<string, string> = { da: 'da-DK', en: 'en-GB', nb: 'nb-NO', nn: 'nn-NO', sv: 'sv-SE', pl: 'pl-PL', uk: 'uk-UA', ar: 'ar', ur: 'ur-PK', so: 'so-SO', de: 'de-DE', tr: 'tr-TR' };
+export const localeOf = (lang: string): string => LOCALES[lang] ?? lang;
+
+/**
+ * A formatter over one language's catalogue, falling back to the reference
+ * catalogue for a key the language lacks (the shell refuses such catalogues;
+ * this only keeps a screen readable if one slips through) and to the key itself.
+ */
+export function formatter(lang: string, catalogue: MessageCatalogue, fallback: MessageCatalogue = {}): Fmt {
+  const locale = localeOf(lang);
+  const compiled = new Map<string, IntlMessageFormat>();
+  return (key, values) => {
+    let m = compiled.get(key);
+    if (!m) {
+      const text = catalogue[key] ?? fallback[key];
+      if (text === undefined) return key;
+      m = new IntlMessageFormat(text, locale);
+      compiled.set(key, m);
+    }
+    try {
+      return String(m.format(values));
+    } catch {
+      // An argument the caller did not give (a flow text naming an answer not given on this branch): the text without formatting.
+      return catalogue[key] ?? fallback[key] ?? key;
+    }
+  };
+}
+
+export function uiStrings(lang: string, catalogue: MessageCatalogue, fallback: MessageCatalogue = {}): UiStrings {
+  const f = formatter(lang, catalogue, fallback);
+  const out: Record<string, unknown> = { format: f, locale: localeOf(lang) };
+  for (const k of PLAIN) out[k] = f(`ui.${k}`);
+  for (const [k, make] of Object.entries(WITH_ARGS)) out[k] = make(f);
+  out.printerState = Object.fromEntries(PRINTER_STATES.map((s) => [s, f(`ui.printerState.${s}`)]));
+  return out as UiStrings;
+}

@@ -3,12 +3,13 @@ import { App, StateContext } from './App';
 import { bridge } from './bridge.dom';
 import { createKioskState } from './state';
 import { browserCallDeps } from './call/callState';
-import { createLogger } from '@citizen/call-client';
+import { createLogger } from '@citizen/call-client/log';
 import './kiosk.css';
 
 const log = createLogger('kiosk');
 
-const state = createKioskState(bridge, browserCallDeps());
+// Under Electron the page is served from kiosk://app: the shell says where the signalling socket is.
+const state = createKioskState(bridge, browserCallDeps(() => state.shell.value?.signallingUrl));
 // Diagnostics for technicians and the browser tests: only with ?debug in the URL.
 if (new URLSearchParams(location.search).has('debug')) {
   (window as unknown as { __kiosk: unknown }).__kiosk = {
@@ -33,6 +34,12 @@ if (new URLSearchParams(location.search).has('debug')) {
     localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
   };
 }
+// The languages, flows and catalogues: asked again until the shell answers (it may still be starting).
+const loadContent = (): void =>
+  void state.loadContent().then(() => {
+    if (!state.content.value) setTimeout(loadContent, 3000);
+  });
+loadContent();
 const refresh = (): void => void state.refresh().catch((err: unknown) => log.warn('refresh failed', { error: err }));
 refresh();
 // Status events keep the screen current; a periodic refresh also covers events missed while the

@@ -2,30 +2,90 @@
  * Kiosk app state as plain signals, so flows can be tested without rendering.
  */
 import { computed, signal } from '@preact/signals';
-import type { Kiosk } from '@citizen/protocol';
+import { RECEIPT_LANGUAGES, type Kiosk, type KioskContent, type KioskLanguage, type MessageCatalogue, type ReceiptLanguage } from '@citizen/protocol';
 import type { BridgeEventPayload, HardwareStatus, KioskShellApi, ShellInfo } from '../contract';
-import { STRINGS, type Lang } from './i18n';
+import { REFERENCE_LANGUAGE, formatter, uiStrings } from './i18n';
+import { createFlowRunner } from './flows/runner';
 import { createCallState, type CallDeps } from './call/callState';
 import { createFollowUp } from './followUp/followUp';
-import { createLogger } from '@citizen/call-client';
+import { createLogger } from '@citizen/call-client/log';
 
 const log = createLogger('kiosk-state');
 
 export type Connection = { state: 'loading' } | { state: 'online'; kiosk: Kiosk } | { state: 'offline'; reason: string };
 
+/** Which screen shows when no call is going on. */
+export type Screen = 'attract' | 'home' | 'flow' | 'follow-up';
+
 export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetchImpl: typeof fetch = fetch) {
-  const lang = signal<Lang>('da');
+  /** The languages and flows the shell loaded, and every language's catalogue; null until they are in. */
+  const content = signal<(KioskContent & { messages: Record<string, MessageCatalogue> }) | null>(null);
+  const contentProblem = signal<string | null>(null);
+  /** The language a session starts in (the first one offered). */
+  const defaultLang = computed(() => content.value?.languages[0]?.code ?? REFERENCE_LANGUAGE);
+  const lang = signal<string>(REFERENCE_LANGUAGE);
+  const language = computed<KioskLanguage>(() => content.value?.languages.find((l) => l.code === lang.value) ?? { code: lang.value, name: lang.value, dir: 'ltr' });
+  /** Receipts print in the resident's language where the printer has a template for it, else in English. */
+  const receiptLang = computed<ReceiptLanguage>(() => ((RECEIPT_LANGUAGES as readonly string[]).includes(lang.value) ? (lang.value as ReceiptLanguage) : 'en'));
   const connection = signal<Connection>({ state: 'loading' });
   const shell = signal<ShellInfo | null>(null);
   const hardware = signal<HardwareStatus | null>(null);
-  const t = computed(() => STRINGS[lang.value]);
-  const call = createCallState({ printDocument: (doc) => bridge.printDocument(doc), ...callDeps });
+  const t = computed(() => {
+    const messages = content.value?.messages ?? {};
+    return uiStrings(lang.value, messages[lang.value] ?? {}, messages[REFERENCE_LANGUAGE] ?? {});
+  });
+  /** Formats in the reference language: what the agent reads of the resident's answers. */
+  const referenceFormat = computed(() => formatter(REFERENCE_LANGUAGE, content.value?.messages[REFERENCE_LANGUAGE] ?? {}));
+  const call = createCallState({
+    printDocument: (doc) => bridge.printDocument(doc),
+    mediaGate: { open: () => bridge.callStart(), close: () => bridge.callEnd() },
+    ...callDeps,
+  });
   /** The card the resident presented in this session, masked (the clear number never leaves the shell). */
   const card = signal<BridgeEventPayload<'card'> | null>(null);
   const cardProblem = signal<string | null>(null);
   /** The screen when no call flow is running: the start, or following up a case by its reference. */
-  const screen = signal<'start' | 'follow-up'>('start');
+  const screen = signal<Screen>('attract');
+  /** The resident's display choices, for this session only. */
+  const display = signal({ largeText: false, highContrast: false, lowReach: false });
   const followUp = createFollowUp(fetchImpl);
+  const flow = createFlowRunner();
+
+  /** The languages, flows and catalogues, once at start (the shell checked them when it started). */
+  async function loadContent(): Promise<void> {
+    try {
+      const c = await bridge.content();
+      const catalogues = await Promise.all(c.languages.map(async (l) => [l.code, await bridge.messages({ lang: l.code })] as const));
+      content.value = { ...c, messages: Object.fromEntries(catalogues) };
+      lang.value = defaultLang.value;
+      contentProblem.value = null;
+    } catch (err) {
+      log.error('loading the kiosk content failed', { error: err });
+      contentProblem.value = String(err);
+    }
+  }
+
+  /** The resident picked a language: from the attract screen on to the services; elsewhere, the same screen in the new language. */
+  function chooseLanguage(code: string): void {
+    if (!content.value?.languages.some((l) => l.code === code)) return;
+    lang.value = code;
+    if (screen.value === 'attract') screen.value = 'home';
+  }
+
+  /** Starts a guided flow from the home screen. */
+  function startFlow(id: string): void {
+    const def = content.value?.flows.find((f) => f.id === id);
+    if (!def) return;
+    flow.start(def);
+    screen.value = 'flow';
+  }
+
+  /** Back to the services, leaving any flow. */
+  function home(): void {
+    flow.stop();
+    followUp.clear();
+    screen.value = 'home';
+  }
 
   // A status event that arrives before the first full status is in asks for the full status again.
   const reloadHardware = (): void => void bridge.hardwareStatus().then((hw) => (hardware.value = hw), () => undefined);
@@ -40,6 +100,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   bridge.on('card', (c) => {
     card.value = c;
     cardProblem.value = null;
+    // A card at the reader on the attract screen starts a session.
+    if (screen.value === 'attract') screen.value = 'home';
   });
   bridge.on('cardRejected', ({ code }) => (cardProblem.value = code));
 
@@ -50,10 +112,20 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   async function endResidentSession(): Promise<void> {
     card.value = null;
     cardProblem.value = null;
-    screen.value = 'start';
+    screen.value = 'attract';
     followUp.clear();
+    flow.stop();
+    display.value = { largeText: false, highContrast: false, lowReach: false };
+    globalThis.speechSynthesis?.cancel();
     await call.endSession();
-    lang.value = 'da';
+    lang.value = defaultLang.value;
+    // Nothing of the resident stays in the page's storage (the call's resume token was in it).
+    try {
+      globalThis.sessionStorage?.clear();
+      globalThis.localStorage?.clear();
+    } catch (err) {
+      log.warn('clearing storage failed', { error: err });
+    }
     await bridge.endSession().catch((err: unknown) => log.error('endSession failed', { error: err }));
   }
 
@@ -71,6 +143,9 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     if (hw.status === 'fulfilled') hardware.value = hw.value;
   }
 
-  return { lang, connection, shell, hardware, t, call, card, cardProblem, screen, followUp, bridge, endResidentSession, refresh };
+  return {
+    content, contentProblem, lang, language, referenceFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge,
+    loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh,
+  };
 }
 export type KioskState = ReturnType<typeof createKioskState>;

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { CallStage } from '@citizen/call-client';
-import type { STRINGS } from '../i18n';
+import { CallStage } from '@citizen/call-client/stage';
+import type { UiStrings } from '../i18n';
 import type { CallState, CallStep } from './callState';
 import type { KioskShellApi, ReceiptLanguage } from '../../contract';
 import { ReferenceReceipt, useCasePromise } from './Receipt';
 
-type T = (typeof STRINGS)['da'];
+type T = UiStrings;
 
 export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { step: 'queued' }>; call: CallState; t: T }) {
   return (
@@ -22,7 +22,7 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
         <button type="button" class="big secondary" onClick={() => call.offerCallback()} data-testid="call-me-back">
           {t.callMeBack}
         </button>
-        <button type="button" class="big secondary" onClick={() => void call.leaveQueue()}>
+        <button type="button" class="big secondary" onClick={() => void call.leaveQueue()} data-testid="leave-queue">
           {t.leaveQueue}
         </button>
       </div>
@@ -145,7 +145,7 @@ export function EndedScreen({
           : step.reason === 'written'
             ? t.writtenSent
             : t.thanks;
-  const locale = lang === 'da' ? 'da-DK' : 'en-GB';
+  const locale = t.locale;
   const detail =
     step.reason === 'callback'
       ? t.callbackWhen(step.opensAt ? new Date(step.opensAt).toLocaleString(locale, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }) : null)

@@ -6,17 +6,19 @@
  * for consent before anything personal is kept.
  */
 import { useState } from 'preact/hooks';
-import type { STRINGS } from '../i18n';
+import { localeOf, type UiStrings } from '../i18n';
+import { Keyboard } from '../keyboard/Keyboard';
+import { textLayout } from '../keyboard/layouts';
 import type { CallState, CallStep, LeaveWordResult } from './callState';
 
-type T = (typeof STRINGS)['da'];
+type T = UiStrings;
 
 /** As the server checks it (protocol PhoneNumber): digits and spaces, an optional leading +, 6-20 characters. */
 const PHONE = /^\+?[0-9][0-9 ]{5,19}$/;
 export const validPhone = (s: string): boolean => PHONE.test(s.trim());
 
 const when = (iso: string | null, lang: string): string | null =>
-  iso ? new Date(iso).toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }) : null;
+  iso ? new Date(iso).toLocaleString(localeOf(lang), { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }) : null;
 
 export function ClosedScreen({ step, call, t, lang }: { step: Extract<CallStep, { step: 'closed' }>; call: CallState; t: T; lang: string }) {
   const opens = when(step.opensAt, lang);
@@ -82,7 +84,7 @@ export function CallbackForm({ step, call, t }: { step: Extract<CallStep, { step
   );
 }
 
-export function WrittenForm({ call, t }: { call: CallState; t: T }) {
+export function WrittenForm({ call, t, lang }: { call: CallState; t: T; lang: string }) {
   const [message, setMessage] = useState('');
   const [phone, setPhone] = useState('');
   const [consent, setConsent] = useState(false);
@@ -106,7 +108,7 @@ export function WrittenForm({ call, t }: { call: CallState; t: T }) {
         {t.messageLabel}
         <textarea rows={4} maxLength={2000} value={message} onInput={(e) => setMessage(e.currentTarget.value)} data-testid="message" />
       </label>
-      <OnScreenKeyboard value={message} onChange={(v) => setMessage(v.slice(0, 2000))} t={t} />
+      <Keyboard layout={textLayout(lang)} value={message} onChange={setMessage} maxLength={2000} labels={{ label: t.messageLabel, deleteKey: t.deleteDigit, space: t.space }} />
       <label class="field">
         {t.optionalPhone}
         <input type="tel" inputMode="tel" maxLength={20} value={phone} onInput={(e) => setPhone(e.currentTarget.value.replace(/[^0-9+ ]/g, ''))} data-testid="written-phone" />
@@ -131,7 +133,7 @@ function FormEnd(p: { call: CallState; t: T; failed: string | null; sending: boo
         </p>
       )}
       <div class="choices">
-        <button type="button" class="big secondary" onClick={() => p.call.cancelForm()} disabled={p.sending}>
+        <button type="button" class="big secondary" onClick={() => p.call.cancelForm()} disabled={p.sending} data-testid="form-cancel">
           {p.t.cancel}
         </button>
         <button type="button" class="big primary" disabled={!p.ready || p.sending} onClick={p.onSend} data-testid={p.testId}>
@@ -155,41 +157,6 @@ function Keypad({ value, onChange, t }: { value: string; onChange: (v: string) =
           {k === 'del' ? '⌫' : k}
         </button>
       ))}
-    </div>
-  );
-}
-
-/** Danish/English layout: the letters the kiosk's two languages need, digits and common punctuation. */
-const ROWS = ['1234567890', 'qwertyuiopå', 'asdfghjklæø', 'zxcvbnm,.?'];
-
-function OnScreenKeyboard({ value, onChange, t }: { value: string; onChange: (v: string) => void; t: T }) {
-  const [upper, setUpper] = useState(true);
-  const type = (c: string): void => {
-    onChange(value + (upper ? c.toUpperCase() : c));
-    if (upper) setUpper(false);
-  };
-  return (
-    <div class="osk" role="group" aria-label={t.messageLabel}>
-      {ROWS.map((row) => (
-        <div class="osk-row">
-          {[...row].map((c) => (
-            <button type="button" class="key" onClick={() => type(c)} data-key={c}>
-              {upper ? c.toUpperCase() : c}
-            </button>
-          ))}
-        </div>
-      ))}
-      <div class="osk-row">
-        <button type="button" class={upper ? 'key wide active' : 'key wide'} aria-pressed={upper} onClick={() => setUpper(!upper)}>
-          ⇧
-        </button>
-        <button type="button" class="key space" onClick={() => onChange(value + ' ')} data-key="space">
-          {t.space}
-        </button>
-        <button type="button" class="key wide" aria-label={t.deleteDigit} onClick={() => onChange(value.slice(0, -1))} data-key="del">
-          ⌫
-        </button>
-      </div>
     </div>
   );
 }

@@ -4,11 +4,10 @@
  * to scan with a phone.
  */
 import { useEffect, useState } from 'preact/hooks';
-import QRCode from 'qrcode';
 import type { KioskShellApi, NextStep, ReceiptLanguage } from '../../contract';
-import type { STRINGS } from '../i18n';
+import type { UiStrings } from '../i18n';
 
-type T = (typeof STRINGS)['da'];
+type T = UiStrings;
 type PrintState = { s: 'idle' } | { s: 'printing' } | { s: 'printed' } | { s: 'failed'; statusUrl: string | null; queued: boolean; code: string };
 
 /** The case's promised answer date and what is achieved now (the status lookup), to show and print next to the reference. */
@@ -70,7 +69,7 @@ export function ReferenceReceipt({
       <p>{t.referenceHint}</p>
       {promise && (
         <p class="promise" data-testid="promise">
-          {t.promisedLabel} {new Date(`${promise.by}T12:00:00Z`).toLocaleDateString(language === 'da' ? 'da-DK' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric' })}
+          {t.promisedLabel} {new Date(`${promise.by}T12:00:00Z`).toLocaleDateString(t.locale, { day: 'numeric', month: 'long', year: 'numeric' })}
           {promise.achievedMedianDays !== null && <> · {t.achievedShort(promise.achievedMedianDays)}</>}
         </p>
       )}
@@ -98,7 +97,8 @@ export function ReferenceReceipt({
 function StatusQr({ url, label }: { url: string; label: string }) {
   const [svg, setSvg] = useState<string | null>(null);
   useEffect(() => {
-    void QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }).then(setSvg);
+    // Loaded only when a receipt cannot be printed: it is not part of the start-up bundle.
+    void import('qrcode').then(({ default: QRCode }) => QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })).then(setSvg);
   }, [url]);
   return (
     <figure class="qr" data-testid="status-qr" data-url={url}>

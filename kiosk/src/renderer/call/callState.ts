@@ -10,7 +10,18 @@
  */
 import { signal } from '@preact/signals';
 import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskPush, type KioskRequests, type PushAnswer } from '@citizen/protocol';
-import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { DEV } from '@citizen/call-client/dev';
+import { createLogger, drop } from '@citizen/call-client/log';
+import { Timeline } from '@citizen/call-client/timeline';
+import type { MediaCallView, MediaEndpoint, SignalClient, SocketLike, startMediaCall } from '@citizen/call-client';
+
+/** The signalling client and mediasoup-client: loaded when a resident first needs the server, not at start-up. */
+type CallLib = typeof import('@citizen/call-client');
+let lib: CallLib | null = null;
+async function loadCallLib(): Promise<CallLib> {
+  lib ??= await import('@citizen/call-client');
+  return lib;
+}
 
 const log = createLogger('kiosk-call');
 
@@ -43,6 +54,8 @@ export interface CallDeps {
   startMedia?: typeof startMediaCall;
   /** Prints a document the agent sent (the shell's printer); rejects with a coded error. */
   printDocument?: (doc: { title: string; lines: string[]; reference: string | null }) => Promise<unknown>;
+  /** The shell's camera and microphone gate: opened before a call's media starts, closed when it stops. */
+  mediaGate?: { open(): Promise<unknown>; close(): Promise<unknown> };
 }
 
 /** What the agent shows on the screen during the call, until the resident answers it. */
@@ -53,9 +66,10 @@ export interface ShownItem {
 /** A document the agent is printing here. */
 export type PrintNotice = { title: string; state: 'printing' | 'printed' | 'failed' | 'queued' };
 
-export function browserCallDeps(): CallDeps {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${KIOSK_WS_PATH}`;
-  return { connect: () => new WebSocket(url) as unknown as SocketLike, storage: sessionStorage };
+/** `socketUrl`: where the shell says the signalling socket is (Electron); else the page's own origin. */
+export function browserCallDeps(socketUrl: () => string | undefined = () => undefined): CallDeps {
+  const own = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${KIOSK_WS_PATH}`;
+  return { connect: () => new WebSocket(socketUrl() ?? own) as unknown as SocketLike, storage: sessionStorage };
 }
 
 export function createCallState(deps: CallDeps) {
@@ -76,14 +90,23 @@ export function createCallState(deps: CallDeps) {
    * microphone until the call starts. Closed when the resident stops waiting.
    */
   let endpoint: MediaEndpoint | null = null;
-  const startMedia = deps.startMedia ?? startMediaCall;
+  const startMedia = (...args: Parameters<typeof startMediaCall>): MediaCallView => (deps.startMedia ?? lib!.startMediaCall)(...args);
   /** What the resident asked for last (a waiting call turned into a callback keeps it). */
   let lastRequest: CallRequestInfo | null = null;
 
   function warmUp(): void {
     if (endpoint || !client) return;
-    endpoint = new MediaEndpoint(client, timeline);
+    // The library is in once a client exists (ensureClient loads it first).
+    endpoint = new lib!.MediaEndpoint(client, timeline);
     drop(endpoint.open(), log, 'opening media while waiting failed (the call opens it again)');
+  }
+
+  /** Whether the shell's camera gate is open for the current call. */
+  let gateOpen = false;
+  function closeGate(): void {
+    if (!gateOpen || !deps.mediaGate) return;
+    gateOpen = false;
+    drop(deps.mediaGate.close(), log, 'closing the camera gate failed');
   }
 
   function coolDown(): void {
@@ -95,6 +118,19 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step === 'in-call' && cur.call.callId === snapshot.callId) {
       cur.call.media.resync(snapshot);
+      return;
+    }
+    // Camera and microphone only while a call is on: the shell opens its gate first.
+    if (deps.mediaGate && !gateOpen) {
+      gateOpen = true;
+      void deps.mediaGate
+        .open()
+        .catch((err: unknown) => log.warn('opening the camera gate failed; the call starts without it', { error: err }))
+        .then(() => {
+          // Unless the call ended while the gate was opening.
+          if (state.value.step !== 'ended') enterCall(snapshot);
+          else closeGate();
+        });
       return;
     }
     const agent = snapshot.participants.find((p) => p.role === 'agent');
@@ -109,6 +145,7 @@ export function createCallState(deps: CallDeps) {
     shown.value = [];
     printing.value = null;
     if (cur.step === 'in-call') cur.call.stop();
+    closeGate();
     coolDown();
     const reference =
       cur.step === 'in-call' || cur.step === 'queued' || cur.step === 'ended' ? cur.reference : cur.step === 'callback-form' ? (cur.waiting?.reference ?? null) : null;
@@ -126,6 +163,7 @@ export function createCallState(deps: CallDeps) {
     if (snapshot.step === 'queued') {
       // Waiting again while in a call: the call was transferred while the socket was down.
       if (cur.step === 'in-call') cur.call.stop();
+      closeGate();
       state.value = { step: 'queued', callId: snapshot.callId, reference: snapshot.reference, position: snapshot.position, estimatedWaitSeconds: snapshot.estimatedWaitSeconds };
       warmUp();
     }
@@ -133,7 +171,9 @@ export function createCallState(deps: CallDeps) {
     else if (snapshot.step === 'ended') end(snapshot.reason);
   }
 
-  function ensureClient(): SignalClient<KioskRequests> {
+  async function ensureClient(): Promise<SignalClient<KioskRequests>> {
+    if (client) return client;
+    const { SignalClient } = await loadCallLib();
     if (client) return client;
     const c = new SignalClient({
       methods: KIOSK_REQUESTS,
@@ -164,6 +204,7 @@ export function createCallState(deps: CallDeps) {
       if (cur.step !== 'in-call' || cur.call.callId !== callId) return;
       // Camera and microphone close with this part of the call; the transports stay for the next agent.
       cur.call.stop();
+      closeGate();
       shown.value = [];
       printing.value = null;
       state.value = { step: 'queued', callId, reference: cur.reference, position, estimatedWaitSeconds, transferred: true };
@@ -209,7 +250,7 @@ export function createCallState(deps: CallDeps) {
     lastRequest = request;
     state.value = { step: 'requesting' };
     try {
-      const r = await ensureClient().request('requestCall', request);
+      const r = await (await ensureClient()).request('requestCall', request);
       timeline.mark('requestAck');
       if (state.value.step === 'requesting') {
         state.value = { step: 'queued', callId: r.callId, reference: r.reference, position: r.position, estimatedWaitSeconds: r.estimatedWaitSeconds };
@@ -217,7 +258,7 @@ export function createCallState(deps: CallDeps) {
       }
     } catch (err) {
       if ((err as { code?: string }).code === 'QUEUE_CLOSED') {
-        const status = await ensureClient()
+        const status = await (await ensureClient())
           .request('queueStatus', { language: request.language, ...(request.topic ? { topic: request.topic } : {}) })
           .catch(() => null);
         state.value = { step: 'closed', request, opensAt: status?.opensAt ?? null };
@@ -228,10 +269,11 @@ export function createCallState(deps: CallDeps) {
     }
   }
 
-  /** "Call me back": from the waiting screen (the call becomes the callback) or when the queue is closed. */
-  function offerCallback(): void {
+  /** "Call me back": from the waiting screen (the call becomes the callback), when the queue is closed, or from a flow (`request`). */
+  function offerCallback(request?: CallRequestInfo): void {
     const cur = state.value;
-    if (cur.step === 'queued') state.value = { step: 'callback-form', request: lastRequest ?? { language: 'da' }, waiting: cur, opensAt: null };
+    if ((cur.step === 'idle' || cur.step === 'ended') && request) state.value = { step: 'callback-form', request, waiting: null, opensAt: null };
+    else if (cur.step === 'queued') state.value = { step: 'callback-form', request: lastRequest ?? { language: 'da' }, waiting: cur, opensAt: null };
     else if (cur.step === 'closed') state.value = { step: 'callback-form', request: cur.request, waiting: null, opensAt: cur.opensAt };
   }
 
@@ -255,7 +297,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step !== 'callback-form') return { ok: false, code: 'WRONG_STATE' };
     try {
-      const r = await ensureClient().request('requestCallback', { ...cur.request, phone, consent: true, ...(cur.waiting ? { callId: cur.waiting.callId } : {}) });
+      const r = await (await ensureClient()).request('requestCallback', { ...cur.request, phone, consent: true, ...(cur.waiting ? { callId: cur.waiting.callId } : {}) });
       coolDown();
       state.value = { step: 'ended', reason: 'callback', reference: r.reference, ratedCall: null, opensAt: r.opensAt };
       return { ok: true };
@@ -269,12 +311,26 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step !== 'written-form') return { ok: false, code: 'WRONG_STATE' };
     try {
-      const r = await ensureClient().request('submitWrittenInquiry', { ...cur.request, message, consent: true, ...(phone ? { phone } : {}) });
+      const r = await (await ensureClient()).request('submitWrittenInquiry', { ...cur.request, message, consent: true, ...(phone ? { phone } : {}) });
       state.value = { step: 'ended', reason: 'written', reference: r.reference, ratedCall: null, promisedBy: r.promisedBy };
       return { ok: true };
     } catch (err) {
       log.warn('written inquiry failed', { error: err });
       return failure(err);
+    }
+  }
+
+  /**
+   * A guided flow's answers sent as a written inquiry: the flow keeps the
+   * screen (it shows the reference at its end); the call state is untouched.
+   */
+  async function submitFromFlow(request: CallRequestInfo, message: string): Promise<{ ok: true; reference: string; promisedBy: string } | { ok: false; code: string }> {
+    try {
+      const r = await (await ensureClient()).request('submitWrittenInquiry', { ...request, message, consent: true });
+      return { ok: true, reference: r.reference, promisedBy: r.promisedBy };
+    } catch (err) {
+      log.warn('flow inquiry failed', { error: err });
+      return { ok: false, code: (err as { code?: string }).code ?? 'INTERNAL' };
     }
   }
 
@@ -301,6 +357,7 @@ export function createCallState(deps: CallDeps) {
     shown.value = [];
     printing.value = null;
     if (cur.step === 'in-call') cur.call.stop();
+    closeGate();
     coolDown();
     state.value = { step: 'idle' };
   }
@@ -339,6 +396,6 @@ export function createCallState(deps: CallDeps) {
     c.close();
   }
 
-  return { state, shown, printing, answer, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
+  return { state, shown, printing, answer, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, submitFromFlow, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;

@@ -1,12 +1,12 @@
-import type { STRINGS } from '../i18n';
+import type { UiStrings } from '../i18n';
 import { formatReference, REFERENCE_KEYS, type FollowUp } from './followUp';
 
-type T = (typeof STRINGS)['da'];
+type T = UiStrings;
 
 export function FollowUpScreen({ followUp, t, lang, onBack }: { followUp: FollowUp; t: T; lang: string; onBack: () => void }) {
   const r = followUp.result.value;
   const typed = followUp.typed.value;
-  const locale = lang === 'da' ? 'da-DK' : 'en-GB';
+  const locale = t.locale;
   const date = (iso: string | null): string | null => (iso ? new Date(iso).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' }) : null);
   return (
     <section class="screen follow-up" data-testid="follow-up">
@@ -30,7 +30,7 @@ export function FollowUpScreen({ followUp, t, lang, onBack }: { followUp: Follow
             </p>
           )}
           <div class="choices">
-            <button type="button" class="big secondary" onClick={onBack}>
+            <button type="button" class="big secondary" onClick={onBack} data-testid="follow-up-back">
               {t.cancel}
             </button>
             <button type="button" class="big primary" disabled={typed.length !== 8 || r.state === 'looking'} onClick={() => void followUp.lookUp(lang)} data-testid="look-up">
