@@ -243,6 +243,33 @@ describe('privacy', () => {
     expect(await kiosk.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
   });
 
+  it('offers larger text, high contrast, a lower layout and read aloud on every screen, still without violations', async () => {
+    const kiosk = await freshKiosk((p) =>
+      p.addInitScript(() => {
+        // Records what would be spoken (no audio device in the test browser).
+        const said: { text: string; lang: string }[] = [];
+        (window as unknown as { __said: typeof said }).__said = said;
+        speechSynthesis.speak = (u: SpeechSynthesisUtterance) => void said.push({ text: u.text, lang: u.lang });
+      }),
+    );
+    await startSession(kiosk, 'ar');
+    await kiosk.getByTestId('flow-tile-kindergarten').click();
+    for (const id of ['a11y-text', 'a11y-contrast', 'a11y-reach']) {
+      await kiosk.getByTestId(id).click();
+      expect(await kiosk.getByTestId(id).getAttribute('aria-pressed')).toBe('true');
+    }
+    expect(await kiosk.locator('main').getAttribute('class')).toBe('kiosk large-text high-contrast low-reach');
+    expect(await axe(kiosk, 'ar, all display aids on')).toEqual([]);
+    await kiosk.getByTestId('a11y-read').click();
+    const said = await kiosk.evaluate(() => (window as unknown as { __said: { text: string; lang: string }[] }).__said);
+    expect(said.at(-1)?.lang).toBe('ar');
+    expect(said.at(-1)?.text).toContain(await kiosk.getByTestId('step-title').textContent());
+    // The aids are the resident's: the next session starts without them.
+    await kiosk.evaluate(() => (window as unknown as { __kiosk: { endSession(): Promise<void> } }).__kiosk.endSession());
+    await startSession(kiosk, 'da');
+    expect(await kiosk.locator('main').getAttribute('class')).toBe('kiosk');
+  });
+
   it('keeps a flow’s progress when the language changes mid-way', async () => {
     const kiosk = await freshKiosk();
     await startSession(kiosk, 'da');

@@ -256,6 +256,7 @@ export const BoothConfig = Type.Object(
             {
               idleWarnSeconds: Type.Integer({ minimum: 10, maximum: 900, description: 'No touch for this long on a guided screen: "Are you still there?"' }),
               idleWipeSeconds: Type.Integer({ minimum: 5, maximum: 120, description: 'Then this long to answer before the session is wiped and the kiosk returns to its attract screen' }),
+              readAloudOnArrival: Type.Optional(Type.Boolean({ description: 'Read every screen aloud when it appears (a booth for residents with low vision); otherwise on request' })),
             },
             { additionalProperties: false },
           ),

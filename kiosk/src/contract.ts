@@ -38,7 +38,7 @@ export const ShellInfo = Type.Object({
   /** Where the signalling socket is, when not on the page's own origin (Electron serves the page from kiosk://app). */
   signallingUrl: Type.Optional(Type.String({ pattern: '^wss?://' })),
   /** How long a resident may leave the screen untouched before "Are you still there?", and then before the session is wiped. */
-  session: Type.Object({ idleWarnSeconds: Type.Integer({ minimum: 1 }), idleWipeSeconds: Type.Integer({ minimum: 1 }) }),
+  session: Type.Object({ idleWarnSeconds: Type.Integer({ minimum: 1 }), idleWipeSeconds: Type.Integer({ minimum: 1 }), readAloudOnArrival: Type.Optional(Type.Boolean()) }),
 });
 export type ShellInfo = Static<typeof ShellInfo>;
 

@@ -18,7 +18,7 @@ function recordingBridge(fail: ReadonlySet<string> = new Set()): { impl: BridgeI
   return { impl, calls };
 }
 
-function setUp(opts: { fail?: ReadonlySet<string>; gateCalls?: Record<string, 'open' | 'close'>; invoke?: InvokeBridge } = {}) {
+function setUp(opts: { fail?: ReadonlySet<string>; gateCalls?: Record<string, 'open' | 'close'>; invoke?: InvokeBridge; wipeSession?: () => Promise<void> } = {}) {
   const ipcMain = new FakeIpcMain();
   const gate = new CallGate();
   const bridge = recordingBridge(opts.fail);
@@ -29,6 +29,7 @@ function setUp(opts: { fail?: ReadonlySet<string>; gateCalls?: Record<string, 'o
     invoke: opts.invoke ?? ((call, args) => invokeBridgeCall(bridge.impl, call, args)),
     log: { ...silentLog, warn: (m) => warnings.push(m) },
     ...(opts.gateCalls ? { gateCalls: opts.gateCalls } : {}),
+    ...(opts.wipeSession ? { wipeSession: opts.wipeSession } : {}),
   });
   const call = (name: BridgeCall, event: unknown, ...args: unknown[]) => ipcMain.invoke(ipcChannel(name), event, ...args) as Promise<IpcReply>;
   return { ipcMain, gate, bridge, warnings, call };
@@ -38,6 +39,22 @@ const APP = ipcEvent('kiosk://app/');
 const RECEIPT = { reference: 'not-a-reference', language: 'da', nextSteps: [] };
 
 describe('registerBridgeIpc', () => {
+  it('wipes the session partition after every endSession, also a failed one, and after nothing else', async () => {
+    let wipes = 0;
+    const ok = setUp({ wipeSession: async () => void wipes++ });
+    await ok.call('info', APP);
+    expect(wipes).toBe(0);
+    expect((await ok.call('endSession', APP)).ok).toBe(true);
+    expect(wipes).toBe(1);
+    const failing = setUp({ fail: new Set(['endSession']), wipeSession: async () => void wipes++ });
+    expect((await failing.call('endSession', APP)).ok).toBe(false);
+    expect(wipes).toBe(2);
+    // A wipe that fails is logged; the page still gets endSession's answer.
+    const broken = setUp({ wipeSession: async () => Promise.reject(new Error('disk')) });
+    expect((await broken.call('endSession', APP)).ok).toBe(true);
+    expect(broken.warnings.some((w) => w.includes('wiping the session partition failed'))).toBe(true);
+  });
+
   it('handles exactly the calls of the contract', () => {
     const { ipcMain } = setUp();
     expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(BRIDGE_CALLS).map((c) => ipcChannel(c as BridgeCall)).sort());

@@ -57,6 +57,12 @@ export function registerBridgeIpc(deps: {
   log: ShellLog;
   /** Which calls move the gate; CALL_GATE_CALLS unless a test says otherwise. */
   gateCalls?: Readonly<Record<string, 'open' | 'close'>>;
+  /**
+   * After every endSession, whether it succeeded or not: wipe what the page
+   * may have kept in the session partition (storage, cache), so nothing of
+   * one resident is there for the next.
+   */
+  wipeSession?: () => Promise<void>;
 }): void {
   const gateCalls = deps.gateCalls ?? CALL_GATE_CALLS;
   for (const call of Object.keys(BRIDGE_CALLS) as BridgeCall[]) {
@@ -81,6 +87,13 @@ export function registerBridgeIpc(deps: {
       // Closing never waits for success: a failed endSession still ends the call's camera.
       if (move === 'close') deps.gate.close();
       else if (move === 'open' && reply.ok) deps.gate.open();
+      if (call === 'endSession' && deps.wipeSession) {
+        try {
+          await deps.wipeSession();
+        } catch (err) {
+          deps.log.warn(`wiping the session partition failed [error:${errorText(err)}]`);
+        }
+      }
       return reply;
     });
   }

@@ -96,7 +96,17 @@ async function start(): Promise<void> {
       log,
     }),
   );
-  registerBridgeIpc({ ipcMain, invoke: (call, args) => invokeBridgeCall(bridge, call, args), gate, log });
+  registerBridgeIpc({
+    ipcMain,
+    invoke: (call, args) => invokeBridgeCall(bridge, call, args),
+    gate,
+    log,
+    // The resident's session ends: nothing the page stored survives it.
+    wipeSession: async () => {
+      await ses.clearStorageData({ storages: ['cookies', 'filesystem', 'indexdb', 'localstorage', 'shadercache', 'serviceworkers', 'cachestorage'] });
+      await ses.clearCache();
+    },
+  });
   keepDisplayAwake(powerSaveBlocker, app);
 
   const window = new BrowserWindow(kioskWindowOptions(join(__dirname, 'kiosk.preload.cjs'), settings));

@@ -4,6 +4,7 @@
  * screen's text in the resident's language (speechSynthesis). The choices
  * hold for the session and are reset when it is wiped.
  */
+import { useEffect } from 'preact/hooks';
 import { useKiosk } from './context';
 
 /** Speaks what the screen says: headings, texts and the buttons' names, in reading order. */
@@ -45,4 +46,17 @@ export function A11yBar() {
       </button>
     </nav>
   );
+}
+
+/** Where the kiosk is configured to, reads each screen aloud as it appears (`key` names the screen). */
+export function ReadOnArrival({ screenKey }: { screenKey: string }) {
+  const { shell, lang } = useKiosk();
+  const on = shell.value?.session.readAloudOnArrival === true;
+  useEffect(() => {
+    if (!on) return;
+    // After the screen has rendered.
+    const timer = setTimeout(() => readAloud(lang.value), 300);
+    return () => clearTimeout(timer);
+  }, [screenKey, on, lang.value]);
+  return null;
 }

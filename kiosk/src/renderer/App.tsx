@@ -15,7 +15,7 @@ import { FollowUpScreen } from './followUp/FollowUpScreen';
 import { FlowScreen } from './flows/FlowScreen';
 import { IdleGuard } from './IdleGuard';
 import { FlowIcon } from './flows/icons';
-import { A11yBar } from './A11yBar';
+import { A11yBar, ReadOnArrival } from './A11yBar';
 
 export { StateContext };
 
@@ -88,8 +88,9 @@ export function App() {
 
 /** The page frame: the language and direction, the language switch, the idle guard. */
 function Frame({ children, bare = false }: { children: preact.ComponentChildren; bare?: boolean }) {
-  const { language } = useKiosk();
+  const { language, screen, flow, call } = useKiosk();
   useDocumentLanguage(language.value.code, language.value.dir);
+  const screenKey = `${screen.value}/${flow.step.value?.id ?? ''}/${call.state.value.step}`;
   return (
     <main class={mainClass()} lang={language.value.code} dir={language.value.dir}>
       {!bare && (
@@ -100,6 +101,7 @@ function Frame({ children, bare = false }: { children: preact.ComponentChildren;
       )}
       {children}
       {!bare && <IdleGuard />}
+      {!bare && <ReadOnArrival screenKey={screenKey} />}
     </main>
   );
 }
