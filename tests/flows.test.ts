@@ -32,7 +32,7 @@ const control = async (path: string, body: unknown = {}): Promise<void> => {
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
 };
 
-async function freshKiosk(init?: (p: Page) => Promise<void>): Promise<Page> {
+async function freshKiosk(init?: (p: Page) => Promise<unknown>): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await init?.(page);
   await page.goto(`${demo.kioskUrl}?debug`);
