@@ -2,8 +2,8 @@
 // main/preload bundles with esbuild. Fast (about a second), so `npm start` and
 // `npm test` always run it; tests never depend on a stale build.
 import { build } from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,8 +31,14 @@ const browser = {
 async function page(name, srcDir, outDir) {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  await build({ ...browser, entryPoints: [join(srcDir, 'main.dom.tsx')], outdir: outDir });
-  await copyFile(join(srcDir, 'index.html'), join(outDir, 'index.html'));
+  const result = await build({ ...browser, entryPoints: [join(srcDir, 'main.dom.tsx')], outdir: outDir, metafile: true });
+  // The chunks main.js imports statically are announced in the page, so they load beside main.js, not after it.
+  const main = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[1];
+  const preloads = (main?.imports ?? [])
+    .filter((i) => i.kind === 'import-statement')
+    .map((i) => `    <link rel="modulepreload" href="${relative(outDir, join(root, i.path))}" />`);
+  const html = await readFile(join(srcDir, 'index.html'), 'utf8');
+  await writeFile(join(outDir, 'index.html'), preloads.length ? html.replace('  </head>', `${preloads.join('\n')}\n  </head>`) : html);
   console.log(`built ${name} -> ${outDir.slice(root.length + 1)}`);
 }
 

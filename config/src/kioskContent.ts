@@ -33,7 +33,7 @@ export class KioskContentError extends Error {
   }
 }
 
-export interface LoadedKioskContent extends KioskContent {
+export interface LoadedKioskContent extends Omit<KioskContent, 'greetings' | 'catalogues'> {
   messages: Record<string, MessageCatalogue>;
 }
 

@@ -6,7 +6,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { HARDWARE_ERRORS, HardwareError } from '@citizen/hardware';
-import { loadKioskContent, type LoadedKioskContent } from '@citizen/config/kioskContent';
+import { REFERENCE_LANGUAGE, loadKioskContent, type LoadedKioskContent } from '@citizen/config/kioskContent';
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 
@@ -30,7 +30,16 @@ export function createBridgeImpl(deps: {
   const { config, shell, hardware } = deps;
   const content = deps.content ?? loadKioskContent();
   return {
-    content: async () => ({ languages: content.languages, flows: content.flows }),
+    content: async () => ({
+      languages: content.languages,
+      flows: content.flows,
+      greetings: Object.fromEntries(
+        content.languages.map((l) => [l.code, { title: content.messages[l.code]?.['ui.attractTitle'] ?? '', hint: content.messages[l.code]?.['ui.attractHint'] ?? '' }]),
+      ),
+      catalogues: Object.fromEntries(
+        [...new Set([content.languages[0]!.code, REFERENCE_LANGUAGE])].flatMap((code) => (content.messages[code] ? [[code, content.messages[code]]] : [])),
+      ),
+    }),
     messages: async ({ lang }) => {
       const catalogue = content.messages[lang];
       if (!catalogue) throw new BridgeError({ code: 'BRIDGE_INVALID_ARGUMENTS', message: `no messages for language ${lang}`, fix: 'Ask for one of the languages content() lists.' });

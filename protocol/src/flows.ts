@@ -138,6 +138,12 @@ export type KioskLanguage = Static<typeof KioskLanguage>;
 export const MessageCatalogue = Type.Record(MessageKey, Type.String({ maxLength: 2000 }));
 export type MessageCatalogue = Static<typeof MessageCatalogue>;
 
-/** What the kiosk shell gives the renderer: the languages, the flows in home-screen order. */
-export const KioskContent = obj({ languages: Type.Array(KioskLanguage, { minItems: 1 }), flows: Type.Array(FlowDefinition) });
+/** What the kiosk shell gives the renderer: the languages, the flows in home-screen order, and each language's greeting for the attract screen (so it shows before any catalogue is loaded). */
+export const KioskContent = obj({
+  languages: Type.Array(KioskLanguage, { minItems: 1 }),
+  flows: Type.Array(FlowDefinition),
+  greetings: Type.Record(Type.String({ pattern: '^[a-z]{2,3}$' }), obj({ title: Type.String(), hint: Type.String() })),
+  /** The first language's and the reference language's catalogues, so the first screen needs one round trip; the others come by `messages`. */
+  catalogues: Type.Record(Type.String({ pattern: '^[a-z]{2,3}$' }), MessageCatalogue),
+});
 export type KioskContent = Static<typeof KioskContent>;

@@ -125,7 +125,7 @@ function mainClass(extra = ''): string {
 function Attract() {
   const { content, connection } = useKiosk();
   const languages = content.value?.languages ?? [];
-  const messages = content.value?.messages ?? {};
+  const greetings = content.value?.greetings ?? {};
   const [i, setI] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setI((n) => (n + 1) % Math.max(1, languages.length)), 3000);
@@ -133,11 +133,11 @@ function Attract() {
   }, [languages.length]);
   const shown = languages[i] ?? languages[0];
   useDocumentLanguage(shown?.code, shown?.dir);
-  const text = (key: string): string => (shown ? (messages[shown.code]?.[key] ?? '') : '');
+  const greeting = shown ? greetings[shown.code] : undefined;
   return (
     <main class={mainClass('attract')} data-testid="attract" lang={shown?.code} dir={shown?.dir}>
-      <h1 class="attract-title">{text('ui.attractTitle')}</h1>
-      <p class="attract-hint">{text('ui.attractHint')}</p>
+      <h1 class="attract-title">{greeting?.title}</h1>
+      <p class="attract-hint">{greeting?.hint}</p>
       {connection.value.state === 'online' && (
         <p class="place" data-testid="kiosk-place">
           {connection.value.kiosk.name} · {connection.value.kiosk.location}
@@ -160,7 +160,7 @@ function LanguageButtons() {
           dir={l.dir}
           class={l.code === lang.value ? 'lang active' : 'lang'}
           aria-pressed={l.code === lang.value}
-          onClick={() => chooseLanguage(l.code)}
+          onClick={() => void chooseLanguage(l.code)}
           data-lang={l.code}
         >
           {l.name}

@@ -8,7 +8,7 @@ import { REFERENCE_LANGUAGE, formatter, uiStrings } from './i18n';
 import { createFlowRunner } from './flows/runner';
 import { createCallState, type CallDeps } from './call/callState';
 import { createFollowUp } from './followUp/followUp';
-import { createLogger } from '@citizen/call-client/log';
+import { createLogger, drop } from '@citizen/call-client/log';
 
 const log = createLogger('kiosk-state');
 
@@ -19,7 +19,7 @@ export type Screen = 'attract' | 'home' | 'flow' | 'follow-up';
 
 export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetchImpl: typeof fetch = fetch) {
   /** The languages and flows the shell loaded, and every language's catalogue; null until they are in. */
-  const content = signal<(KioskContent & { messages: Record<string, MessageCatalogue> }) | null>(null);
+  const content = signal<(Omit<KioskContent, 'catalogues'> & { messages: Record<string, MessageCatalogue> }) | null>(null);
   const contentProblem = signal<string | null>(null);
   /** The language a session starts in (the first one offered). */
   const defaultLang = computed(() => content.value?.languages[0]?.code ?? REFERENCE_LANGUAGE);
@@ -51,14 +51,27 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   const followUp = createFollowUp(fetchImpl);
   const flow = createFlowRunner();
 
-  /** The languages, flows and catalogues, once at start (the shell checked them when it started). */
+  /** One language's catalogue, asked of the shell once. */
+  async function loadCatalogue(code: string): Promise<void> {
+    const c = content.value;
+    if (!c || c.messages[code]) return;
+    const catalogue = await bridge.messages({ lang: code });
+    content.value = { ...content.value!, messages: { ...content.value!.messages, [code]: catalogue } };
+  }
+
+  /**
+   * The languages, flows and greetings with the first language's and the
+   * reference catalogues, in one call: enough for the attract screen. The
+   * other languages follow in the background (and on demand, if a resident
+   * is quicker).
+   */
   async function loadContent(): Promise<void> {
     try {
-      const c = await bridge.content();
-      const catalogues = await Promise.all(c.languages.map(async (l) => [l.code, await bridge.messages({ lang: l.code })] as const));
-      content.value = { ...c, messages: Object.fromEntries(catalogues) };
+      const { catalogues, ...c } = await bridge.content();
+      content.value = { ...c, messages: catalogues };
       lang.value = defaultLang.value;
       contentProblem.value = null;
+      for (const l of c.languages) drop(loadCatalogue(l.code), log, 'loading a catalogue failed (asked again when chosen)', { lang: l.code });
     } catch (err) {
       log.error('loading the kiosk content failed', { error: err });
       contentProblem.value = String(err);
@@ -66,8 +79,14 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   /** The resident picked a language: from the attract screen on to the services; elsewhere, the same screen in the new language. */
-  function chooseLanguage(code: string): void {
+  async function chooseLanguage(code: string): Promise<void> {
     if (!content.value?.languages.some((l) => l.code === code)) return;
+    try {
+      await loadCatalogue(code);
+    } catch (err) {
+      log.warn('loading a catalogue failed', { lang: code, error: err });
+      return;
+    }
     lang.value = code;
     if (screen.value === 'attract') screen.value = 'home';
   }
