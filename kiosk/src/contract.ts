@@ -109,12 +109,20 @@ export const DocumentRequest = Type.Object(
     title: Type.String({ minLength: 1, maxLength: 80 }),
     lines: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 60 }),
     reference: Type.Union([ReferenceSchema, Type.Null()]),
+    /** The same document in the kiosk's local language, printed instead when the printer cannot print the resident's script. */
+    fallback: Type.Optional(
+      Type.Object(
+        { title: Type.String({ minLength: 1, maxLength: 80 }), lines: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 60 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type DocumentRequest = Static<typeof DocumentRequest>;
 
-export const PrintDocumentResult = Type.Object({ jobId: Type.String() });
+/** `fallback`: printed in the kiosk's local language because the printer cannot print the resident's script. */
+export const PrintDocumentResult = Type.Object({ jobId: Type.String(), fallback: Type.Optional(Type.Boolean()) });
 export type PrintDocumentResult = Static<typeof PrintDocumentResult>;
 
 export const EndSessionResult = Type.Object({ droppedCards: Type.Integer({ minimum: 0 }), cancelledJobs: Type.Integer({ minimum: 0 }) });

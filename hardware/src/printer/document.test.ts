@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EscPosDecoder, receiptPlainText } from '../virtual/EscPosDecoder';
-import { buildDocument } from './document';
+import { buildDocument, chooseDocumentText } from './document';
 import type { ReceiptSite } from './receipt';
 
 const site: ReceiptSite = {
@@ -40,5 +40,23 @@ describe('buildDocument', () => {
     expect(() => buildDocument({ ...doc, title: ' ' }, site, model)).toThrow(/title/);
     expect(() => buildDocument({ ...doc, lines: Array(61).fill('x') }, site, model)).toThrow(/lines/);
     expect(() => buildDocument({ ...doc, reference: 'BS-2026-004B' }, site, model)).toThrow(/reference/);
+  });
+});
+
+describe('chooseDocumentText', () => {
+  const arabic = { title: 'قائمة الانتقال', lines: ['سجّل انتقالك خلال 5 أيام'] };
+  const danish = { title: 'Tjekliste til flytning', lines: ['Meld flytning inden 5 dage'] };
+  it('prints the resident’s words when the code page has their script', () => {
+    expect(chooseDocumentText({ title: 'Lista', lines: ['Zgłoś przeprowadzkę'] }, danish, 'WPC1250_LATIN2')).toMatchObject({ title: 'Lista', fallback: false });
+    expect(chooseDocumentText(danish, undefined, 'PC865_NORDIC')).toMatchObject({ ...danish, fallback: false });
+  });
+  it('prints the local-language fallback instead of rows of "?" when it cannot', () => {
+    expect(chooseDocumentText(arabic, danish, 'PC865_NORDIC')).toEqual({ ...danish, fallback: true });
+    const built = buildDocument({ ...chooseDocumentText(arabic, danish, 'PC865_NORDIC'), reference: null, issuedAt: new Date() }, site, model);
+    expect(receiptPlainText(new EscPosDecoder('epson').push(built.bytes)[0]!)).toContain('Tjekliste til flytning');
+  });
+  it('keeps the resident’s words when neither fits, and when there is no fallback', () => {
+    expect(chooseDocumentText(arabic, { title: 'Список', lines: ['Переїзд'] }, 'PC865_NORDIC').fallback).toBe(false);
+    expect(chooseDocumentText(arabic, undefined, 'PC865_NORDIC')).toMatchObject({ ...arabic, fallback: false });
   });
 });

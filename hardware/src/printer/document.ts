@@ -11,6 +11,7 @@ import ntp from 'node-thermal-printer';
 import { isValidReference } from '@citizen/protocol';
 import { HardwareError } from '../errors';
 import { printable, QR_CELL, starQr, statusUrlFor, type PrinterModel, type ReceiptSite } from './receipt';
+import { canEncode, type CodePage } from './codePages';
 
 const { ThermalPrinter, PrinterTypes, BreakLine } = ntp;
 
@@ -23,6 +24,24 @@ export interface DocumentInput {
 }
 
 export const DOCUMENT_LIMITS = { titleChars: 80, lines: 60, lineChars: 300 } as const;
+
+/** A document's words: in the resident's language, and optionally the same in the kiosk's local language. */
+export interface DocumentText {
+  title: string;
+  lines: readonly string[];
+}
+
+/**
+ * Which text to print: the resident's, unless the printer's code page cannot
+ * print its script (Arabic, Urdu, Cyrillic on a Western page) and a fallback
+ * it can print was given; then the fallback, so the resident takes home words
+ * rather than rows of "?".
+ */
+export function chooseDocumentText(text: DocumentText, fallback: DocumentText | undefined, codePage: CodePage): DocumentText & { fallback: boolean } {
+  const fits = (t: DocumentText): boolean => canEncode([t.title, ...t.lines].join('\n'), codePage);
+  if (!fallback || fits(text) || !fits(fallback)) return { ...text, fallback: false };
+  return { ...fallback, fallback: true };
+}
 
 export function buildDocument(input: DocumentInput, site: ReceiptSite, model: PrinterModel): { bytes: Buffer; statusUrl: string | null } {
   if (!input.title.trim() || input.title.length > DOCUMENT_LIMITS.titleChars) throw new HardwareError('RECEIPT_INVALID', `a document needs a title of 1-${DOCUMENT_LIMITS.titleChars} characters`);

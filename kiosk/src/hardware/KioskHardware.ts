@@ -19,6 +19,7 @@ import {
   HardwareError,
   ReceiptPrinter,
   buildDocument,
+  chooseDocumentText,
   buildReceipt,
   describePort,
   type CardRead,
@@ -170,8 +171,9 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
 
   /** Prints a document an agent sent during a call; fails as printReceipt does. */
   async printDocument(req: DocumentRequest): Promise<PrintDocumentResult> {
-    const built = buildDocument({ ...req, issuedAt: new Date() }, this.#config.receipt, this.#model());
-    return { jobId: await this.#print(built.bytes, built.statusUrl ?? '') };
+    const text = chooseDocumentText(req, req.fallback, this.#config.printer.codePage);
+    const built = buildDocument({ title: text.title, lines: text.lines, reference: req.reference, issuedAt: new Date() }, this.#config.receipt, this.#model());
+    return { jobId: await this.#print(built.bytes, built.statusUrl ?? ''), ...(text.fallback ? { fallback: true } : {}) };
   }
 
   #model(): PrinterModel {

@@ -34,6 +34,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     const messages = content.value?.messages ?? {};
     return uiStrings(lang.value, messages[lang.value] ?? {}, messages[REFERENCE_LANGUAGE] ?? {});
   });
+  /** Formats in the kiosk's local (first) language: printed documents fall back to it. */
+  const localFormat = computed(() => ({ lang: defaultLang.value, format: formatter(defaultLang.value, content.value?.messages[defaultLang.value] ?? {}, content.value?.messages[REFERENCE_LANGUAGE] ?? {}) }));
   /** Formats in the reference language: what the agent reads of the resident's answers. */
   const referenceFormat = computed(() => formatter(REFERENCE_LANGUAGE, content.value?.messages[REFERENCE_LANGUAGE] ?? {}));
   const call = createCallState({
@@ -163,7 +165,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   return {
-    content, contentProblem, lang, language, referenceFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge,
+    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge,
     loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh,
   };
 }

@@ -200,17 +200,18 @@ type PrintState = 'idle' | 'printing' | 'printed' | 'failed';
 
 /** A document to take home (a checklist, a confirmation), filled in with the answers. */
 function PrintView({ step, p }: { step: Step<'print'>; p: FlowProgress }) {
-  const { t, flow, bridge } = useKiosk();
+  const { t, flow, bridge, lang, localFormat } = useKiosk();
   const [state, setState] = useState<PrintState>('idle');
   const print = async (): Promise<void> => {
     setState('printing');
-    const f = t.value.format;
+    const text = (f: (key: string, values?: Record<string, string>) => string) => ({
+      title: f(step.document.title, p.answers).slice(0, 80),
+      lines: step.document.lines.map((l) => f(l, p.answers).slice(0, 300)),
+    });
     try {
-      await bridge.printDocument({
-        title: f(step.document.title, p.answers).slice(0, 80),
-        lines: step.document.lines.map((l) => f(l, p.answers).slice(0, 300)),
-        reference: p.reference ?? null,
-      });
+      // The same document in the kiosk's local language, for a printer that cannot print the resident's script.
+      const local = localFormat.value;
+      await bridge.printDocument({ ...text(t.value.format), reference: p.reference ?? null, ...(local.lang !== lang.value ? { fallback: text(local.format) } : {}) });
       setState('printed');
     } catch {
       setState('failed');
