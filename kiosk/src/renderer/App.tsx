@@ -136,6 +136,9 @@ function Attract() {
   const greeting = shown ? greetings[shown.code] : undefined;
   return (
     <main class={mainClass('attract')} data-testid="attract" lang={shown?.code} dir={shown?.dir}>
+      <div class="toolbar">
+        <A11yBar />
+      </div>
       <h1 class="attract-title">{greeting?.title}</h1>
       <p class="attract-hint">{greeting?.hint}</p>
       {connection.value.state === 'online' && (
