@@ -23,6 +23,8 @@ import { kioskRoutes } from './kiosks/routes';
 import callsPlugin from './calls/plugin';
 import { inquiriesPlugin } from './inquiries/plugin';
 import { supervisionPlugin } from './supervision/plugin';
+import fleetPlugin from './fleet/plugin';
+import type { FleetClock } from './fleet/FleetMonitor';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
 import { staticRoutes, type StaticOptions } from './web/static';
@@ -41,6 +43,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Sees every route as it is registered, before any plugin (the authorization sweep test). */
   onRoute?: (route: RouteOptions) => void;
+  /** The clock of fleet health (heartbeats, the offline rule); tests move a fake one. */
+  fleetClock?: FleetClock;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -133,6 +137,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeZone: config.reports.timeZone,
     maxRangeDays: config.reports.maxRangeDays,
     now,
+  });
+  await app.register(fleetPlugin, {
+    store,
+    fleet: config.fleet,
+    pingIntervalSeconds: config.calls.pingIntervalSeconds,
+    socketRecheckSeconds: config.auth.socketRecheckSeconds,
+    ...(deps.fleetClock ? { clock: deps.fleetClock } : {}),
   });
   await app.register(sessionKeepAlive, { store, policy: sessions, now });
   if (deps.ui) await app.register(staticRoutes, deps.ui);

@@ -24,7 +24,7 @@ export interface TestApp {
   credentialFile: string;
 }
 
-export async function createTestApp(overrides: (c: BoothConfig) => void = () => {}, opts: Pick<AppDeps, 'now' | 'onRoute'> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: (c: BoothConfig) => void = () => {}, opts: Pick<AppDeps, 'now' | 'onRoute' | 'fleetClock'> = {}): Promise<TestApp> {
   const config = loadConfig({ files: [], env: {} });
   config.sfu.numWorkers = 1;
   config.auth.metricsToken = 'test-metrics-token';

@@ -51,6 +51,8 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   BOOTH_RTC_MAX_PORT: { path: '/sfu/rtcMaxPort', type: 'integer' },
   BOOTH_ANNOUNCED_IP: { path: '/sfu/listenIps/0/announcedIp', type: 'string' },
   BOOTH_DEMO_SEED: { path: '/demo/seed', type: 'boolean' },
+  BOOTH_FLEET_WEBHOOK_URL: { path: '/fleet/webhook/url', type: 'string' },
+  BOOTH_FLEET_WEBHOOK_SECRET: { path: '/fleet/webhook/secret', type: 'string' },
   KIOSK_SERVER_URL: { path: '/kiosk/serverUrl', type: 'string' },
   KIOSK_HOST_PORT: { path: '/kiosk/hostPort', type: 'integer' },
   KIOSK_PRINTER_PATH: { path: '/kiosk/printer/path', type: 'string' },

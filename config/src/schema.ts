@@ -163,6 +163,26 @@ const Routing = Type.Object(
   { additionalProperties: false },
 );
 
+/** Fleet health: kiosks' heartbeats, the offline rule, alerts and their webhook (booth-server/src/fleet). */
+const Fleet = Type.Object(
+  {
+    heartbeatSeconds: Type.Integer({ minimum: 5, maximum: 3600, description: 'How often each kiosk sends a heartbeat (the server tells kiosks in its answer)' }),
+    offlineAfterMissed: Type.Integer({ minimum: 2, maximum: 100, description: 'A kiosk is offline, and alerted, after this many heartbeats in a row did not arrive' }),
+    historyDays: Type.Integer({ minimum: 1, maximum: 365, description: 'Heartbeats and cleared alerts older than this are deleted' }),
+    rendererCrashesAlertAt: Type.Integer({ minimum: 1, maximum: 100, description: 'Alert when a kiosk reports this many renderer crashes within its 10-minute window' }),
+    webhook: Type.Object(
+      {
+        url: Type.String({ pattern: '^(https?://.+)?$', description: 'Where alerts are POSTed as JSON; empty = no webhook' }),
+        secret: Type.String({ description: 'HMAC-SHA256 key of the x-citizen-signature header; required with a url' }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'One delivery attempt gives up after this' }),
+        retries: Type.Integer({ minimum: 0, maximum: 10, description: 'Further attempts after a failed one (network error, timeout, 429 or 5xx), 1 s doubling' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const BoothConfig = Type.Object(
   {
     server: Type.Object(
@@ -266,6 +286,7 @@ export const BoothConfig = Type.Object(
     ),
     inquiries: Inquiries,
     reports: Reports,
+    fleet: Fleet,
   },
   { additionalProperties: false },
 );

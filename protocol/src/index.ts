@@ -6,3 +6,4 @@ export * from './inquiries';
 export * from './reports';
 export * from './inCall';
 export * from './flows';
+export * from './fleet';

@@ -15,7 +15,9 @@ export const ADMIN_ONLY: readonly Role[] = ['admin'];
  * (4003: the client stops reconnecting). Without it a revoked sign-in would
  * keep its socket until the next periodic re-check (`auth.socketRecheckSeconds`).
  */
-export function revokeSockets(app: FastifyInstance, match: (s: StaffSession) => boolean): number {
-  if (!app.hasDecorator('calls')) return 0;
-  return app.calls.sessions.revoke((s) => s.kind === 'staff' && match(s));
+export function revokeSockets(app: FastifyInstance, match: (s: Pick<StaffSession, 'user' | 'authTokenHash'>) => boolean): number {
+  const calls = app.hasDecorator('calls') ? app.calls.sessions.revoke((s) => s.kind === 'staff' && match(s)) : 0;
+  // The technicians' fleet socket (booth-server/src/fleet) is a staff socket too.
+  const fleet = app.hasDecorator('fleet') ? app.fleet.revokeSockets(match) : 0;
+  return calls + fleet;
 }

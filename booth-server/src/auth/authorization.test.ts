@@ -58,6 +58,11 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'GET /api/supervision/live': ['supervisor'],
   'GET /api/reports/daily': ['supervisor'],
   'GET /api/reports/daily.csv': ['supervisor'],
+  // Fleet health (booth-server/src/fleet): kiosks report, technicians and administrators watch; agents and supervisors do not.
+  'POST /api/kiosk/heartbeat': ['kiosk'],
+  'GET /api/fleet': ['technician', 'admin'],
+  'GET /api/fleet/kiosks/:id': ['technician', 'admin'],
+  'GET /ws/fleet': ['technician', 'admin'],
 };
 /** Swagger UI's own routes (the API document and its page): public, and carry no data. */
 const isDocs = (url: string): boolean => url === '/docs' || url.startsWith('/docs/');

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { InquiryEventData, kioskId, userId, type AgentSkills, type CallRequestInfo, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
+import { InquiryEventData, kioskId, userId, type AgentSkills, type AlertKind, type Heartbeat, type CallRequestInfo, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
 import type { DailyContactFigures, DailyContactQuery } from './Store';
@@ -12,6 +12,8 @@ import {
   StoreConflictError,
   type CallbackChange,
   type CallbackRecord,
+  type FleetAlertRecord,
+  type HeartbeatRecord,
   type InquiryCaseAuthor,
   type InquiryCaseChange,
   type InquiryCaseFilter,
@@ -651,6 +653,59 @@ export class SqliteStore implements Store {
     });
   }
 
+  async addHeartbeats(records: readonly HeartbeatRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const db = this.#db_();
+    const insert = this.#prep('INSERT INTO kiosk_heartbeats (kiosk_id, at, uptime_s, rtt_ms, data) VALUES (?, ?, ?, ?, ?)');
+    db.transaction(() => {
+      for (const r of records) insert.run(r.kioskId, r.at.getTime(), r.heartbeat.uptimeSeconds, r.heartbeat.rttMs, JSON.stringify(r.heartbeat));
+    })();
+  }
+
+  async listHeartbeats(id: string, since: Date, limit: number): Promise<HeartbeatRecord[]> {
+    const rows = this.#prep('SELECT kiosk_id, at, data FROM kiosk_heartbeats WHERE kiosk_id = ? AND at >= ? ORDER BY at DESC LIMIT ?').all(id, since.getTime(), limit) as HeartbeatRow[];
+    return rows.map(toHeartbeat);
+  }
+
+  async latestHeartbeats(perKiosk: number): Promise<HeartbeatRecord[]> {
+    const rows = this.#prep(
+      `SELECT kiosk_id, at, data FROM (
+         SELECT kiosk_id, at, data, ROW_NUMBER() OVER (PARTITION BY kiosk_id ORDER BY at DESC) AS n FROM kiosk_heartbeats
+       ) WHERE n <= ? ORDER BY kiosk_id, at`,
+    ).all(perKiosk) as HeartbeatRow[];
+    return rows.map(toHeartbeat);
+  }
+
+  async pruneFleetHistory(before: Date): Promise<number> {
+    const db = this.#db_();
+    return db.transaction(() => {
+      this.#prep('DELETE FROM fleet_alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?').run(before.getTime());
+      return this.#prep('DELETE FROM kiosk_heartbeats WHERE at < ?').run(before.getTime()).changes;
+    })();
+  }
+
+  async raiseFleetAlert(a: Omit<FleetAlertRecord, 'id' | 'clearedAt'>): Promise<FleetAlertRecord> {
+    try {
+      const r = this.#prep('INSERT INTO fleet_alerts (kiosk_id, kind, raised_at, detail) VALUES (?, ?, ?, ?)').run(a.kioskId, a.kind, a.raisedAt.getTime(), a.detail);
+      return { ...a, id: Number(r.lastInsertRowid), clearedAt: null };
+    } catch (err) {
+      throw conflictOr(err, `active ${a.kind} alert of kiosk ${a.kioskId}`);
+    }
+  }
+
+  async clearFleetAlert(id: number, at: Date): Promise<boolean> {
+    return this.#prep('UPDATE fleet_alerts SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL').run(at.getTime(), id).changes === 1;
+  }
+
+  async listActiveFleetAlerts(): Promise<FleetAlertRecord[]> {
+    return (this.#prep('SELECT * FROM fleet_alerts WHERE cleared_at IS NULL ORDER BY id').all() as FleetAlertRow[]).map(toFleetAlert);
+  }
+
+  async listFleetAlerts(id: string, since: Date, limit: number): Promise<FleetAlertRecord[]> {
+    const rows = this.#prep('SELECT * FROM fleet_alerts WHERE kiosk_id = ? AND (raised_at >= ? OR cleared_at IS NULL) ORDER BY raised_at DESC, id DESC LIMIT ?').all(id, since.getTime(), limit) as FleetAlertRow[];
+    return rows.map(toFleetAlert);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -766,6 +821,36 @@ function toSession(r: SessionRow): SessionRecord {
     expiresAt: new Date(r.expires_at),
     lastSeenAt: new Date(r.last_seen_at),
     idleExpiresAt: new Date(r.idle_expires_at),
+  };
+}
+
+interface HeartbeatRow {
+  kiosk_id: string;
+  at: number;
+  data: string;
+}
+interface FleetAlertRow {
+  id: number;
+  kiosk_id: string;
+  kind: string;
+  raised_at: number;
+  cleared_at: number | null;
+  detail: string;
+}
+
+/** The payload was validated against the Heartbeat schema before it was written. */
+function toHeartbeat(r: HeartbeatRow): HeartbeatRecord {
+  return { kioskId: kioskId(r.kiosk_id), at: new Date(r.at), heartbeat: JSON.parse(r.data) as Heartbeat };
+}
+
+function toFleetAlert(r: FleetAlertRow): FleetAlertRecord {
+  return {
+    id: r.id,
+    kioskId: kioskId(r.kiosk_id),
+    kind: r.kind as AlertKind,
+    raisedAt: new Date(r.raised_at),
+    clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at),
+    detail: r.detail,
   };
 }
 

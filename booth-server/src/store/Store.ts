@@ -3,7 +3,7 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
-import type { AgentSkills, CallRequestInfo, CaseStatus, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
+import type { AgentSkills, AlertKind, CallRequestInfo, CaseStatus, Heartbeat, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
   id: UserId;
@@ -71,6 +71,23 @@ export interface KioskRecord {
   credentialHash: string;
   enrolledAt: Date;
   lastSeenAt: Date | null;
+}
+
+/** One heartbeat as received (fleet health). */
+export interface HeartbeatRecord {
+  kioskId: KioskId;
+  at: Date;
+  heartbeat: Heartbeat;
+}
+
+/** A fleet alert; `clearedAt` is null while its condition lasts. */
+export interface FleetAlertRecord {
+  id: number;
+  kioskId: KioskId;
+  kind: AlertKind;
+  raisedAt: Date;
+  clearedAt: Date | null;
+  detail: string;
 }
 
 export type InquiryStatus = 'queued' | 'in-call' | 'ended' | 'abandoned';
@@ -351,6 +368,23 @@ export interface Store {
    * queue (null last). See DailyContactFigures for what each figure counts.
    */
   dailyContactFigures(query: DailyContactQuery): Promise<DailyContactFigures[]>;
+
+  /** Fleet health: stores a batch of heartbeats in one transaction. */
+  addHeartbeats(records: readonly HeartbeatRecord[]): Promise<void>;
+  /** A kiosk's heartbeats at or after `since`, newest first, at most `limit`. */
+  listHeartbeats(kioskId: KioskId, since: Date, limit: number): Promise<HeartbeatRecord[]>;
+  /** The newest `perKiosk` heartbeats of every kiosk (start-up), oldest first within each kiosk. */
+  latestHeartbeats(perKiosk: number): Promise<HeartbeatRecord[]>;
+  /** Deletes heartbeats and cleared alerts older than `before`; resolves with how many heartbeats went. */
+  pruneFleetHistory(before: Date): Promise<number>;
+  /** Rejects with a StoreConflictError if the kiosk has an active alert of that kind. */
+  raiseFleetAlert(alert: Omit<FleetAlertRecord, 'id' | 'clearedAt'>): Promise<FleetAlertRecord>;
+  /** Resolves false if the alert is unknown or already cleared. */
+  clearFleetAlert(id: number, at: Date): Promise<boolean>;
+  /** Active alerts of every kiosk. */
+  listActiveFleetAlerts(): Promise<FleetAlertRecord[]>;
+  /** A kiosk's alerts raised at or after `since`, or still active, newest first. */
+  listFleetAlerts(kioskId: KioskId, since: Date, limit: number): Promise<FleetAlertRecord[]>;
 
   /** Idempotent. */
   close(): Promise<void>;

@@ -206,4 +206,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callbacks_open ON callbacks(state) WHERE state IN ('waiting', 'taken');
     `,
   },
+  {
+    version: 9,
+    name: 'fleet health: kiosk heartbeats and alerts',
+    // Heartbeats are telemetry, deleted after fleet.historyDays; the payload is
+    // kept whole (JSON) and the two figures the sparklines read are columns too.
+    // At most one active alert per kiosk and kind (the partial unique index).
+    sql: `
+      CREATE TABLE kiosk_heartbeats (
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        at INTEGER NOT NULL,
+        uptime_s INTEGER NOT NULL,
+        rtt_ms INTEGER,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX kiosk_heartbeats_kiosk_at ON kiosk_heartbeats(kiosk_id, at);
+      CREATE INDEX kiosk_heartbeats_at ON kiosk_heartbeats(at);
+
+      CREATE TABLE fleet_alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        kind TEXT NOT NULL CHECK (kind IN ('offline', 'paper-out', 'reader-missing', 'renderer-crashes')),
+        raised_at INTEGER NOT NULL,
+        cleared_at INTEGER,
+        detail TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX fleet_alerts_active ON fleet_alerts(kiosk_id, kind) WHERE cleared_at IS NULL;
+      CREATE INDEX fleet_alerts_kiosk_raised ON fleet_alerts(kiosk_id, raised_at);
+    `,
+  },
 ];
