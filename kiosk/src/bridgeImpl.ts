@@ -9,6 +9,7 @@ import { HARDWARE_ERRORS, HardwareError } from '@citizen/hardware';
 import { REFERENCE_LANGUAGE, loadKioskContent, type LoadedKioskContent } from '@citizen/config/kioskContent';
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
+import type { MediaReportBox } from './health/HeartbeatSender';
 
 export const KIOSK_VERSION = '0.1.0';
 
@@ -26,6 +27,8 @@ export function createBridgeImpl(deps: {
   content?: LoadedKioskContent;
   /** The signalling socket's URL when the page is not served from booth-server's origin (Electron). */
   signallingUrl?: string;
+  /** Where the page's media device report goes, for the heartbeat; without it the report is acknowledged and dropped. */
+  media?: MediaReportBox;
 }): BridgeImpl {
   const { config, shell, hardware } = deps;
   const content = deps.content ?? loadKioskContent();
@@ -56,6 +59,10 @@ export function createBridgeImpl(deps: {
     // The browser shell's Chromium has no per-call gate: these only acknowledge.
     callStart: async () => null,
     callEnd: async () => null,
+    reportMediaDevices: async (report) => {
+      deps.media?.set(report);
+      return null;
+    },
     hardwareStatus: async () => hardware.status(),
     printReceipt: (args) => hardware.printReceipt(args),
     printDocument: (args) => hardware.printDocument(args),

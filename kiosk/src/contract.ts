@@ -24,7 +24,7 @@
  * the shell for the one flow that needs it and is dropped by `endSession()`.
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
-import { CardKind, KioskContent, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
+import { CardKind, KioskContent, MediaDeviceHealth, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
 import { createLogger } from '@citizen/call-client/log';
 
 // ---------------------------------------------------------------- shared parts
@@ -73,6 +73,10 @@ export type CardReaderStatus = Static<typeof CardReaderStatus>;
 
 export const HardwareStatus = Type.Object({ printer: PrinterStatus, cardReader: CardReaderStatus });
 export type HardwareStatus = Static<typeof HardwareStatus>;
+
+/** Camera, microphone and speaker as the page sees them (enumerateDevices); the shell relays them in its heartbeat. */
+export const MediaDevicesReport = Type.Object({ camera: MediaDeviceHealth, microphone: MediaDeviceHealth, speaker: MediaDeviceHealth }, { additionalProperties: false });
+export type MediaDevicesReport = Static<typeof MediaDevicesReport>;
 
 export const ReceiptRequest = Type.Object(
   {
@@ -158,6 +162,8 @@ export const BRIDGE_CALLS = {
   callStart: { args: NoArgs, result: Type.Null() },
   /** The call is over: camera and microphone are refused again. */
   callEnd: { args: NoArgs, result: Type.Null() },
+  /** The page's media devices, for the shell's heartbeat (fleet health). Sent at start and when devices change. */
+  reportMediaDevices: { args: MediaDevicesReport, result: Type.Null() },
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
 export type BridgeCall = keyof typeof BRIDGE_CALLS;

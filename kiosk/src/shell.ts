@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }
 
   const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
-  const host = await buildKioskHost({ kiosk: config.kiosk, credential });
+  const host = await buildKioskHost({ kiosk: config.kiosk, credential, heartbeat: true });
   await host.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
   cleanups.push(() => host.close());
   const url = `http://127.0.0.1:${config.kiosk.hostPort}/kiosk/`;

@@ -18,6 +18,8 @@ import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_ERROR_CODES, BRIDGE_EVENTS, EVENTS_PATH, type BridgeErrorBody, type BridgeErrorCode, type BridgeEvent } from '../contract';
 import { credentialServerUrl, kioskAuthHeader, type KioskCredentialFile } from '../credential';
 import { KioskHardware, type KioskHardwareOptions } from '../hardware/KioskHardware';
+import { HeartbeatSender, MediaReportBox } from '../health/HeartbeatSender';
+import { KIOSK_VERSION } from '../bridgeImpl';
 
 export interface KioskHostOptions {
   kiosk: BoothConfig['kiosk'];
@@ -28,6 +30,8 @@ export interface KioskHostOptions {
   hardwareOptions?: KioskHardwareOptions;
   /** Limits of one event stream to a reader that does not keep up (defaults below; tests shorten them). */
   eventStream?: Partial<EventStreamLimits>;
+  /** Send the fleet-health heartbeat to booth-server (the shell does; unit tests of other things leave it off). */
+  heartbeat?: boolean;
 }
 
 export interface EventStreamLimits {
@@ -126,7 +130,20 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     hardware.start();
     app.addHook('onClose', async () => hardware.close());
   }
-  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware });
+  const media = new MediaReportBox();
+  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media });
+  if (opts.heartbeat) {
+    const heartbeat = new HeartbeatSender({
+      serverUrl: opts.kiosk.serverUrl,
+      authorization: () => auth,
+      appVersion: KIOSK_VERSION,
+      // Chromium's renderer crashes are not visible to this host (Electron's main process counts its own).
+      sources: { hardware: () => hardware.status(), media: () => media.get(), rendererCrashes: () => 0 },
+      log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+    });
+    app.addHook('onReady', async () => heartbeat.start());
+    app.addHook('preClose', async () => heartbeat.close());
+  }
 
   // Only the kiosk UI, its API calls and its signalling socket go upstream;
   // staff-only paths (console, docs, metrics) are not reachable through the kiosk.

@@ -3,6 +3,7 @@ import { App, StateContext } from './App';
 import { bridge } from './bridge.dom';
 import { createKioskState } from './state';
 import { browserCallDeps } from './call/callState';
+import { reportMediaDevices } from './mediaHealth.dom';
 import { createLogger } from '@citizen/call-client/log';
 import './kiosk.css';
 
@@ -45,6 +46,7 @@ refresh();
 // Status events keep the screen current; a periodic refresh also covers events missed while the
 // event stream was (re)connecting, and shows a lost server connection.
 setInterval(refresh, 15_000);
+reportMediaDevices(bridge, (err) => log.warn('media device report failed', { error: err }));
 render(
   <StateContext.Provider value={state}>
     <App />

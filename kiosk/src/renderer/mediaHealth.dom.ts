@@ -1,0 +1,21 @@
+/**
+ * Tells the shell which media devices this page has (camera, microphone,
+ * speaker), for its fleet-health heartbeat: only a page can enumerate them.
+ * Sent at start and whenever a device comes or goes. It never opens a device:
+ * the camera and microphone open only during a call (README "Video calls"),
+ * so a device that is there counts as working.
+ */
+import type { KioskShellApi, MediaDevicesReport } from '../contract';
+
+export function describeDevices(devices: readonly Pick<MediaDeviceInfo, 'kind'>[]): MediaDevicesReport {
+  const has = (kind: MediaDeviceKind): 'working' | 'absent' => (devices.some((d) => d.kind === kind) ? 'working' : 'absent');
+  return { camera: has('videoinput'), microphone: has('audioinput'), speaker: has('audiooutput') };
+}
+
+export function reportMediaDevices(bridge: Pick<KioskShellApi, 'reportMediaDevices'>, onError: (err: unknown) => void): void {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const send = (): void => void md.enumerateDevices().then((devices) => bridge.reportMediaDevices(describeDevices(devices))).catch(onError);
+  md.addEventListener('devicechange', send);
+  send();
+}
