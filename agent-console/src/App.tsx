@@ -10,6 +10,7 @@ import { Users } from './admin/Users';
 import { Supervisor } from './supervision/Supervisor';
 import { Agent } from './agent/Agent';
 import { CasesProvider } from './cases/CasesContext';
+import { Fleet, WithFleet } from './fleet/Fleet';
 
 export const SessionContext = createContext<SessionState | null>(null);
 const useSession = (): SessionState => {
@@ -53,7 +54,7 @@ export function App() {
   );
 }
 
-/** What each role works with: agents the call desk and cases, supervisors the desk with the live view, reports and cases, technicians the kiosks, administrators the accounts. */
+/** What each role works with: agents the call desk and cases, supervisors the desk with the live view, reports and cases, technicians the fleet and the kiosks, administrators the accounts and the fleet. */
 function Work({ user, shown }: { user: User; shown: boolean }) {
   switch (user.role) {
     case 'agent':
@@ -71,9 +72,18 @@ function Work({ user, shown }: { user: User; shown: boolean }) {
         />
       );
     case 'technician':
-      return <KioskList />;
+      return (
+        <>
+          <Fleet />
+          <KioskList />
+        </>
+      );
     case 'admin':
-      return <Users api={api} self={user} />;
+      return (
+        <WithFleet label="Accounts">
+          <Users api={api} self={user} />
+        </WithFleet>
+      );
   }
 }
 

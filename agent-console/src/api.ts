@@ -18,10 +18,12 @@ import {
   type EnrolKioskRequest,
   type EnrolKioskResponse,
   type ErrorBody,
+  type FleetOverview,
   type InquiryDetail,
   type InquiryList,
   type InquiryListQuery,
   type InquiryPatch,
+  type KioskHealthDetail,
   type Kiosk,
   type LiveView,
   type LoginResponse,
@@ -103,6 +105,8 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     updateInquiry: (id: string, body: InquiryPatch) => request<InquiryDetail>('PATCH', inquiry(id), body),
     addInquiryNote: (id: string, text: string) => request<NoteResponse>('POST', `${inquiry(id)}/notes`, { text }),
     outcomeCodes: () => request<OutcomeCodeList>('GET', '/api/inquiries/outcome-codes'),
+    fleet: () => request<FleetOverview>('GET', '/api/fleet'),
+    fleetKiosk: (id: string, hours = 24) => request<KioskHealthDetail>('GET', `/api/fleet/kiosks/${encodeURIComponent(id)}?hours=${hours}`),
   };
 }
 

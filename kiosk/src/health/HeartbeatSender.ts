@@ -70,6 +70,7 @@ export class HeartbeatSender {
   #cancelTimer: (() => void) | null = null;
   #inFlight: Promise<void> | null = null;
   #closed = false;
+  #again = false;
   readonly #abort = new AbortController();
 
   constructor(opts: HeartbeatSenderOptions) {
@@ -106,6 +107,26 @@ export class HeartbeatSender {
   send(): Promise<void> {
     this.#inFlight ??= this.#send().finally(() => (this.#inFlight = null));
     return this.#inFlight;
+  }
+
+  /**
+   * A device changed (printer, card reader, the page's media devices): one
+   * heartbeat now rather than up to a period later, so an alert reaches the
+   * console at once. One that arrives while a heartbeat is in flight sends
+   * one more after it, which then carries the new state.
+   */
+  sendSoon(): void {
+    if (this.#closed) return;
+    if (!this.#inFlight) {
+      void this.send();
+      return;
+    }
+    if (this.#again) return;
+    this.#again = true;
+    void this.#inFlight.then(() => {
+      this.#again = false;
+      if (!this.#closed) void this.send();
+    });
   }
 
   async #send(): Promise<void> {
@@ -161,8 +182,12 @@ export class HeartbeatSender {
 /** Holds the renderer's last report of its media devices (bridge call reportMediaDevices). */
 export class MediaReportBox {
   #report: MediaDevicesReport = UNKNOWN_MEDIA;
+  /** Called when a report differs from the one before. */
+  onChange: (() => void) | null = null;
   set(report: MediaDevicesReport): void {
+    const changed = JSON.stringify(report) !== JSON.stringify(this.#report);
     this.#report = report;
+    if (changed) this.onChange?.();
   }
   get(): MediaDevicesReport {
     return this.#report;

@@ -141,8 +141,16 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
       sources: { hardware: () => hardware.status(), media: () => media.get(), rendererCrashes: () => 0 },
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
     });
+    const soon = (): void => heartbeat.sendSoon();
+    media.onChange = soon;
+    hardware.on('printerStatus', soon);
+    hardware.on('cardReaderStatus', soon);
     app.addHook('onReady', async () => heartbeat.start());
-    app.addHook('preClose', async () => heartbeat.close());
+    app.addHook('preClose', async () => {
+      hardware.off('printerStatus', soon);
+      hardware.off('cardReaderStatus', soon);
+      await heartbeat.close();
+    });
   }
 
   // Only the kiosk UI, its API calls and its signalling socket go upstream;
