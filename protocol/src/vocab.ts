@@ -18,7 +18,7 @@ export const CardKind = literalUnion(CARD_KINDS);
 export type CardKind = Static<typeof CardKind>;
 
 /** Languages a receipt can be printed in (each has a template in hardware/src/printer/receiptTemplates.ts). */
-export const RECEIPT_LANGUAGES = ['da', 'en', 'de', 'pl', 'uk', 'ar'] as const;
+export const RECEIPT_LANGUAGES = ['da', 'nb', 'nn', 'en', 'de', 'pl', 'uk', 'ar', 'ur', 'so'] as const;
 export const ReceiptLanguage = literalUnion(RECEIPT_LANGUAGES);
 export type ReceiptLanguage = Static<typeof ReceiptLanguage>;
 

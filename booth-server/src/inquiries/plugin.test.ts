@@ -84,7 +84,7 @@ beforeAll(async () => {
   await create({ id: ids.annas, agentId: user('anna').id, language: 'uk', topic: 'passport', promisedBy: new Date(now + 5 * DAY) });
   await create({ id: ids.omars, agentId: user('omar').id, language: 'ar', topic: 'housing-benefit' });
   await create({ id: ids.assigned, agentId: user('omar').id, language: 'de', topic: 'moving-address' });
-  await create({ id: ids.nobody, status: 'abandoned', language: 'so' });
+  await create({ id: ids.nobody, status: 'abandoned', language: 'ti' });
   await create({ id: ids.flow, agentId: user('anna').id, topic: 'passport' });
   await t.store.updateInquiryCase(ids.annas, { nextStep: 'bring-id', caseStatus: 'waiting-for-resident' }, asSupervisor());
   await t.store.updateInquiryCase(ids.assigned, { assigneeId: user('anna').id }, asSupervisor());
@@ -228,6 +228,27 @@ describe('public status page (HTML)', () => {
     expect(de).toContain('Eingegangen');
     // An unknown language on a page is ignored rather than refused.
     expect((await lookup(`/status/${ref(ids.omars)}?lang=xx`)).body).toContain('<html lang="ar" dir="rtl">');
+  });
+
+  it('right to left for Urdu too; Norwegian (bokmål and nynorsk) and Somali left to right', async () => {
+    const ur = (await lookup(`/status/${ref(ids.annas)}?lang=ur`)).body;
+    expect(ur).toContain('<html lang="ur" dir="rtl">');
+    expect(ur).toContain(STATUS_WORDING.ur.caseStatus['waiting-for-resident']);
+    expect(ur).toContain(`<bdi dir="ltr">${ref(ids.annas)}</bdi>`);
+    const urForm = (await lookup('/status?lang=ur')).body;
+    expect(urForm).toContain('<html lang="ur" dir="rtl">');
+    expect(urForm).toContain(STATUS_WORDING.ur.lookupLabel);
+    for (const [lang, waiting] of [['nb', 'Venter på deg'], ['nn', 'Ventar på deg'], ['so', 'Adiga ayaa la sugayaa']] as const) {
+      const html = (await lookup(`/status/${ref(ids.annas)}?lang=${lang}`)).body;
+      expect(html, lang).toContain(`<html lang="${lang}" dir="ltr">`);
+      expect(html, lang).toContain(waiting);
+    }
+    // Every receipt language is offered in the language links, each named in itself.
+    for (const lang of RECEIPT_LANGUAGES) expect(ur).toContain(`lang="${lang}">${STATUS_WORDING[lang].languageName}<`);
+  });
+
+  it('words every receipt language right to left exactly when the kiosk does (ar and ur)', () => {
+    expect(RECEIPT_LANGUAGES.filter((l) => STATUS_WORDING[l].dir === 'rtl')).toEqual(['ar', 'ur']);
   });
 
   it('answers mistyped, unknown and malformed references with the lookup form and a different message each', async () => {

@@ -36,13 +36,17 @@ describe('chooseLanguage', () => {
   it('takes ?lang=, then the inquiry’s language, then Accept-Language, then the fallback; only receipt languages', () => {
     expect(chooseLanguage({ requested: 'ar', inquiry: 'pl', fallback: 'da' })).toBe('ar');
     expect(chooseLanguage({ requested: 'fr', inquiry: 'pl', fallback: 'da' })).toBe('pl');
-    expect(chooseLanguage({ inquiry: 'nb', acceptLanguage: 'de-CH,de;q=0.9,en;q=0.8', fallback: 'da' })).toBe('de');
-    expect(chooseLanguage({ inquiry: 'so', acceptLanguage: 'so', fallback: 'da' })).toBe('da');
+    expect(chooseLanguage({ inquiry: 'ti', acceptLanguage: 'de-CH,de;q=0.9,en;q=0.8', fallback: 'da' })).toBe('de');
+    expect(chooseLanguage({ inquiry: 'fa', acceptLanguage: 'fa', fallback: 'da' })).toBe('da');
+    expect(chooseLanguage({ inquiry: 'so', acceptLanguage: 'da', fallback: 'da' })).toBe('so');
+    expect(chooseLanguage({ requested: 'nn', inquiry: 'nb', fallback: 'da' })).toBe('nn');
   });
 
   it('reads Accept-Language by weight, skipping languages without wording and q=0', () => {
     expect(preferredLanguage('fr;q=1, uk;q=0.5, en;q=0.7')).toBe('en');
     expect(preferredLanguage('en;q=0, pl')).toBe('pl');
+    expect(preferredLanguage('nb-NO,nb;q=0.9,no;q=0.8,en;q=0.5')).toBe('nb');
+    expect(preferredLanguage('ur-PK, en;q=0.5')).toBe('ur');
     expect(preferredLanguage('*')).toBeUndefined();
     expect(preferredLanguage(undefined)).toBeUndefined();
   });

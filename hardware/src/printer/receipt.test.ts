@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EscPosDecoder, receiptPlainText } from '../virtual/EscPosDecoder';
 import { CODE_PAGE_NAMES, CODE_PAGES } from './codePages';
 import { buildReceipt, type ReceiptSite } from './receipt';
-import { FALLBACK_NOTE, RECEIPT_LANGUAGES, type ReceiptLanguage } from './receiptTemplates';
+import { FALLBACK_NOTE, RECEIPT_LANGUAGES, RECEIPT_WORDING, type ReceiptLanguage } from './receiptTemplates';
 
 const site: ReceiptSite = {
   municipality: 'Aarhus Kommune',
@@ -38,13 +38,57 @@ describe('buildReceipt', () => {
   });
 
   it('falls back to the site language with a clear note when the code page cannot print it', () => {
-    for (const lang of ['pl', 'uk', 'ar'] as const) {
+    for (const lang of ['pl', 'uk', 'ar', 'ur'] as const) {
       const r = buildReceipt(input(lang), site, { commandSet: 'epson', codePage: 'PC858_EURO', lineWidth: 42 });
       expect(r, lang).toMatchObject({ printedLanguage: 'da', fallback: true });
       const text = receiptPlainText(new EscPosDecoder('epson').push(r.bytes)[0]!).replace(/\n/g, ' ');
       expect(text).toContain('Sagsnummer');
       expect(text.replace(/\s+/g, ' ')).toContain(FALLBACK_NOTE);
     }
+  });
+
+  it('prints Norwegian (bokmål and nynorsk) on the Nordic code page, in Norwegian rather than Danish', () => {
+    for (const [lang, reference, steps, date] of [
+      ['nb', 'Saksnummer', 'Hva skjer nå?', '23. november 2026'],
+      ['nn', 'Saksnummer', 'Kva skjer no?', '23. november 2026'],
+    ] as const) {
+      for (const commandSet of ['epson', 'star'] as const) {
+        const r = buildReceipt(input(lang), site, { commandSet, codePage: 'PC865_NORDIC', lineWidth: 42 });
+        expect(r, `${lang} ${commandSet}`).toMatchObject({ printedLanguage: lang, fallback: false });
+        const text = receiptPlainText(new EscPosDecoder(commandSet).push(r.bytes)[0]!);
+        expect(text).toContain(reference);
+        expect(text).toContain(steps);
+        expect(text).toContain(date);
+        expect(text).not.toContain('Sagsnummer');
+        expect(text).not.toContain(FALLBACK_NOTE.slice(0, 20));
+      }
+    }
+    const nn = receiptPlainText(new EscPosDecoder('epson').push(buildReceipt(input('nn'), site, { commandSet: 'epson', codePage: 'PC865_NORDIC', lineWidth: 42 }).bytes)[0]!);
+    expect(nn.replace(/\s+/g, ' ')).toContain('Ta med gyldig legitimasjon med bilete når du kjem tilbake.');
+  });
+
+  it('prints Somali on the Western code pages as it is (no apostrophes to lose)', () => {
+    for (const codePage of ['PC858_EURO', 'PC865_NORDIC', 'PC437_USA'] as const) {
+      const r = buildReceipt(input('so'), site, { commandSet: 'epson', codePage, lineWidth: 42 });
+      expect(r, codePage).toMatchObject({ printedLanguage: 'so', fallback: false });
+      const text = receiptPlainText(new EscPosDecoder('epson').push(r.bytes)[0]!);
+      expect(text).toContain('Lambarka kiiska');
+      // The only question mark is the heading's own: nothing was replaced by one.
+      expect(text).toContain('Maxaa xiga?');
+      expect(text.replace('Maxaa xiga?', '')).not.toContain('?');
+    }
+    const w = RECEIPT_WORDING.so;
+    expect(JSON.stringify({ ...w, achieved: w.achieved(3) })).not.toMatch(/['\u2019]/);
+  });
+
+  it('falls back from Urdu to the site language on a Western code page, whichever that language is', () => {
+    const r = buildReceipt(input('ur'), { ...site, fallbackLanguage: 'nb' }, { commandSet: 'star', codePage: 'PC865_NORDIC', lineWidth: 42 });
+    expect(r).toMatchObject({ printedLanguage: 'nb', fallback: true });
+    const text = receiptPlainText(new EscPosDecoder('star').push(r.bytes)[0]!);
+    expect(text).toContain('Saksnummer');
+    expect(text.replace(/\s+/g, ' ')).toContain(FALLBACK_NOTE);
+    // Not a row of "?" in place of the Urdu.
+    expect(text).not.toMatch(/\?{3}/);
   });
 
   it('prints Ukrainian on a Cyrillic code page (Star command set)', () => {

@@ -20,8 +20,10 @@ describe('helpContact', () => {
 
 describe('languages', () => {
   it('the kiosk offers them, in its order; those without a wording are left out; all when none has one', () => {
-    expect(outOfOrderLanguages(['uk', 'da', 'so', 'da', 'en'])).toEqual(['uk', 'da', 'en']);
-    expect(outOfOrderLanguages(['so'])).toEqual([...RECEIPT_LANGUAGES]);
+    expect(outOfOrderLanguages(['uk', 'da', 'ti', 'da', 'en'])).toEqual(['uk', 'da', 'en']);
+    expect(outOfOrderLanguages(['ti'])).toEqual([...RECEIPT_LANGUAGES]);
+    // The nine languages of config/messages/languages.json all have a wording.
+    expect(outOfOrderLanguages(['da', 'nb', 'nn', 'en', 'ar', 'ur', 'pl', 'so', 'uk'])).toEqual(['da', 'nb', 'nn', 'en', 'ar', 'ur', 'pl', 'so', 'uk']);
     expect(outOfOrderLanguages([])).toEqual([...RECEIPT_LANGUAGES]);
   });
 
@@ -52,6 +54,16 @@ describe('outOfOrderHtml', () => {
     expect(html.match(/<bdi>Borgerservice, skranke 1, stueetagen<\/bdi>/g)).toHaveLength(3);
     expect(html.match(/<bdi dir="ltr">\+45 89 40 20 00<\/bdi>/g)).toHaveLength(3);
     expect(html).toContain('<bdi>Aarhus Kommune</bdi>');
+  });
+
+  it('Urdu right to left, Norwegian and Somali left to right', () => {
+    const html = outOfOrderHtml(CONTACT, ['ur', 'nb', 'nn', 'so']);
+    expect(html).toContain('<html lang="ur" dir="rtl">');
+    expect(html).toContain(`<title>${OUT_OF_ORDER_WORDING.ur.title}</title>`);
+    expect(html).toContain(`<section lang="ur" dir="rtl"><h1>${OUT_OF_ORDER_WORDING.ur.title}</h1>`);
+    for (const lang of ['nb', 'nn', 'so'] as const) expect(html).toContain(`<section lang="${lang}" dir="ltr"><h1>${OUT_OF_ORDER_WORDING[lang].title}</h1>`);
+    expect(html.match(/<bdi dir="ltr">\+45 89 40 20 00<\/bdi>/g)).toHaveLength(4);
+    expect(Object.entries(OUT_OF_ORDER_WORDING).filter(([, w]) => w.dir === 'rtl').map(([lang]) => lang).sort()).toEqual(['ar', 'ur']);
   });
 
   it('has no script, and config values cannot add markup', () => {

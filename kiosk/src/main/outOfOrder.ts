@@ -47,11 +47,15 @@ interface Wording {
 /** One wording per receipt language: a language added to RECEIPT_LANGUAGES does not compile until it has one here. */
 export const OUT_OF_ORDER_WORDING: Readonly<Record<ReceiptLanguage, Wording>> = {
   da: { dir: 'ltr', title: 'Denne skærm er ude af drift', ask: 'Få hjælp hos personalet: {desk}.', call: 'Eller ring til {municipality} på {phone}.' },
+  nb: { dir: 'ltr', title: 'Denne skjermen er ute av drift', ask: 'Få hjelp hos personalet: {desk}.', call: 'Eller ring {municipality} på {phone}.' },
+  nn: { dir: 'ltr', title: 'Denne skjermen er ute av drift', ask: 'Få hjelp hos personalet: {desk}.', call: 'Eller ring {municipality} på {phone}.' },
   en: { dir: 'ltr', title: 'This kiosk is out of order', ask: 'Please ask the staff for help: {desk}.', call: 'Or call {municipality} on {phone}.' },
   de: { dir: 'ltr', title: 'Dieses Terminal ist außer Betrieb', ask: 'Bitte wenden Sie sich an das Personal: {desk}.', call: 'Oder rufen Sie {municipality} an: {phone}.' },
   pl: { dir: 'ltr', title: 'Ten terminal jest nieczynny', ask: 'Poproś o pomoc obsługę: {desk}.', call: 'Możesz też zadzwonić: {municipality}, tel. {phone}.' },
   uk: { dir: 'ltr', title: 'Цей термінал не працює', ask: 'Зверніться по допомогу до персоналу: {desk}.', call: 'Або зателефонуйте: {municipality}, тел. {phone}.' },
   ar: { dir: 'rtl', title: 'هذا الجهاز لا يعمل حاليًا', ask: 'يُرجى طلب المساعدة من الموظفين: {desk}.', call: 'أو اتصل بـ {municipality} على الرقم {phone}.' },
+  ur: { dir: 'rtl', title: 'یہ اسکرین اس وقت کام نہیں کر رہی', ask: 'براہ کرم عملے سے مدد لیں: {desk}۔', call: 'یا {municipality} کو {phone} پر کال کریں۔' },
+  so: { dir: 'ltr', title: 'Shaashaddan ma shaqaynayso', ask: 'Caawimaad ka codso shaqaalaha: {desk}.', call: 'Ama wac {municipality}, lambarka {phone}.' },
 };
 
 const isWorded = (code: string): code is ReceiptLanguage => Object.hasOwn(OUT_OF_ORDER_WORDING, code);
