@@ -29,7 +29,7 @@ interface Server {
   child: ChildProcess;
   url: string;
   kiosks: string[];
-  credential: string;
+  credentials: string[];
 }
 
 function start(mode: 'app' | 'bare'): Promise<Server> {
@@ -85,7 +85,7 @@ async function load(s: Server): Promise<{ handling: number[]; rtt: number[]; cpu
   const timers: NodeJS.Timeout[] = [];
   const startAt = performance.now();
   s.kiosks.forEach((id, i) => {
-    const auth = `Kiosk ${id}:${s.credential}`;
+    const auth = `Kiosk ${id}:${s.credentials[i]}`;
     const fire = (): void => {
       sent++;
       post(agent, url, auth, JSON.stringify(beat(i, Math.floor((performance.now() - startAt) / 1000)))).then(

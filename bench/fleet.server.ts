@@ -16,32 +16,38 @@ import { HEARTBEAT_PATH, Heartbeat, HeartbeatAck, kioskId } from '@citizen/proto
 import { buildApp } from '../booth-server/src/app';
 import { SqliteStore } from '../booth-server/src/store/SqliteStore';
 import { WorkerPool } from '../booth-server/src/sfu/WorkerPool';
-import { hashSecret } from '../booth-server/src/auth/secrets';
 
 export type ToServer = { cmd: 'reset' } | { cmd: 'stats' } | { cmd: 'close' };
-export type FromServer = { ready: { url: string; kiosks: string[]; credential: string } } | { stats: { cpuMicros: number; wallMs: number; handlingMs: number[] } };
+export type FromServer = { ready: { url: string; kiosks: string[]; credentials: string[] } } | { stats: { cpuMicros: number; wallMs: number; handlingMs: number[] } };
 
 const mode = process.argv[2] === 'bare' ? 'bare' : 'app';
 const KIOSKS = 1000;
-const CREDENTIAL = 'bench-credential-0123456789abcdef';
+/** Stands for each bench kiosk's enrolled key: tokens are bound to it (no key pair is made for 1,000 kiosks). */
+const KEY_FINGERPRINT = 'bench-key-fingerprint';
 const send = (m: FromServer): void => void process.send?.(m);
 const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
 const kiosks = Array.from({ length: KIOSKS }, (_, i) => `k-bench-${String(i).padStart(4, '0')}`);
 
 let app: FastifyInstance;
 let sfu: WorkerPool | null = null;
+/** Each kiosk's token (app), or a placeholder the bare route never reads. */
+let credentials: string[] = kiosks.map(() => 'bare');
 if (mode === 'app') {
   const config = loadConfig({ files: [], env: {} });
   config.sfu.numWorkers = 1;
   config.sfu.rtcMinPort = 49700;
   config.sfu.rtcMaxPort = 49799;
   const store = new SqliteStore(join(dir, 'booth.sqlite'));
-  const credentialHash = hashSecret(CREDENTIAL);
   for (const [i, id] of kiosks.entries()) {
-    await store.createKiosk({ id: kioskId(id), name: `Bench kiosk ${i}`, location: `Site ${i % 40}`, languages: ['da'], credentialHash, enrolledAt: new Date(), lastSeenAt: null });
+    await store.createKiosk({
+      id: kioskId(id), name: `Bench kiosk ${i}`, location: `Site ${i % 40}`, languages: ['da'],
+      credentialHash: KEY_FINGERPRINT, publicKey: 'bench', revokedAt: null, enrolledAt: new Date(), lastSeenAt: null,
+    });
   }
   sfu = await WorkerPool.create({ ...config.sfu, logLevel: 'warn' });
   app = await buildApp({ config, store, sfu });
+  // Tokens as POST /api/kiosk/token hands them out (15 minutes: longer than a bench run).
+  credentials = await Promise.all(kiosks.map(async (id) => (await app.kioskTokens.issueToken(kioskId(id), KEY_FINGERPRINT, new Date())).token));
 } else {
   app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
   app.post(HEARTBEAT_PATH, { schema: { body: Heartbeat, response: { 200: HeartbeatAck } } }, async () => ({ intervalSeconds: 30 }));
@@ -73,4 +79,4 @@ process.on('message', (m: ToServer) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-send({ ready: { url: `http://127.0.0.1:${port}`, kiosks, credential: CREDENTIAL } });
+send({ ready: { url: `http://127.0.0.1:${port}`, kiosks, credentials } });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentialFile, seedDemo } from './demo/seed';
+import { seedDemo } from './demo/seed';
 import { buildApp } from './app';
 import { SqliteStore } from './store/SqliteStore';
-import { createTestApp, signIn, signInHeaders, type TestApp } from './testing';
+import { createTestApp, enrolWithCode, readCredentialFile, signIn, signInHeaders, type TestApp } from './testing';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('authentication', () => {
 });
 
 describe('authorization', () => {
-  it('lets technicians enrol kiosks (credential shown once) and refuses agents and kiosks', async () => {
+  it('lets technicians create kiosks (enrolment code shown once) and refuses agents and kiosks', async () => {
     const tech = await signInHeaders(t.app, 'tech', 'demo-tech');
     const agent = await signInHeaders(t.app, 'anna', 'demo-agent');
     const body = { id: 'k-library-2', name: 'Main library', location: 'Ground floor', languages: ['da', 'en'] };
@@ -78,10 +78,11 @@ describe('authorization', () => {
 
     const created = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: tech, payload: body });
     expect(created.statusCode).toBe(201);
-    const { credential } = created.json();
-    expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const { enrolment } = created.json();
+    expect(enrolment.code).toMatch(/^[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}$/);
     const again = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: tech, payload: body });
     expect(again.json().code).toBe('KIOSK_EXISTS');
+    const { credential } = await enrolWithCode(t.app, enrolment.code);
     const self = await t.app.inject({ method: 'GET', url: '/api/kiosk/self', headers: { authorization: `Kiosk k-library-2:${credential}` } });
     expect(self.json().kiosk.name).toBe('Main library');
     const list = await t.app.inject({ method: 'GET', url: '/api/kiosks', headers: tech });

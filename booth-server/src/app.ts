@@ -20,6 +20,7 @@ import { totpRoutes } from './auth/totpRoutes';
 import { userRoutes } from './users/routes';
 import securityHeaders, { CSP_DIRECTIVES } from './web/securityHeaders';
 import { kioskRoutes } from './kiosks/routes';
+import { kioskIdentityRoutes } from './kiosks/identityRoutes';
 import callsPlugin from './calls/plugin';
 import { inquiriesPlugin } from './inquiries/plugin';
 import { supervisionPlugin } from './supervision/plugin';
@@ -120,7 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(totpRoutes, { store, throttle, issuer: config.auth.totpIssuer, attemptsPerMinute: config.auth.loginAttemptsPerMinute, now });
   await app.register(userRoutes, { store, now });
-  await app.register(kioskRoutes, { store });
+  await app.register(kioskRoutes, { store, now, enrolmentCodeMinutes: config.auth.kioskEnrolmentCodeMinutes });
+  await app.register(kioskIdentityRoutes, { store, now });
   await app.register(inquiriesPlugin, {
     store,
     outcomeCodes: config.inquiries.outcomeCodes,

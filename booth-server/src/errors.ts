@@ -32,6 +32,16 @@ export const ERROR_CODES = {
   USER_EXISTS: { status: 409, fix: 'Choose another username.' },
   USER_NOT_FOUND: { status: 404, fix: 'Check the user id; GET /api/admin/users lists every account.' },
   ADMIN_SELF_LOCKOUT: { status: 409, fix: 'Administrators cannot disable or demote themselves; ask another administrator.' },
+  KIOSK_NOT_FOUND: { status: 404, fix: 'Check the kiosk id; GET /api/kiosks lists every kiosk.' },
+  ENROLMENT_CODE_MALFORMED: { status: 400, fix: 'An enrolment code looks like K7Q-92X-KMC: nine letters and digits; type it as the console showed it.' },
+  ENROLMENT_CODE_MISTYPED: { status: 400, fix: 'The code looks mistyped (its check character does not match); check each character against the console.' },
+  ENROLMENT_CODE_UNKNOWN: { status: 401, fix: 'No kiosk has this code; check it, or ask a technician for a new code (console: Kiosks, new enrolment code).' },
+  ENROLMENT_CODE_EXPIRED: { status: 410, fix: 'The code has expired; ask a technician for a new code (console: Kiosks, new enrolment code).' },
+  ENROLMENT_CODE_USED: { status: 409, fix: 'The code was used already (each code enrols one kiosk once); ask a technician for a new code.' },
+  KIOSK_PUBLIC_KEY_INVALID: { status: 400, fix: 'Send an Ed25519 public key, SPKI DER, base64 (the kiosk shell makes it).' },
+  KIOSK_CHALLENGE_INVALID: { status: 401, fix: 'The challenge is unknown, used or expired: ask POST /api/kiosk/challenge for a new one and sign it at once.' },
+  KIOSK_SIGNATURE_INVALID: { status: 401, fix: 'The signature does not verify with the kiosk’s enrolled key; if the kiosk’s key was replaced or revoked, enrol it again with a new code.' },
+  KIOSK_NOT_ENROLLED: { status: 401, fix: 'The kiosk has no enrolled key (never enrolled, or revoked): enrol it with a new code from a technician.' },
   INTERNAL: { status: 500, fix: 'Retry; if it persists, give the request id to a technician.' },
 } as const;
 

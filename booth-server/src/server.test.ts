@@ -30,7 +30,8 @@ function siteConfig(seed: boolean): BoothConfig {
   c.sfu.numWorkers = 1;
   c.sfu.rtcMinPort = 50200;
   c.sfu.rtcMaxPort = 50299;
-  c.kiosk.credentialFile = join(dir, 'kiosk.json');
+  c.kiosk.identityFile = join(dir, 'kiosk-identity.json');
+  c.kiosk.enrolmentCodeFile = join(dir, 'enrolment-code');
   c.demo.seed = seed;
   return c;
 }

@@ -46,8 +46,12 @@ export async function startServer(config: BoothConfig, opts: { withUi?: boolean 
     throw err;
   }
   try {
-    if (config.demo.seed) await seedDemo(store, resolveFromRoot(config.kiosk.credentialFile));
-    else {
+    if (config.demo.seed) {
+      await seedDemo(store, resolveFromRoot(config.kiosk.enrolmentCodeFile), {
+        identityFile: resolveFromRoot(config.kiosk.identityFile),
+        codeLifetimeMs: config.auth.kioskEnrolmentCodeMinutes * 60_000,
+      });
+    } else {
       const known = await accountsWithDemoPasswords(store);
       if (known.length > 0) throw new DemoPasswordError(known);
     }

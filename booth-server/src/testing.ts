@@ -2,8 +2,9 @@
  * Helpers for booth-server tests: an app on an in-memory store with a real
  * one-worker SFU pool and the demo seed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { enrolKiosk } from './kiosks/routes';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createKiosk } from './kiosks/routes';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -11,9 +12,18 @@ import { loadConfig, type BoothConfig } from '@citizen/config';
 import { buildApp, type AppDeps } from './app';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkerPool } from './sfu/WorkerPool';
-import { readCredentialFile, seedDemo } from './demo/seed';
+import { seedDemo } from './demo/seed';
 import WebSocket from 'ws';
-import { KIOSK_REQUESTS, KIOSK_WS_PATH, STAFF_REQUESTS, STAFF_WS_PATH, type KioskRequests, type StaffRequests } from '@citizen/protocol';
+import {
+  KIOSK_REQUESTS,
+  KIOSK_WS_PATH,
+  STAFF_REQUESTS,
+  STAFF_WS_PATH,
+  kioskTokenSigningInput,
+  type EnrolKioskRequest,
+  type KioskRequests,
+  type StaffRequests,
+} from '@citizen/protocol';
 import { SignalClient, type SocketLike } from '@citizen/call-client';
 
 export interface TestApp {
@@ -21,7 +31,15 @@ export interface TestApp {
   store: SqliteStore;
   sfu: WorkerPool;
   config: BoothConfig;
+  /**
+   * The demo kiosk's test credential: { kioskId, credential } where the
+   * credential is a token got with the kiosk's enrolled key (valid
+   * KIOSK_TOKEN_MS from the app's clock at start), for kioskClient and
+   * kioskAuthHeader.
+   */
   credentialFile: string;
+  /** The demo kiosk's key (tests that need a token of another app, which keeps its own tokens). */
+  demoKiosk: TestKiosk;
 }
 
 export async function createTestApp(overrides: (c: BoothConfig) => void = () => {}, opts: Pick<AppDeps, 'now' | 'onRoute' | 'fleetClock'> = {}): Promise<TestApp> {
@@ -41,11 +59,14 @@ export async function createTestApp(overrides: (c: BoothConfig) => void = () => 
   const sfu = await WorkerPool.create({ ...config.sfu, logLevel: 'warn' });
   const dir = mkdtempSync(join(tmpdir(), 'booth-test-'));
   const credentialFile = join(dir, 'kiosk.json');
-  await seedDemo(store, credentialFile);
+  const codeFile = join(dir, 'enrolment-code');
+  await seedDemo(store, codeFile, { ...(opts.now ? { now: opts.now() } : {}) });
   const app = await buildApp({ config, store, sfu, ...opts });
   app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
   await app.ready();
-  return { app, store, sfu, config, credentialFile };
+  const demo = await enrolWithCode(app, readFileSync(codeFile, 'utf8').trim());
+  writeCredentialFile(credentialFile, demo);
+  return { app, store, sfu, config, credentialFile, demoKiosk: demo };
 }
 
 /** Signs in and returns the Cookie header value with the session cookie alone (`sid=<token>`): enough for reads and sockets. */
@@ -72,6 +93,60 @@ export async function signInHeaders(app: FastifyInstance, username: string, pass
   return { cookie: cookies.join('; '), 'x-csrf-token': body.csrfToken };
 }
 
+
+/** A kiosk's key-based identity in tests, with a current token as its credential. */
+export interface TestKiosk {
+  kioskId: string;
+  privateKey: KeyObject;
+  credential: string;
+}
+
+/** What the kiosk shell does on its provisioning screen: a new key pair, the code redeemed, a first token. */
+export async function enrolWithCode(app: FastifyInstance, code: string): Promise<TestKiosk> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/kiosk/enrol',
+    payload: { code, publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') },
+  });
+  if (res.statusCode !== 200) throw new Error(`enrolment failed: ${res.statusCode} ${res.body}`);
+  const { kioskId } = res.json() as { kioskId: string };
+  return { kioskId, privateKey, credential: await kioskToken(app, kioskId, privateKey) };
+}
+
+/** Signs a fresh challenge with the kiosk's key and returns the token it is exchanged for. */
+export async function kioskToken(app: FastifyInstance, kioskId: string, privateKey: KeyObject): Promise<string> {
+  const c = await app.inject({ method: 'POST', url: '/api/kiosk/challenge', payload: { kioskId } });
+  if (c.statusCode !== 200) throw new Error(`challenge refused: ${c.statusCode} ${c.body}`);
+  const { challenge } = c.json() as { challenge: string };
+  const signature = sign(null, Buffer.from(kioskTokenSigningInput(kioskId, challenge)), privateKey).toString('base64');
+  const t = await app.inject({ method: 'POST', url: '/api/kiosk/token', payload: { kioskId, challenge, signature } });
+  if (t.statusCode !== 200) throw new Error(`token refused: ${t.statusCode} ${t.body}`);
+  return (t.json() as { token: string }).token;
+}
+
+/** Creates a kiosk record (`req`) in the test app and enrols it with a key; its credential file is written beside the demo kiosk's. */
+export async function enrolTestKiosk(t: TestApp, req: EnrolKioskRequest): Promise<TestKiosk & { file: string }> {
+  const { enrolment } = await createKiosk(t.store, req, { by: 'system', now: new Date(), codeLifetimeMs: 60_000 });
+  const kiosk = await enrolWithCode(t.app, enrolment.code);
+  const file = `${t.credentialFile}.${req.id}`;
+  writeCredentialFile(file, kiosk);
+  return { ...kiosk, file };
+}
+
+function writeCredentialFile(file: string, k: TestKiosk): void {
+  writeFileSync(file, JSON.stringify({ kioskId: k.kioskId, credential: k.credential }), { mode: 0o600 });
+}
+
+/** A test credential file: the kiosk id and its current token. */
+export function readCredentialFile(file: string): { kioskId: string; credential: string } | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { kioskId?: unknown; credential?: unknown };
+    return typeof parsed.kioskId === 'string' && typeof parsed.credential === 'string' ? { kioskId: parsed.kioskId, credential: parsed.credential } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A signalling client over a real socket, as a kiosk (demo kiosk credential) or a signed-in staff member. */
 export function kioskClient(baseUrl: string, credentialFile: string, opts: { minBackoffMs?: number; resumeToken?: string } = {}): SignalClient<KioskRequests> {
@@ -131,9 +206,7 @@ export async function rawSocket(baseUrl: string, path: string, headers: Record<s
 
 /** Enrols a new kiosk (`id`) in the test app's store and opens its signalling client. */
 export async function newKioskClient(t: TestApp, baseUrl: string, id: string): Promise<SignalClient<KioskRequests>> {
-  const { credential } = await enrolKiosk(t.store, { id, name: `Kiosk ${id}`, location: 'Lab', languages: ['da'] });
-  const file = `${t.credentialFile}.${id}`;
-  writeFileSync(file, JSON.stringify({ kioskId: id, credential }));
+  const { file } = await enrolTestKiosk(t, { id, name: `Kiosk ${id}`, location: 'Lab', languages: ['da'] });
   return kioskClient(baseUrl, file);
 }
 

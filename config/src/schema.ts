@@ -212,6 +212,7 @@ export const BoothConfig = Type.Object(
         socketRecheckSeconds: Type.Integer({ minimum: 5, maximum: 3600, description: 'How often open sockets are checked against their sign-in or kiosk credential' }),
         loginAttemptsPerMinute: Type.Integer({ minimum: 1, maximum: 1000, description: 'Sign-in attempts per client address per minute' }),
         loginAttemptsPerMinuteGlobal: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Sign-in attempts per minute over all addresses (bounds password-hashing work)' }),
+        kioskEnrolmentCodeMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, description: 'How long a kiosk enrolment code works (it works once)' }),
       },
       { additionalProperties: false },
     ),
@@ -256,7 +257,11 @@ export const BoothConfig = Type.Object(
       {
         id: Type.String({ minLength: 1 }),
         serverUrl: Type.String({ pattern: '^https?://' }),
-        credentialFile: Type.String({ minLength: 1, description: 'JSON file with { kioskId, credential }' }),
+        identityFile: Type.String({ minLength: 1, description: 'The kiosk shell keeps its enrolled identity here (kiosk id and private key, encrypted with the OS where it can; mode 0600)' }),
+        enrolmentCodeFile: Type.String({
+          minLength: 1,
+          description: 'Demo only: the demo seed writes the demo kiosk\'s enrolment code here and the shell enrols with it on its first start, then deletes it',
+        }),
         hostPort: Port,
         printer: Printer,
         cardReader: CardReader,

@@ -9,6 +9,7 @@ import { HARDWARE_ERRORS, HardwareError } from '@citizen/hardware';
 import { REFERENCE_LANGUAGE, loadKioskContent, type LoadedKioskContent } from '@citizen/config/kioskContent';
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
+import { EnrolmentFailure, type KioskIdentitySource } from './identity';
 import type { MediaReportBox } from './health/HeartbeatSender';
 
 export const KIOSK_VERSION = '0.1.0';
@@ -24,6 +25,8 @@ export function createBridgeImpl(deps: {
   config: KioskConfig;
   shell: 'electron' | 'browser';
   hardware: KioskHardware;
+  /** The kiosk's device identity (enrolment, tokens). */
+  identity: KioskIdentitySource;
   content?: LoadedKioskContent;
   /** The signalling socket's URL when the page is not served from booth-server's origin (Electron). */
   signallingUrl?: string;
@@ -50,7 +53,7 @@ export function createBridgeImpl(deps: {
     },
     info: async () => ({
       shell,
-      kioskId: config.id,
+      kioskId: ((s) => (s.state === 'unprovisioned' ? config.id : s.kioskId))(deps.identity.status()),
       version: KIOSK_VERSION,
       ...(deps.signallingUrl ? { signallingUrl: deps.signallingUrl } : {}),
       session: config.session ?? { idleWarnSeconds: 90, idleWipeSeconds: 20 },
@@ -67,6 +70,8 @@ export function createBridgeImpl(deps: {
     printReceipt: (args) => hardware.printReceipt(args),
     printDocument: (args) => hardware.printDocument(args),
     endSession: async () => hardware.endSession(),
+    identity: async () => deps.identity.status(),
+    enrol: ({ code }) => deps.identity.enrol(code),
   };
 }
 
@@ -74,6 +79,7 @@ export function createBridgeImpl(deps: {
 export function toBridgeError(err: unknown): BridgeError {
   if (err instanceof BridgeError) return err;
   if (err instanceof PrintFailure) return new BridgeError({ code: err.error.code, message: err.error.message, fix: err.error.fix, details: err.details });
+  if (err instanceof EnrolmentFailure) return new BridgeError({ code: err.code, message: err.message, fix: err.fix });
   if (err instanceof HardwareError) return new BridgeError({ code: err.code, message: err.message, fix: HARDWARE_ERRORS[err.code].fix });
   return new BridgeError({ code: 'BRIDGE_INTERNAL', message: 'the kiosk shell failed to carry out the call', fix: 'See the kiosk shell log.' });
 }

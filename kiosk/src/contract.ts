@@ -129,6 +129,15 @@ export type DocumentRequest = Static<typeof DocumentRequest>;
 export const PrintDocumentResult = Type.Object({ jobId: Type.String(), fallback: Type.Optional(Type.Boolean()) });
 export type PrintDocumentResult = Static<typeof PrintDocumentResult>;
 
+/** The kiosk's device identity (kiosk/src/identity.ts): the provisioning screen shows unless it is `enrolled`. */
+export const IdentityStatus = Type.Union([
+  Type.Object({ state: Type.Literal('unprovisioned') }),
+  Type.Object({ state: Type.Literal('enrolled'), kioskId: Type.String() }),
+  /** booth-server no longer accepts the key (`code`: KIOSK_NOT_ENROLLED when revoked, KIOSK_SIGNATURE_INVALID when enrolled again elsewhere). */
+  Type.Object({ state: Type.Literal('refused'), kioskId: Type.String(), code: Type.String() }),
+]);
+export type IdentityStatus = Static<typeof IdentityStatus>;
+
 export const EndSessionResult = Type.Object({ droppedCards: Type.Integer({ minimum: 0 }), cancelledJobs: Type.Integer({ minimum: 0 }) });
 export type EndSessionResult = Static<typeof EndSessionResult>;
 
@@ -162,6 +171,15 @@ export const BRIDGE_CALLS = {
   callStart: { args: NoArgs, result: Type.Null() },
   /** The call is over: camera and microphone are refused again. */
   callEnd: { args: NoArgs, result: Type.Null() },
+  /** Whether this kiosk has its device identity. */
+  identity: { args: NoArgs, result: IdentityStatus },
+  /**
+   * Enrols the kiosk with the one-time code a technician typed: the shell
+   * makes a key pair and keeps the private key. Rejects with
+   * ENROLMENT_CODE_MALFORMED or _MISTYPED (caught in the shell), _UNKNOWN,
+   * _EXPIRED or _USED (booth-server's answer), or ENROLMENT_SERVER_UNREACHABLE.
+   */
+  enrol: { args: Type.Object({ code: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false }), result: Type.Object({ kioskId: Type.String() }) },
   /** The page's media devices, for the shell's heartbeat (fleet health). Sent at start and when devices change. */
   reportMediaDevices: { args: MediaDevicesReport, result: Type.Null() },
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
@@ -222,6 +240,14 @@ export const BRIDGE_ERROR_CODES = {
   DEVICE_CLOSED: 503,
   PRINT_CANCELLED: 409,
   RECEIPT_INVALID: 400,
+  ENROLMENT_CODE_MALFORMED: 400,
+  ENROLMENT_CODE_MISTYPED: 400,
+  ENROLMENT_CODE_UNKNOWN: 401,
+  ENROLMENT_CODE_EXPIRED: 410,
+  ENROLMENT_CODE_USED: 409,
+  KIOSK_PUBLIC_KEY_INVALID: 400,
+  ENROLMENT_SERVER_UNREACHABLE: 503,
+  ENROLMENT_FAILED: 502,
 } as const;
 export type BridgeErrorCode = keyof typeof BRIDGE_ERROR_CODES;
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig, resolveFromRoot, REPO_ROOT } from '@citizen/config';
 import { buildKioskHost } from './host/KioskHost';
-import { readKioskCredential } from './credential';
+import { enrolFromCodeFile, KioskIdentity, UNSEALED } from './identity';
 
 /** Path of the Electron binary if `npm install` could download it, else null. */
 export function electronBinary(): string | null {
@@ -59,8 +59,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
-  const host = await buildKioskHost({ kiosk: config.kiosk, credential, heartbeat: true });
+  const log = { info: (m: string) => process.stdout.write(`kiosk: ${m}\n`), warn: (m: string) => process.stderr.write(`kiosk: ${m}\n`) };
+  // The browser shell has no OS key store to hand: the key file's mode (0600) is its protection.
+  const identity = await KioskIdentity.open({ file: resolveFromRoot(config.kiosk.identityFile), serverUrl: config.kiosk.serverUrl, sealer: UNSEALED, log });
+  cleanups.push(() => identity.close());
+  // Demo only (the seed leaves a code there). KIOSK_AUTO_ENROL=0 leaves it for the technician's screen (tests of it).
+  if (process.env.KIOSK_AUTO_ENROL !== '0') await enrolFromCodeFile(identity, resolveFromRoot(config.kiosk.enrolmentCodeFile), log);
+  const host = await buildKioskHost({ kiosk: config.kiosk, identity, heartbeat: true });
   await host.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
   cleanups.push(() => host.close());
   const url = `http://127.0.0.1:${config.kiosk.hostPort}/kiosk/`;

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { KIOSK_ID_PATTERN, USERNAME_PATTERN } from './ids';
+import { EnrolmentCodeSchema } from './vocab';
 
 /**
  * Staff roles. Agents take calls; supervisors watch and join them;
@@ -163,6 +164,8 @@ export const Kiosk = Type.Object({
   languages: Type.Array(LanguageTag),
   enrolledAt: Type.String({ format: 'date-time' }),
   lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** `awaiting-key` until the kiosk redeems an enrolment code; `revoked` until it is enrolled again. */
+  identity: Type.Union([Type.Literal('awaiting-key'), Type.Literal('enrolled'), Type.Literal('revoked')]),
 });
 export type Kiosk = Static<typeof Kiosk>;
 
@@ -177,9 +180,65 @@ export const EnrolKioskRequest = Type.Object(
 );
 export type EnrolKioskRequest = Static<typeof EnrolKioskRequest>;
 
-/** The credential is shown once, at enrolment; the server keeps only its hash. */
-export const EnrolKioskResponse = Type.Object({ kiosk: Kiosk, credential: Type.String() });
+/** A one-time enrolment code: shown once to the technician; the server keeps only its hash. */
+export const EnrolmentCode = Type.Object({ code: EnrolmentCodeSchema, expiresAt: Type.String({ format: 'date-time' }) });
+export type EnrolmentCode = Static<typeof EnrolmentCode>;
+
+/** A new kiosk record and the code its kiosk enrols with. */
+export const EnrolKioskResponse = Type.Object({ kiosk: Kiosk, enrolment: EnrolmentCode });
 export type EnrolKioskResponse = Static<typeof EnrolKioskResponse>;
+
+/**
+ * Device identity (kiosk shell → booth-server, no credential yet):
+ *
+ *   POST /api/kiosk/enrol      { code, publicKey }               → { kioskId }
+ *   POST /api/kiosk/challenge  { kioskId }                       → { challenge, expiresAt }
+ *   POST /api/kiosk/token      { kioskId, challenge, signature } → { token, expiresAt }
+ *
+ * The key pair is Ed25519; the kiosk keeps the private key. The token is then
+ * the secret of `Authorization: Kiosk <kioskId>:<token>` until it expires.
+ */
+export const KioskEnrolRequest = Type.Object(
+  {
+    /** As typed; the server reads it like parseEnrolmentCode. */
+    code: Type.String({ minLength: 1, maxLength: 40 }),
+    /** Ed25519 public key, SPKI DER, base64. */
+    publicKey: Type.String({ minLength: 40, maxLength: 200, pattern: '^[A-Za-z0-9+/]+=*$' }),
+  },
+  { additionalProperties: false },
+);
+export type KioskEnrolRequest = Static<typeof KioskEnrolRequest>;
+export const KioskEnrolResponse = Type.Object({ kioskId: Type.String({ pattern: KIOSK_ID_PATTERN }) });
+export type KioskEnrolResponse = Static<typeof KioskEnrolResponse>;
+
+export const KioskChallengeRequest = Type.Object({ kioskId: Type.String({ pattern: KIOSK_ID_PATTERN }) }, { additionalProperties: false });
+export type KioskChallengeRequest = Static<typeof KioskChallengeRequest>;
+export const KioskChallengeResponse = Type.Object({ challenge: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), expiresAt: Type.String({ format: 'date-time' }) });
+export type KioskChallengeResponse = Static<typeof KioskChallengeResponse>;
+
+export const KioskTokenRequest = Type.Object(
+  {
+    kioskId: Type.String({ pattern: KIOSK_ID_PATTERN }),
+    challenge: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    /** Ed25519 signature of kioskTokenSigningInput(kioskId, challenge), base64. */
+    signature: Type.String({ minLength: 86, maxLength: 88, pattern: '^[A-Za-z0-9+/]+=*$' }),
+  },
+  { additionalProperties: false },
+);
+export type KioskTokenRequest = Static<typeof KioskTokenRequest>;
+export const KioskTokenResponse = Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) });
+export type KioskTokenResponse = Static<typeof KioskTokenResponse>;
+
+/**
+ * What the kiosk signs for a token: the challenge bound to its own id and to
+ * this purpose, so a signature made for anything else is worth nothing here.
+ */
+export function kioskTokenSigningInput(kioskId: string, challenge: string): string {
+  return `citizen-kiosk-token/v1\n${kioskId}\n${challenge}`;
+}
+
+export const KioskRevokeResponse = Type.Object({ kiosk: Kiosk, closedSockets: Type.Integer({ minimum: 0 }) });
+export type KioskRevokeResponse = Static<typeof KioskRevokeResponse>;
 
 export const KioskList = Type.Object({ kiosks: Type.Array(Kiosk) });
 export type KioskList = Static<typeof KioskList>;
@@ -195,6 +254,6 @@ export const ReadyResponse = Type.Object({
 });
 export type ReadyResponse = Static<typeof ReadyResponse>;
 
-/** Header a kiosk shell sends on every request: `Authorization: Kiosk <kioskId>:<credential>`. */
+/** Header a kiosk shell sends on every request: `Authorization: Kiosk <kioskId>:<token>` (a token from POST /api/kiosk/token). */
 export const KIOSK_AUTH_SCHEME = 'Kiosk';
 export const SESSION_COOKIE = 'sid';

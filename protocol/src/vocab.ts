@@ -103,3 +103,31 @@ export function parseReference(input: string): ParsedReference {
   const reference = `BS-${compact.slice(0, 4)}-${compact.slice(4)}`;
   return isValidReference(reference) ? { ok: true, reference } : { ok: false, reason: 'check-failed' };
 }
+
+// ---------------------------------------------------------------- kiosk enrolment codes
+
+/**
+ * `XXX-XXX-XXC`: eight random Crockford characters (40 bits) and a check
+ * character, the reference's alphabet and check. A technician types it on the
+ * kiosk's keypad, so a typo is caught on the kiosk before it reaches the
+ * server. Short-lived and single use, which is what makes 40 bits enough.
+ */
+export const ENROLMENT_CODE_PATTERN = '^[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}$';
+export const EnrolmentCodeSchema = Type.String({ pattern: ENROLMENT_CODE_PATTERN, description: 'Kiosk enrolment code, XXX-XXX-XXX (Crockford base 32, last character a check)' });
+
+/** A new enrolment code (`random` returns integers 0..255). */
+export function newEnrolmentCode(randomBytes: (n: number) => Uint8Array): string {
+  const payload = [...randomBytes(8)].map((b) => REFERENCE_ALPHABET[b & 31]).join('');
+  const c = payload + referenceCheckChar(payload);
+  return `${c.slice(0, 3)}-${c.slice(3, 6)}-${c.slice(6)}`;
+}
+
+export type ParsedEnrolmentCode = { ok: true; code: string } | { ok: false; reason: 'malformed' | 'check-failed' };
+
+/** Reads an enrolment code as typed: any case, spaces or missing hyphens, Crockford's look-alikes. */
+export function parseEnrolmentCode(input: string): ParsedEnrolmentCode {
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  if (!/^[0-9A-HJKMNP-TV-Z]{9}$/.test(compact)) return { ok: false, reason: 'malformed' };
+  if (referenceCheckChar(compact.slice(0, 8)) !== compact[8]) return { ok: false, reason: 'check-failed' };
+  return { ok: true, code: `${compact.slice(0, 3)}-${compact.slice(3, 6)}-${compact.slice(6)}` };
+}

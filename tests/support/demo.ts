@@ -43,8 +43,11 @@ export interface Demo {
   metrics(): Promise<string>;
 }
 
-/** `routing`: replaces the site's routing section (e.g. queues closed for an out-of-hours test). */
-export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number; routing?: Record<string, unknown> } = {}): Promise<Demo> {
+/**
+ * `routing`: replaces the site's routing section (e.g. queues closed for an out-of-hours test).
+ * `autoEnrol: false`: the kiosk shell leaves the demo enrolment code alone, so the kiosk starts on its provisioning screen.
+ */
+export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number; routing?: Record<string, unknown>; autoEnrol?: boolean } = {}): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
   const hostPort = await freePort();
@@ -64,7 +67,8 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number;
       serverUrl,
       hostPort,
       virtualHardwarePort: hardwarePort,
-      credentialFile: join(dir, 'data/kiosk-credential.json'),
+      identityFile: join(dir, 'data/kiosk-identity.json'),
+      enrolmentCodeFile: join(dir, 'data/demo-kiosk-enrolment-code.txt'),
       printer: { path: join(dir, 'dev/printer'), baudRate: 9600 },
       cardReader: { path: join(dir, 'dev/card-reader'), baudRate: 9600 },
     },
@@ -76,7 +80,7 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number;
   await new Promise((r) => proc.once('exit', r));
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, BOOTH_CONFIG: configFile, BOOTH_LOG_PRETTY: 'false', KIOSK_NO_BROWSER: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, BOOTH_CONFIG: configFile, BOOTH_LOG_PRETTY: 'false', KIOSK_NO_BROWSER: '1', FORCE_COLOR: '0', ...(opts.autoEnrol === false ? { KIOSK_AUTO_ENROL: '0' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

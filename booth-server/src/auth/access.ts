@@ -3,7 +3,7 @@
  * reaches sockets that are already open.
  */
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '@citizen/protocol';
+import { ROLES, type KioskId, type Role } from '@citizen/protocol';
 import type { StaffSession } from '../calls/sessions';
 
 /** Every staff role: the routes about one's own session and sign-in. */
@@ -20,4 +20,10 @@ export function revokeSockets(app: FastifyInstance, match: (s: Pick<StaffSession
   // The technicians' fleet socket (booth-server/src/fleet) is a staff socket too.
   const fleet = app.hasDecorator('fleet') ? app.fleet.revokeSockets(match) : 0;
   return calls + fleet;
+}
+
+/** Closes the revoked or re-enrolled kiosk's signalling socket at once (4003), not at the next re-check. */
+export function revokeKioskSockets(app: FastifyInstance, id: KioskId): number {
+  if (!app.hasDecorator('calls')) return 0;
+  return app.calls.sessions.revoke((s) => s.kind === 'kiosk' && s.kiosk.id === id);
 }

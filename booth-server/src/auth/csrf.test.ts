@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
-import { createTestApp, kioskAuthHeader, signInHeaders, type TestApp } from '../testing';
+import { createTestApp, kioskToken, signInHeaders, type TestApp } from '../testing';
 
 let t: TestApp;
 /** The same store and SFU as `t`, with extra write routes for each kind of caller (registered before ready). */
@@ -69,10 +69,12 @@ describe('CSRF protection', () => {
     const anna = await signInHeaders(t.app, 'anna', 'demo-agent');
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: anna.cookie } })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'omar', password: 'demo-agent' } })).statusCode).toBe(200);
-    const kiosk = await probe.inject({ method: 'POST', url: '/api/probe/kiosk', headers: { authorization: kioskAuthHeader(t.credentialFile) } });
+    // The probe app keeps its own kiosk tokens (in memory, one per node): the demo kiosk signs one of its challenges.
+    const probeAuth = `Kiosk ${t.demoKiosk.kioskId}:${await kioskToken(probe, t.demoKiosk.kioskId, t.demoKiosk.privateKey)}`;
+    const kiosk = await probe.inject({ method: 'POST', url: '/api/probe/kiosk', headers: { authorization: probeAuth } });
     expect(kiosk.statusCode).toBe(200);
     // A kiosk's request is the kiosk's even if a cookie rides along: the Authorization header decides.
-    expect((await probe.inject({ method: 'POST', url: '/api/probe/kiosk', headers: { authorization: kioskAuthHeader(t.credentialFile), cookie: anna.cookie } })).statusCode).toBe(200);
+    expect((await probe.inject({ method: 'POST', url: '/api/probe/kiosk', headers: { authorization: probeAuth, cookie: anna.cookie } })).statusCode).toBe(200);
     expect((await probe.inject({ method: 'POST', url: '/api/probe/metrics', headers: { authorization: `Bearer ${t.config.auth.metricsToken}` } })).statusCode).toBe(200);
     expect((await probe.inject({ method: 'POST', url: '/api/probe/public' })).statusCode).toBe(200);
   });

@@ -9,18 +9,22 @@
  *   (./sessions.ts), when revoked, and when its account is disabled. Sign-ins
  *   read from the store are kept for a few seconds (./SessionCache.ts): the
  *   routes that change sessions or accounts tell the cache at once.
- * - Kiosks: `Authorization: Kiosk <kioskId>:<credential>`, sent by the kiosk
- *   shell (Electron main or the browser-shell host), never by page script.
+ * - Kiosks: `Authorization: Kiosk <kioskId>:<token>`, sent by the kiosk
+ *   shell (Electron main or the browser-shell host), never by page script. The
+ *   token is short-lived, got by signing a challenge with the kiosk's enrolled
+ *   key (../kiosks/identityRoutes.ts), and bound to that key: re-enrolment or
+ *   revocation voids it at once.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/protocol';
 import { BoothError } from '../errors';
 import { timingSafeEqual } from 'node:crypto';
-import { hashSecret, secretMatches } from './secrets';
+import { hashSecret } from './secrets';
 import type { SessionPolicy } from './sessions';
 import { SessionCache } from './SessionCache';
 import type { KioskRecord, SessionRecord, Store, UserAccount } from '../store/Store';
+import { KIOSK_CHALLENGE_MS, KIOSK_TOKEN_MS, MemoryKioskTokens, type KioskTokens } from '../kiosks/KioskTokens';
 
 export type RouteAuth = 'public' | 'kiosk' | 'metrics' | { roles: readonly Role[] };
 
@@ -40,6 +44,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Sign-ins read recently; whatever changes a session or an account forgets it here. */
     sessionCache: SessionCache;
+    /** Kiosks' challenges and tokens; revocation and re-enrolment drop a kiosk's here. */
+    kioskTokens: KioskTokens;
   }
 }
 
@@ -50,6 +56,8 @@ export interface AuthPluginOptions {
   /** URL prefixes served without authentication (static bundles, docs). */
   publicPrefixes: readonly string[];
   now: () => Date;
+  /** Shared by every node of a site; in memory (one node) when absent. */
+  kioskTokens?: KioskTokens;
 }
 
 const SESSION_SWEEP_MS = 10 * 60_000;
@@ -64,6 +72,9 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   app.decorateRequest('principal', null);
   const cache = new SessionCache({ ttlMs: SESSION_CACHE_MS, maxEntries: SESSION_CACHE_ENTRIES });
   app.decorate('sessionCache', cache);
+  const kioskTokens = opts.kioskTokens ?? new MemoryKioskTokens({ challengeMs: KIOSK_CHALLENGE_MS, tokenMs: KIOSK_TOKEN_MS, now });
+  app.decorate('kioskTokens', kioskTokens);
+  app.addHook('onClose', async () => kioskTokens.close());
 
   // Expired sign-ins and sign-in challenges are refused by the store already; this keeps the tables small.
   const sweep = (): void => {
@@ -119,7 +130,7 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   /** The caller, from the cache when it can (synchronously), else from the store. */
   function identify(request: FastifyRequest, at: Date): Principal | null | Promise<Principal | null> {
     const header = request.headers.authorization;
-    if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) return identifyKiosk(header, store, at, (err, what) => onTouchFailed(request, err, what));
+    if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) return identifyKiosk(header, store, kioskTokens, at, (err, what) => onTouchFailed(request, err, what));
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return null;
     const tokenHash = hashSecret(token);
@@ -166,7 +177,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /** How stale a kiosk's last-seen time may get before a request refreshes it. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-async function identifyKiosk(header: string, store: Store, now: Date, onTouchFailed: (err: unknown, what: string) => void): Promise<Principal | null> {
+async function identifyKiosk(header: string, store: Store, tokens: KioskTokens, now: Date, onTouchFailed: (err: unknown, what: string) => void): Promise<Principal | null> {
   const value = header.slice(KIOSK_AUTH_SCHEME.length + 1);
   const sep = value.indexOf(':');
   if (sep < 0) return null;
@@ -176,8 +187,11 @@ async function identifyKiosk(header: string, store: Store, now: Date, onTouchFai
   } catch {
     return null;
   }
+  const grant = await tokens.findToken(value.slice(sep + 1), now);
+  if (!grant || grant.kioskId !== id) return null;
+  // The token is only as good as the key it was issued for: a revoked or re-enrolled kiosk is refused here at once.
   const kiosk = await store.findKiosk(id);
-  if (!kiosk || !secretMatches(value.slice(sep + 1), kiosk.credentialHash)) return null;
+  if (!kiosk || kiosk.revokedAt || !kiosk.credentialHash || kiosk.credentialHash !== grant.keyHash) return null;
   // Bookkeeping, not authentication: written at most once a minute, and a
   // failed write never refuses the kiosk.
   if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {

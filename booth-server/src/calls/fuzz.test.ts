@@ -3,14 +3,12 @@
  * signalling messages crashes the server, closes the sender's socket, goes
  * unanswered, or disturbs another call.
  */
-import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { KIOSK_REQUESTS, KIOSK_WS_PATH, RequestEnvelope, SIGNAL_ERRORS, STAFF_REQUESTS, STAFF_WS_PATH } from '@citizen/protocol';
-import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
-import { enrolKiosk } from '../kiosks/routes';
+import { createTestApp, enrolTestKiosk, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
 
 let t: TestApp;
 let url: string;
@@ -110,9 +108,7 @@ const messageArb = fc.oneof(
 
 describe('signalling under hostile input', () => {
   it('answers every message, keeps the socket open and leaves the other call untouched', async () => {
-    const second = await enrolKiosk(t.store, { id: 'k-fuzz-2', name: 'Fuzz kiosk', location: 'Lab', languages: ['da'] });
-    const credFile = `${t.credentialFile}.fuzz`;
-    writeFileSync(credFile, JSON.stringify({ kioskId: 'k-fuzz-2', credential: second.credential }));
+    const second = await enrolTestKiosk(t, { id: 'k-fuzz-2', name: 'Fuzz kiosk', location: 'Lab', languages: ['da'] });
     const asKiosk = await rawSocket(KIOSK_WS_PATH, { authorization: `Kiosk k-fuzz-2:${second.credential}` });
     const asAgent = await rawSocket(STAFF_WS_PATH, { cookie: await signIn(t.app, 'omar', 'demo-agent') });
     cleanup.push(() => asKiosk.ws.close(), () => asAgent.ws.close());

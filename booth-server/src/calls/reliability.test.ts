@@ -14,14 +14,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KIOSK_WS_PATH, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
 import { loadConfig } from '@citizen/config';
-import { createTestApp, kioskAuthHeader, kioskClient, next, rawSocket, signIn, signInHeaders, staffClient, type TestApp } from '../testing';
+import { createTestApp, enrolTestKiosk, kioskAuthHeader, kioskClient, next, rawSocket, signIn, signInHeaders, staffClient, type TestApp } from '../testing';
 import { liveSfuObjects } from './metrics';
 import { SqliteStore } from '../store/SqliteStore';
 import { WorkerPool } from '../sfu/WorkerPool';
 import { buildApp } from '../app';
 import { seedDemo } from '../demo/seed';
 import { hashSecret } from '../auth/secrets';
-import { enrolKiosk } from '../kiosks/routes';
 
 let t: TestApp;
 let url: string;
@@ -283,7 +282,7 @@ describe('sockets live only as long as what opened them', () => {
   });
 
   it('a kiosk whose credential was replaced loses its socket at the next re-check', async () => {
-    const { credential } = await enrolKiosk(t.store, { id: 'k-test-revoke', name: 'Revoke me', location: 'Lab', languages: ['da'] });
+    const { credential } = await enrolTestKiosk(t, { id: 'k-test-revoke', name: 'Revoke me', location: 'Lab', languages: ['da'] });
     const sock = await rawSocket(url, KIOSK_WS_PATH, { authorization: `Kiosk k-test-revoke:${credential}` });
     cleanup.push(() => sock.ws.terminate());
     expect((await sock.request('hello', {})).ok).toBe(true);

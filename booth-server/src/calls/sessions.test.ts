@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { kioskId, userId } from '@citizen/protocol';
 import { CLOSE, SessionRegistry, type Peer } from './sessions';
 
-const kiosk = { id: kioskId('k-unit-1'), name: 'K', location: 'L', languages: ['da'], credentialHash: 'h', enrolledAt: new Date(), lastSeenAt: null };
+const kiosk = { id: kioskId('k-unit-1'), name: 'K', location: 'L', languages: ['da'], credentialHash: 'h', publicKey: null, revokedAt: null, enrolledAt: new Date(), lastSeenAt: null };
 const user = { id: userId('u-0123456789abcdef'), username: 'anna', displayName: 'Anna', role: 'agent' as const, skills: { languages: { da: 3 }, topics: {} }, passwordHash: 'x' };
 const peer = (): Peer & { closed: number | null } => {
   const p = { closed: null as number | null, notify: () => {}, close: (code?: number) => void (p.closed = code ?? 1000) };

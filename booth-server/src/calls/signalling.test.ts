@@ -3,14 +3,12 @@
  * store): queueing, offers, acceptance, resume after a dropped socket, grace
  * expiry, authorization between calls, and SFU worker death.
  */
-import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KIOSK_WS_PATH, REFERENCE_PATTERN, STAFF_WS_PATH, type CallSnapshot, type KioskRequests, type StaffRequests } from '@citizen/protocol';
 import type { SignalClient } from '@citizen/call-client';
-import { createTestApp, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
+import { createTestApp, enrolTestKiosk, kioskClient, next, signIn, staffClient, type TestApp } from '../testing';
 import { liveSfuObjects } from './metrics';
-import { enrolKiosk } from '../kiosks/routes';
 
 let t: TestApp;
 let url: string;
@@ -112,14 +110,12 @@ describe('queue and offers', () => {
   });
 
   it('gives queued kiosks live positions and lets a resident leave the queue', async () => {
-    const second = await enrolKiosk(t.store, { id: 'k-test-queue-2', name: 'Library', location: 'Floor 1', languages: ['da'] });
+    const second = await enrolTestKiosk(t, { id: 'k-test-queue-2', name: 'Library', location: 'Floor 1', languages: ['da'] });
     const a = track(kioskClient(url, t.credentialFile));
     await opened(a);
     const qa = await a.request('requestCall', { language: 'da' });
     expect(qa.position).toBe(1);
-    const file = `${t.credentialFile}.2`;
-    writeFileSync(file, JSON.stringify({ kioskId: 'k-test-queue-2', credential: second.credential }));
-    const b = track(kioskClient(url, file));
+    const b = track(kioskClient(url, second.file));
     await opened(b);
     const qb = await b.request('requestCall', { language: 'en' });
     expect(qb.position).toBe(2);

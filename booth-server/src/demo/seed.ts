@@ -1,15 +1,15 @@
 /**
  * Demo accounts and the demo kiosk, created on start-up when `demo.seed` is
  * on (`npm start` and tests only; a site config leaves it off). Idempotent:
- * existing users are left alone; the demo kiosk's credential is (re)written
- * to the credential file the kiosk shell reads.
+ * existing users are left alone; the demo kiosk gets an enrolment code
+ * whenever it needs one (seedDemo).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kioskId, userId, type AgentSkills, type Role } from '@citizen/protocol';
-import { hashPassword, hashSecret, newSecret, secretMatches, verifyPassword } from '../auth/secrets';
-import { enrolKiosk } from '../kiosks/routes';
+import { hashPassword, verifyPassword } from '../auth/secrets';
+import { createKiosk, issueEnrolmentCode } from '../kiosks/routes';
 import type { Store } from '../store/Store';
 
 export interface DemoAccount {
@@ -47,12 +47,16 @@ export const DEMO_KIOSK = {
   languages: ['da', 'en', 'uk', 'ar'],
 } as const;
 
-export interface KioskCredentialFile {
-  kioskId: string;
-  credential: string;
-}
+/** How long the demo kiosk's code works when the caller does not say (auth.kioskEnrolmentCodeMinutes' default). */
+const DEMO_CODE_LIFETIME_MS = 30 * 60_000;
 
-export async function seedDemo(store: Store, credentialFile: string): Promise<void> {
+/**
+ * Creates the demo accounts and the demo kiosk. When the demo kiosk has no
+ * key yet, or the kiosk shell's identity file (`identityFile`) is gone, a
+ * fresh enrolment code is written to `codeFile`: the demo shell enrols with
+ * it on its first start and deletes it (kiosk/src/identity.ts).
+ */
+export async function seedDemo(store: Store, codeFile: string, opts: { identityFile?: string; now?: Date; codeLifetimeMs?: number } = {}): Promise<void> {
   for (const a of DEMO_ACCOUNTS) {
     if (await store.findUserByUsername(a.username)) continue;
     await store.createUser({
@@ -66,18 +70,28 @@ export async function seedDemo(store: Store, credentialFile: string): Promise<vo
   }
 
   const id = kioskId(DEMO_KIOSK.id);
+  const now = opts.now ?? new Date();
+  const codeLifetimeMs = opts.codeLifetimeMs ?? DEMO_CODE_LIFETIME_MS;
   const existing = await store.findKiosk(id);
-  const onDisk = readCredentialFile(credentialFile);
-  if (existing && onDisk?.kioskId === id && secretMatches(onDisk.credential, existing.credentialHash)) return;
-
-  let credential: string;
-  if (existing) {
-    credential = newSecret();
-    await store.setKioskCredential(id, hashSecret(credential));
+  let code: string;
+  if (!existing) {
+    ({ enrolment: { code } } = await createKiosk(store, { ...DEMO_KIOSK, languages: [...DEMO_KIOSK.languages] }, { by: 'system', now, codeLifetimeMs }));
   } else {
-    ({ credential } = await enrolKiosk(store, { ...DEMO_KIOSK, languages: [...DEMO_KIOSK.languages] }));
+    const enrolled = existing.publicKey !== null && existing.revokedAt === null;
+    if (enrolled && (!opts.identityFile || identityFileNames(opts.identityFile, id))) return;
+    ({ code } = await issueEnrolmentCode(store, id, 'system', now, codeLifetimeMs));
   }
-  writeCredentialFile(credentialFile, { kioskId: id, credential });
+  mkdirSync(dirname(codeFile), { recursive: true });
+  writeFileSync(codeFile, `${code}\n`, { mode: 0o600 });
+}
+
+/** Whether the kiosk shell's identity file is there and is the demo kiosk's (its key is not read: it may be OS-encrypted). */
+function identityFileNames(file: string, id: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { kioskId?: unknown }).kioskId === id;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -93,20 +107,4 @@ export async function accountsWithDemoPasswords(store: Store): Promise<string[]>
     if (user && (await verifyPassword(a.password, user.passwordHash))) found.push(a.username);
   }
   return found;
-}
-
-export function readCredentialFile(file: string): KioskCredentialFile | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<KioskCredentialFile>;
-    return typeof parsed.kioskId === 'string' && typeof parsed.credential === 'string'
-      ? { kioskId: parsed.kioskId, credential: parsed.credential }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCredentialFile(file: string, content: KioskCredentialFile): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
 }

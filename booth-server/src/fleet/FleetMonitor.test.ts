@@ -12,6 +12,8 @@ const kiosk = (id: string, location = 'Main library'): KioskRecord => ({
   location,
   languages: ['da'],
   credentialHash: 'x',
+  publicKey: null,
+  revokedAt: null,
   enrolledAt: new Date(0),
   lastSeenAt: null,
 });

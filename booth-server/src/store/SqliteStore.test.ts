@@ -32,6 +32,8 @@ const kiosk = {
   location: 'Lab',
   languages: ['da'],
   credentialHash: 'h',
+  publicKey: null,
+  revokedAt: null,
   enrolledAt: new Date('2026-01-01T00:00:00Z'),
   lastSeenAt: null,
 };

@@ -6,7 +6,7 @@ import { InquiryEventData, kioskId, userId, type AgentSkills, type AlertKind, ty
 import { MIGRATIONS, type Migration } from './migrations';
 import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
 import type { DailyContactFigures, DailyContactQuery } from './Store';
-import type { UserId } from '@citizen/protocol';
+import type { KioskId, UserId } from '@citizen/protocol';
 import {
   StoreClosedError,
   StoreConflictError,
@@ -23,7 +23,11 @@ import {
   type InquiryScope,
   type InquiryStatus,
   type InquiryUpdate,
+  type EnrolmentCodeRecord,
+  type KioskAuditActor,
+  type KioskAuditRecord,
   type KioskRecord,
+  type RedeemResult,
   type SessionRecord,
   type Store,
   type TopicResponseTimes,
@@ -124,6 +128,8 @@ interface KioskRow {
   location: string;
   languages: string;
   credential_hash: string;
+  public_key: string | null;
+  revoked_at: number | null;
   enrolled_at: number;
   last_seen_at: number | null;
 }
@@ -357,9 +363,11 @@ export class SqliteStore implements Store {
   async createKiosk(k: KioskRecord): Promise<void> {
     try {
       this.#prep(
-          'INSERT INTO kiosks (id, name, location, languages, credential_hash, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO kiosks (id, name, location, languages, credential_hash, public_key, revoked_at, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(k.id, k.name, k.location, JSON.stringify(k.languages), k.credentialHash, k.enrolledAt.getTime(), k.lastSeenAt?.getTime() ?? null);
+        .run(
+          k.id, k.name, k.location, JSON.stringify(k.languages), k.credentialHash, k.publicKey, k.revokedAt?.getTime() ?? null, k.enrolledAt.getTime(), k.lastSeenAt?.getTime() ?? null,
+        );
     } catch (err) {
       throw conflictOr(err, `kiosk ${k.id}`);
     }
@@ -380,6 +388,67 @@ export class SqliteStore implements Store {
 
   async setKioskCredential(id: string, credentialHash: string): Promise<boolean> {
     return this.#prep('UPDATE kiosks SET credential_hash = ? WHERE id = ?').run(credentialHash, id).changes === 1;
+  }
+
+  async createEnrolmentCode(c: EnrolmentCodeRecord): Promise<void> {
+    this.#db_().transaction(() => {
+      this.#prep('DELETE FROM kiosk_enrolment_codes WHERE kiosk_id = ? AND used_at IS NULL').run(c.kioskId);
+      this.#prep('INSERT INTO kiosk_enrolment_codes (code_hash, kiosk_id, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+        c.codeHash, c.kioskId, c.createdAt.getTime(), c.createdBy, c.expiresAt.getTime(),
+      );
+      this.#audit({ kioskId: c.kioskId, at: c.createdAt, actor: c.createdBy, action: 'code-issued', data: { expiresAt: c.expiresAt.toISOString() } });
+    })();
+  }
+
+  async redeemEnrolmentCode(codeHash: string, publicKey: string, keyHash: string, now: Date): Promise<RedeemResult> {
+    return this.#db_().transaction((): RedeemResult => {
+      const row = this.#prep('SELECT kiosk_id, expires_at, used_at FROM kiosk_enrolment_codes WHERE code_hash = ?').get(codeHash) as
+        | { kiosk_id: string; expires_at: number; used_at: number | null }
+        | undefined;
+      if (!row) return { ok: false, reason: 'unknown' };
+      if (row.used_at !== null) return { ok: false, reason: 'used' };
+      if (row.expires_at <= now.getTime()) return { ok: false, reason: 'expired' };
+      this.#prep('UPDATE kiosk_enrolment_codes SET used_at = ? WHERE code_hash = ?').run(now.getTime(), codeHash);
+      this.#prep('DELETE FROM kiosk_enrolment_codes WHERE kiosk_id = ? AND used_at IS NULL').run(row.kiosk_id);
+      this.#prep('UPDATE kiosks SET public_key = ?, credential_hash = ?, revoked_at = NULL, enrolled_at = ? WHERE id = ?').run(publicKey, keyHash, now.getTime(), row.kiosk_id);
+      this.#audit({ kioskId: kioskId(row.kiosk_id), at: now, actor: 'kiosk', action: 'enrolled', data: { keyFingerprint: keyHash } });
+      return { ok: true, kiosk: toKiosk(this.#prep('SELECT * FROM kiosks WHERE id = ?').get(row.kiosk_id) as KioskRow) };
+    })();
+  }
+
+  async revokeKiosk(id: KioskId, at: Date, actor: KioskAuditActor): Promise<boolean> {
+    return this.#db_().transaction((): boolean => {
+      const changed = this.#prep("UPDATE kiosks SET public_key = NULL, credential_hash = '', revoked_at = ? WHERE id = ?").run(at.getTime(), id).changes === 1;
+      if (!changed) return false;
+      this.#prep('DELETE FROM kiosk_enrolment_codes WHERE kiosk_id = ? AND used_at IS NULL').run(id);
+      this.#audit({ kioskId: id, at, actor, action: 'revoked', data: {} });
+      return true;
+    })();
+  }
+
+  async addKioskAudit(entry: KioskAuditRecord): Promise<void> {
+    this.#audit(entry);
+  }
+
+  #audit(e: KioskAuditRecord): void {
+    this.#prep('INSERT INTO kiosk_audit (kiosk_id, at, actor, action, data) VALUES (?, ?, ?, ?, ?)').run(e.kioskId, e.at.getTime(), e.actor, e.action, JSON.stringify(e.data));
+  }
+
+  async listKioskAudit(id: KioskId, limit: number): Promise<KioskAuditRecord[]> {
+    const rows = this.#prep('SELECT kiosk_id, at, actor, action, data FROM kiosk_audit WHERE kiosk_id = ? ORDER BY id DESC LIMIT ?').all(id, limit) as {
+      kiosk_id: string;
+      at: number;
+      actor: string;
+      action: string;
+      data: string;
+    }[];
+    return rows.map((r) => ({
+      kioskId: kioskId(r.kiosk_id),
+      at: new Date(r.at),
+      actor: r.actor as KioskAuditActor,
+      action: r.action as KioskAuditRecord['action'],
+      data: JSON.parse(r.data) as KioskAuditRecord['data'],
+    }));
   }
 
   async createInquiry(i: InquiryRecord): Promise<void> {
@@ -861,6 +930,8 @@ function toKiosk(r: KioskRow): KioskRecord {
     location: r.location,
     languages: JSON.parse(r.languages) as string[],
     credentialHash: r.credential_hash,
+    publicKey: r.public_key,
+    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
     enrolledAt: new Date(r.enrolled_at),
     lastSeenAt: r.last_seen_at === null ? null : new Date(r.last_seen_at),
   };

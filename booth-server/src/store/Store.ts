@@ -68,9 +68,39 @@ export interface KioskRecord {
   name: string;
   location: string;
   languages: string[];
+  /**
+   * What a kiosk's token must be bound to: the fingerprint (SHA-256, base64url)
+   * of its enrolled public key; '' while it has none. Re-enrolment changes it,
+   * which voids the old key's tokens and closes sockets opened with them.
+   */
   credentialHash: string;
+  /** Ed25519 public key (SPKI DER, base64), bound by redeeming an enrolment code. */
+  publicKey: string | null;
+  /** Set when a technician revoked the kiosk; cleared by enrolling it again. */
+  revokedAt: Date | null;
   enrolledAt: Date;
   lastSeenAt: Date | null;
+}
+
+/** A one-time enrolment code; only its hash is kept. */
+export interface EnrolmentCodeRecord {
+  codeHash: string;
+  kioskId: KioskId;
+  createdAt: Date;
+  createdBy: UserId | 'system';
+  expiresAt: Date;
+}
+
+export type RedeemResult = { ok: true; kiosk: KioskRecord } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+/** Who did something to a kiosk: a staff member, the kiosk itself, or booth-server. */
+export type KioskAuditActor = UserId | 'kiosk' | 'system';
+export interface KioskAuditRecord {
+  kioskId: KioskId;
+  at: Date;
+  actor: KioskAuditActor;
+  action: 'created' | 'code-issued' | 'enrolled' | 'revoked';
+  data: Record<string, string | number | boolean | null>;
 }
 
 /** One heartbeat as received (fleet health). */
@@ -315,6 +345,19 @@ export interface Store {
   touchKiosk(id: KioskId, at: Date): Promise<void>;
   /** Replaces the credential hash (credential rotation); resolves false if the kiosk is unknown. */
   setKioskCredential(id: KioskId, credentialHash: string): Promise<boolean>;
+  /** Stores a new code for the kiosk and voids its unused ones (audited as code-issued). */
+  createEnrolmentCode(code: EnrolmentCodeRecord): Promise<void>;
+  /**
+   * Single use: binds `publicKey` (fingerprint `keyHash`) to the code's kiosk,
+   * clears a revocation and marks the code used, in one transaction (audited
+   * as enrolled). Refuses unknown, used and expired codes.
+   */
+  redeemEnrolmentCode(codeHash: string, publicKey: string, keyHash: string, now: Date): Promise<RedeemResult>;
+  /** Unbinds the key, voids unused codes and records who revoked; resolves false if the kiosk is unknown. */
+  revokeKiosk(id: KioskId, at: Date, actor: KioskAuditActor): Promise<boolean>;
+  addKioskAudit(entry: KioskAuditRecord): Promise<void>;
+  /** A kiosk's audit entries, newest first. */
+  listKioskAudit(id: KioskId, limit: number): Promise<KioskAuditRecord[]>;
 
   /** Also records the case's `created` event (actor: the kiosk). */
   createInquiry(inquiry: InquiryRecord): Promise<void>;

@@ -35,6 +35,8 @@ const kiosk = {
   location: 'Central library, ground floor',
   languages: ['da'],
   credentialHash: 'h',
+  publicKey: null,
+  revokedAt: null,
   enrolledAt: new Date('2026-01-01T00:00:00Z'),
   lastSeenAt: null,
 };

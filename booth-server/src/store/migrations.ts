@@ -235,4 +235,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fleet_alerts_kiosk_raised ON fleet_alerts(kiosk_id, raised_at);
     `,
   },
+  {
+    version: 10,
+    name: 'kiosk device identity: public keys, one-time enrolment codes, revocation, kiosk audit',
+    // Kiosks authenticate with a key pair from now on: the static credentials
+    // are void (credential_hash becomes the bound key's fingerprint, '' until
+    // a key is bound), so every existing kiosk needs an enrolment code. Codes
+    // are kept after use, so a reused code can be told apart from a wrong one.
+    // Version 9 is the fleet-health migration; the runner applies versions in
+    // order and does not need them contiguous.
+    sql: `
+      ALTER TABLE kiosks ADD COLUMN public_key TEXT;
+      ALTER TABLE kiosks ADD COLUMN revoked_at INTEGER;
+      UPDATE kiosks SET credential_hash = '';
+      CREATE TABLE kiosk_enrolment_codes (
+        code_hash TEXT PRIMARY KEY,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE INDEX kiosk_enrolment_codes_kiosk ON kiosk_enrolment_codes(kiosk_id);
+      CREATE TABLE kiosk_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        at INTEGER NOT NULL,
+        -- a staff user id, 'kiosk' or 'system' (no foreign key: the log outlives accounts)
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        -- the action's own fields as a JSON object
+        data TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX kiosk_audit_kiosk ON kiosk_audit(kiosk_id, id);
+    `,
+  },
 ];

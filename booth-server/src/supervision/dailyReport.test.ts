@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 const anna = { id: userId('u-00000000000000a1'), username: 'anna', displayName: 'Anna', role: 'agent' as const, skills: { languages: {}, topics: {} }, passwordHash: 'x' };
-const kiosk = { id: kioskId('k-test-1'), name: 'Test', location: 'Library', languages: ['da'], credentialHash: 'h', enrolledAt: new Date('2025-01-01T00:00:00Z'), lastSeenAt: null };
+const kiosk = { id: kioskId('k-test-1'), name: 'Test', location: 'Library', languages: ['da'], credentialHash: 'h', publicKey: null, revokedAt: null, enrolledAt: new Date('2025-01-01T00:00:00Z'), lastSeenAt: null };
 const QUEUES = [
   { id: 'passports', name: 'Passports and ID', serviceLevel: { percent: 80, withinSeconds: 120 } },
   { id: 'general', name: 'Citizen service', serviceLevel: { percent: 70, withinSeconds: 60 } },

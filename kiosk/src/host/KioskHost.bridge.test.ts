@@ -15,6 +15,7 @@ import { loadConfig } from '@citizen/config';
 import { VirtualCardReader, VirtualPrinter, DEMO_CARDS, receiptPlainText } from '@citizen/hardware/virtual';
 import { BridgeError, createHttpBridge, type BridgeEvent, type BridgeEventPayload, type EventSourceLike, type KioskShellApi } from '../contract';
 import { buildKioskHost } from './KioskHost';
+import { fixedIdentity } from '../identity';
 
 function fetchEventSource(url: string): EventSourceLike {
   const ac = new AbortController();
@@ -91,7 +92,7 @@ beforeAll(async () => {
   });
   host = await buildKioskHost({
     kiosk,
-    credential: { kioskId: kiosk.id, credential: 'x'.repeat(32) },
+    identity: fixedIdentity({ kioskId: kiosk.id, credential: 'x'.repeat(32) }),
     logger: { level: 'info', stream },
     hardwareOptions: { backoff: { initialMs: 5, maxMs: 40 } },
   });

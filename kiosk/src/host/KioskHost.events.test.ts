@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@citizen/config';
 import { buildKioskHost, type KioskHostOptions } from './KioskHost';
+import { fixedIdentity } from '../identity';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-events-'));
 const base = loadConfig({ files: [], env: {} }).kiosk;
@@ -22,7 +23,7 @@ const kiosk = {
   printer: { ...base.printer, path: join(dir, 'printer') },
   cardReader: { ...base.cardReader, path: join(dir, 'card-reader') },
 };
-const credential = { kioskId: kiosk.id, credential: 'x'.repeat(32) };
+const identity = fixedIdentity({ kioskId: kiosk.id, credential: 'x'.repeat(32) });
 
 const hosts: FastifyInstance[] = [];
 const sockets: Socket[] = [];
@@ -39,7 +40,7 @@ async function startHost(eventStream?: KioskHostOptions['eventStream']): Promise
       cb();
     },
   });
-  const host = await buildKioskHost({ kiosk, credential, logger: { level: 'warn', stream }, ...(eventStream ? { eventStream } : {}) });
+  const host = await buildKioskHost({ kiosk, identity, logger: { level: 'warn', stream }, ...(eventStream ? { eventStream } : {}) });
   hosts.push(host);
   const url = await host.listen({ host: '127.0.0.1', port: 0 });
   return { host, port: Number(new URL(url).port), logs };
@@ -130,6 +131,6 @@ describe('KioskHost event stream backpressure', () => {
 
 describe('KioskHost credential transport', () => {
   it('refuses to start when the credential would go over plain HTTP to another machine', async () => {
-    await expect(buildKioskHost({ kiosk: { ...kiosk, serverUrl: 'http://booth.example:8080' }, credential })).rejects.toMatchObject({ code: 'KIOSK_INSECURE_SERVER_URL' });
+    await expect(buildKioskHost({ kiosk: { ...kiosk, serverUrl: 'http://booth.example:8080' }, identity })).rejects.toMatchObject({ code: 'KIOSK_INSECURE_SERVER_URL' });
   });
 });

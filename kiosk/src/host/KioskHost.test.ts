@@ -2,8 +2,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
-import { createTestApp, type TestApp } from '../../../booth-server/src/testing';
-import { readKioskCredential } from '../credential';
+import { createTestApp, readCredentialFile, type TestApp } from '../../../booth-server/src/testing';
+import { fixedIdentity } from '../identity';
 import { buildKioskHost } from './KioskHost';
 
 let server: TestApp;
@@ -70,8 +70,9 @@ beforeAll(async () => {
     c.sfu.rtcMaxPort = 44099;
   });
   const serverUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const credential = await readKioskCredential(server.credentialFile);
-  host = await buildKioskHost({ kiosk: { ...server.config.kiosk, serverUrl }, credential });
+  const credential = readCredentialFile(server.credentialFile);
+  if (!credential) throw new Error('no demo kiosk credential');
+  host = await buildKioskHost({ kiosk: { ...server.config.kiosk, serverUrl }, identity: fixedIdentity(credential) });
   hostUrl = await host.listen({ host: '127.0.0.1', port: 0 });
   port = new URL(hostUrl).port;
   self = `http://127.0.0.1:${port}`;

@@ -3,8 +3,9 @@
  * Electron binary is absent (Chromium in --kiosk --app mode). It listens on
  * loopback only and
  *  - serves the kiosk UI and API by proxying booth-server, adding the kiosk's
- *    credential header, so the credential never reaches page script (the same
- *    job Electron's webRequest hook does);
+ *    current token (KioskIdentity) as the Authorization header, so the
+ *    credential never reaches page script (the same job Electron's webRequest
+ *    hook does);
  *  - answers the bridge calls of contract.ts at POST /bridge/<call> (JSON
  *    arguments, validated) and streams the bridge events as Server-Sent
  *    Events at GET /bridge/events;
@@ -16,14 +17,16 @@ import httpProxy from '@fastify/http-proxy';
 import type { BoothConfig } from '@citizen/config';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_ERROR_CODES, BRIDGE_EVENTS, EVENTS_PATH, type BridgeErrorBody, type BridgeErrorCode, type BridgeEvent } from '../contract';
-import { credentialServerUrl, kioskAuthHeader, type KioskCredentialFile } from '../credential';
+import { credentialServerUrl } from '../credential';
+import type { KioskIdentitySource } from '../identity';
 import { KioskHardware, type KioskHardwareOptions } from '../hardware/KioskHardware';
 import { HeartbeatSender, MediaReportBox } from '../health/HeartbeatSender';
 import { KIOSK_VERSION } from '../bridgeImpl';
 
 export interface KioskHostOptions {
   kiosk: BoothConfig['kiosk'];
-  credential: KioskCredentialFile;
+  /** Whose token the proxies add; the bridge's identity and enrol calls use it too. */
+  identity: KioskIdentitySource;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** A hardware service to use (tests); otherwise one is made from `kiosk` config and closed with the host. */
   hardware?: KioskHardware;
@@ -100,7 +103,13 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
   credentialServerUrl(opts.kiosk.serverUrl);
   const streamLimits: EventStreamLimits = { ...EVENT_STREAM_LIMITS, ...opts.eventStream };
   const app = Fastify({ logger });
-  const auth = kioskAuthHeader(opts.credential);
+  // Asked per request: the token is renewed while the host runs. Whatever
+  // Authorization or cookie the page sent is dropped, never forwarded.
+  const upstreamHeaders = (headers: Record<string, unknown>): Record<string, unknown> => {
+    const { authorization: _page, cookie: _cookie, ...rest } = headers;
+    const auth = opts.identity.authorization();
+    return auth ? { ...rest, authorization: auth } : rest;
+  };
 
   /*
    * One guard for every request, registered before any route so that every
@@ -131,11 +140,11 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     app.addHook('onClose', async () => hardware.close());
   }
   const media = new MediaReportBox();
-  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media });
+  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity });
   if (opts.heartbeat) {
     const heartbeat = new HeartbeatSender({
       serverUrl: opts.kiosk.serverUrl,
-      authorization: () => auth,
+      authorization: () => opts.identity.authorization() ?? '',
       appVersion: KIOSK_VERSION,
       // Chromium's renderer crashes are not visible to this host (Electron's main process counts its own).
       sources: { hardware: () => hardware.status(), media: () => media.get(), rendererCrashes: () => 0 },
@@ -160,15 +169,19 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
       upstream: opts.kiosk.serverUrl,
       prefix,
       rewritePrefix: prefix,
-      replyOptions: { rewriteRequestHeaders: (_req, headers) => ({ ...headers, authorization: auth, cookie: '' }) },
+      replyOptions: { rewriteRequestHeaders: (_req, headers) => upstreamHeaders(headers) as typeof headers },
     });
   }
+  // @fastify/http-proxy calls wsClientOptions.rewriteRequestHeaders for every
+  // upgrade (its default copies the page's cookie); its typings omit it, so it
+  // goes in through a variable, which TypeScript lets carry the extra field.
+  const wsClientOptions = { headers: {}, rewriteRequestHeaders: (headers: Record<string, unknown>) => upstreamHeaders(headers) };
   await app.register(httpProxy, {
     upstream: opts.kiosk.serverUrl,
     prefix: '/ws/kiosk',
     rewritePrefix: '/ws/kiosk',
     websocket: true,
-    wsClientOptions: { headers: { authorization: auth } },
+    wsClientOptions,
   });
 
   // Bodies are parsed here, not by fastify's JSON parser, so an empty or

@@ -7,7 +7,7 @@ const AUTH = 'Kiosk k-17:0123456789abcdef0123';
 function proxy(answer: () => Promise<Response> = async () => new Response('{"id":"k-17"}', { status: 200, headers: { 'content-type': 'application/json', 'set-cookie': 'sid=1', 'x-powered-by': 'x' } })) {
   const fetch = vi.fn<ServerFetch>(answer);
   const warnings: string[] = [];
-  const run = createApiProxy({ serverOrigin: 'https://booth.example', authorization: AUTH, fetch, log: { ...silentLog, warn: (m) => warnings.push(m) } });
+  const run = createApiProxy({ serverOrigin: 'https://booth.example', authorization: () => AUTH, fetch, log: { ...silentLog, warn: (m) => warnings.push(m) } });
   const send = (url: string, init?: RequestInit) => run(new Request(url, init), new URL(url));
   return { fetch, send, warnings };
 }

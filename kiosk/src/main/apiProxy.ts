@@ -26,13 +26,21 @@ const ENCODED_ESCAPE = /%2f|%5c|%2e|%00|\\/i;
 const json = (status: number, code: string, message: string): Response =>
   new Response(JSON.stringify({ statusCode: status, code, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
-export function createApiProxy(deps: { serverOrigin: string; authorization: string; fetch: ServerFetch; log: ShellLog }): (request: Request, url: URL) => Promise<Response> {
+export function createApiProxy(deps: {
+  serverOrigin: string;
+  /** The kiosk's current Authorization header (its token is renewed), or null while it has none. */
+  authorization: () => string | null;
+  fetch: ServerFetch;
+  log: ShellLog;
+}): (request: Request, url: URL) => Promise<Response> {
   return async (request, url) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, 'KIOSK_API_METHOD', `${request.method} is not forwarded to booth-server`);
     if (!url.pathname.startsWith(API_PATH) || ENCODED_ESCAPE.test(url.pathname)) return json(400, 'KIOSK_API_PATH', `only paths under ${API_PATH} without encoded separators or dots are forwarded`);
     const target = new URL(`${deps.serverOrigin}${url.pathname}${url.search}`);
     if (target.origin !== deps.serverOrigin) return json(400, 'KIOSK_API_PATH', 'not a booth-server path');
-    const headers: Record<string, string> = { authorization: deps.authorization, accept: request.headers.get('accept') ?? 'application/json' };
+    const headers: Record<string, string> = { accept: request.headers.get('accept') ?? 'application/json' };
+    const authorization = deps.authorization();
+    if (authorization) headers.authorization = authorization;
     const language = request.headers.get('accept-language');
     if (language) headers['accept-language'] = language;
     let res: Response;

@@ -12,18 +12,19 @@
  *    the kiosk window (window.ts) watched for crashes and hangs (recovery.ts).
  * OS-level lock-down that Electron cannot do is in kiosk/LOCKDOWN.md.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, powerSaveBlocker, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, powerSaveBlocker, protocol, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { loadConfig, resolveFromRoot, type BoothConfig } from '@citizen/config';
 import { KIOSK_WS_PATH } from '@citizen/protocol';
 import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
 import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
-import { kioskAuthHeader, readKioskCredential } from '../credential';
+import { enrolFromCodeFile, KioskIdentity } from '../identity';
 import { KioskHardware } from '../hardware/KioskHardware';
 import { createApiProxy } from './apiProxy';
 import { CallGate } from './callGate';
 import { securityHeaders } from './csp';
 import { hardenApp } from './harden';
+import { safeStorageSealer } from './keySealer';
 import { registerBridgeIpc } from './ipc';
 import { claimSingleInstance, keepDisplayAwake, trackQuitting } from './lifecycle';
 import { errorText, stdioLog as log } from './log';
@@ -72,18 +73,23 @@ const isQuitting = trackQuitting(app);
 let win: BrowserWindow | null = null;
 
 async function start(): Promise<void> {
-  const credential = await readKioskCredential(resolveFromRoot(config.kiosk.credentialFile));
-  const auth = kioskAuthHeader(credential);
+  const identity = await KioskIdentity.open({ file: resolveFromRoot(config.kiosk.identityFile), serverUrl: settings.serverOrigin, sealer: safeStorageSealer(safeStorage), log });
+  app.on('will-quit', () => identity.close());
+  // Demo only: the seed leaves a code there; a site's kiosk is enrolled on its provisioning screen.
+  await enrolFromCodeFile(identity, resolveFromRoot(config.kiosk.enrolmentCodeFile), log);
   const hardware = new KioskHardware(config.kiosk, { log });
   hardware.start();
   app.on('will-quit', () => void hardware.close());
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);
-  // The signalling WebSocket goes straight to booth-server; the credential is added here, out of page script's reach.
+  // The signalling WebSocket goes straight to booth-server; the credential (the current token) is added
+  // here, out of page script's reach, and whatever Authorization the page set is dropped.
   ses.webRequest.onBeforeSendHeaders({ urls: settings.credentialUrls }, (details, callback) => {
-    callback({ requestHeaders: { ...details.requestHeaders, Authorization: auth } });
+    const { Authorization: _page, authorization: _pageLower, ...requestHeaders } = details.requestHeaders;
+    const auth = identity.authorization();
+    callback({ requestHeaders: auth ? { ...requestHeaders, Authorization: auth } : requestHeaders });
   });
 
   protocol.handle(
@@ -92,7 +98,7 @@ async function start(): Promise<void> {
       root: join(__dirname, '../renderer'),
       headers: securityHeaders(settings),
       pages: outOfOrderPages(helpContact(config.kiosk), offeredLanguages(await invokeBridgeCall(bridge, 'content', null))),
-      api: createApiProxy({ serverOrigin: settings.serverOrigin, authorization: auth, fetch: (url, init) => net.fetch(url, init), log }),
+      api: createApiProxy({ serverOrigin: settings.serverOrigin, authorization: () => identity.authorization(), fetch: (url, init) => net.fetch(url, init), log }),
       log,
     }),
   );

@@ -16,14 +16,21 @@ import { FlowScreen } from './flows/FlowScreen';
 import { IdleGuard } from './IdleGuard';
 import { FlowIcon } from './flows/icons';
 import { A11yBar, ReadOnArrival } from './A11yBar';
+import { ProvisioningScreen } from './provisioning/ProvisioningScreen';
 
 export { StateContext };
 
 export function App() {
-  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home } = useKiosk();
+  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home, provisioning } = useKiosk();
   /** A card was read this session: ask before its (masked) number goes to the agent. */
   const [askCard, setAskCard] = useState(false);
   const step = call.state.value;
+  if (provisioning.needed.value)
+    return (
+      <Frame bare>
+        <ProvisioningScreen provisioning={provisioning} />
+      </Frame>
+    );
   if (!content.value)
     return (
       <Frame bare>

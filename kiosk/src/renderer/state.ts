@@ -8,6 +8,7 @@ import { REFERENCE_LANGUAGE, formatter, uiStrings } from './i18n';
 import { createFlowRunner } from './flows/runner';
 import { createCallState, type CallDeps } from './call/callState';
 import { createFollowUp } from './followUp/followUp';
+import { createProvisioning } from './provisioning/provisioning';
 import { createLogger, drop } from '@citizen/call-client/log';
 
 const log = createLogger('kiosk-state');
@@ -52,6 +53,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   const display = signal({ largeText: false, highContrast: false, lowReach: false });
   const followUp = createFollowUp(fetchImpl);
   const flow = createFlowRunner();
+  /** Until the kiosk has its device identity, the provisioning screen shows instead of everything else. */
+  const provisioning = createProvisioning(bridge, () => void refresh());
 
   /** One language's catalogue, asked of the shell once. */
   async function loadCatalogue(code: string): Promise<void> {
@@ -151,6 +154,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   async function refresh(): Promise<void> {
+    void provisioning.check();
     const [self, info, hw] = await Promise.allSettled([
       fetchImpl('/api/kiosk/self').then(async (r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
@@ -165,7 +169,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   return {
-    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge,
+    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge, provisioning,
     loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh,
   };
 }
