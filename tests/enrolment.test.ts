@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { startDemo, type Demo } from './support/demo';
 
@@ -64,4 +64,43 @@ describe('kiosk enrolment', () => {
     // The browser shell keeps the private key in a file only its user may read.
     expect(statSync(join(demo.dir, 'data/kiosk-identity.json')).mode & 0o777).toBe(0o600);
   });
+
+  // Runs after the test above, on the same demo: the kiosk shell is enrolled as k-enrol-library-1.
+  it('from the console: a technician revokes the kiosk, which falls back to provisioning, and enrols it again as a new kiosk', async () => {
+    const kiosk = await (await browser.newContext()).newPage();
+    await kiosk.goto(`${demo.kioskUrl}?debug`);
+    await kiosk.getByTestId('attract').waitFor({ timeout: 10_000 });
+
+    const tech = await openFleetAsTechnician();
+    await tech.locator('[data-kiosk="k-enrol-library-1"] button.link').click();
+    await tech.getByTestId('revoke-kiosk').click();
+    await tech.getByTestId('confirm-revoke').click();
+    await expect.poll(() => tech.getByTestId('identity-message').textContent()).toMatch(/^Revoked/);
+    // Refused at its next request (the page asks every 15 s): the kiosk shows its provisioning screen again.
+    await kiosk.getByTestId('provisioning').waitFor({ timeout: 40_000 });
+
+    await tech.getByRole('button', { name: 'Back to the fleet' }).click();
+    await tech.getByTestId('add-kiosk').click();
+    await tech.getByTestId('kiosk-id').fill('k-enrol-library-2');
+    await tech.getByTestId('kiosk-name').fill('Library kiosk 2');
+    await tech.getByTestId('kiosk-location').fill('Main library, first floor');
+    await tech.getByTestId('create-kiosk').click();
+    const code = (await tech.getByTestId('enrolment-code').locator('[data-code]').getAttribute('data-code'))!;
+    expect(code).toMatch(/^[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}$/);
+
+    await kiosk.getByTestId('enrolment-code').fill(code);
+    await kiosk.getByTestId('enrol').click();
+    await kiosk.getByTestId('attract').waitFor({ timeout: 10_000 });
+    expect(await kiosk.getByTestId('kiosk-place').textContent()).toBe('Library kiosk 2 · Main library, first floor');
+  });
 });
+
+async function openFleetAsTechnician(): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${demo.serverUrl}/console/`);
+  await page.getByLabel('Username').fill('tech');
+  await page.getByLabel('Password').fill('demo-tech');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('fleet-connection').textContent(), { timeout: 10_000 }).toBe('live');
+  return page;
+}

@@ -54,6 +54,8 @@ export interface KioskIdentitySource {
   /** The Authorization header value to send now, or null while there is no valid token. */
   authorization(): string | null;
   enrol(code: string): Promise<{ kioskId: string }>;
+  /** booth-server refused the token (revoked, re-enrolled elsewhere, or it restarted): ask for a new one now. */
+  recheck?(): void;
 }
 
 /** An enrolment refused or failed; `code` is booth-server's (ENROLMENT_CODE_*) or the shell's own. */
@@ -208,6 +210,20 @@ export class KioskIdentity implements KioskIdentitySource {
     this.#log.info(`kiosk enrolled [kiosk:${kioskId}, key:${this.#sealer.kind}]`);
     await this.#renew();
     return { kioskId };
+  }
+
+  #lastRecheck = 0;
+  /**
+   * A request with our token was refused: renew now rather than at the
+   * token's end, so a revocation shows at once and a server restart (which
+   * forgets tokens) costs one refused request. At most once per 5 s.
+   */
+  recheck(): void {
+    const now = this.#now();
+    if (now - this.#lastRecheck < 5_000 || !this.#kioskId) return;
+    this.#lastRecheck = now;
+    this.#token = null;
+    void this.#renew();
   }
 
   /** Gets a token now (joining one already under way); on failure, schedules the next try. */

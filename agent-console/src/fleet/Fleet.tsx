@@ -15,6 +15,7 @@ import type { FleetAlert, KioskHealth, KioskHealthDetail } from '@citizen/protoc
 import { api } from '../api';
 import { Chart, colour } from '../supervision/Chart';
 import { browserFleetSocket, createFleetState, type FleetState } from './fleetState';
+import { AddKiosk, KioskIdentityActions } from './Enrolment';
 import './fleet.css';
 
 /** An administrator's work area: their accounts screen first, the fleet beside it. */
@@ -67,6 +68,7 @@ function FleetList({ fleet, onSelect }: { fleet: FleetState; onSelect: (id: stri
         </span>
       </div>
       {fleet.error.value && <p role="alert">{fleet.error.value}</p>}
+      <AddKiosk />
       <div class="panel wide" aria-live="polite">
         <h3>Alerts</h3>
         <ul class="alerts" data-testid="fleet-alerts">
@@ -225,6 +227,7 @@ function KioskDetail({ kiosk, onBack }: { kiosk: KioskHealth; onBack: () => void
         {kiosk.site} · last seen {kiosk.lastHeartbeatAt ? time(kiosk.lastHeartbeatAt) : 'never'} · version {kiosk.last?.appVersion ?? '–'}
       </p>
       <Devices kiosk={kiosk} />
+      <KioskIdentityActions kioskId={kiosk.id} />
       {error && <p role="alert">{error}</p>}
       {detail && (
         <>

@@ -127,6 +127,10 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     request.log.warn(`request refused [method:${request.method}, url:${request.url}, reason:${reason}]`);
     await sendError(reply, { code: 'BRIDGE_FORBIDDEN_ORIGIN', message: `${reason}: only the kiosk page may use the kiosk host` });
   });
+  // A token booth-server refuses (revoked, re-enrolled elsewhere, a server restart): the shell asks for a new one at once.
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 401 && request.url.startsWith('/api/kiosk')) opts.identity.recheck?.();
+  });
   const ownHardware = !opts.hardware;
   const hardware =
     opts.hardware ??

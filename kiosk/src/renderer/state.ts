@@ -157,6 +157,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     void provisioning.check();
     const [self, info, hw] = await Promise.allSettled([
       fetchImpl('/api/kiosk/self').then(async (r) => {
+        // Refused: the shell renews its token; if the kiosk was revoked, the provisioning screen follows.
+        if (r.status === 401) setTimeout(() => void provisioning.check(), 1500);
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         return ((await r.json()) as { kiosk: Kiosk }).kiosk;
       }),
