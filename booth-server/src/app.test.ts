@@ -24,6 +24,37 @@ describe('authentication', () => {
     const app = await buildApp({ config: t.config, store, sfu: t.sfu });
     expect(() => app.get('/api/forgotten', async () => 'open')).toThrow(/GET \/api\/forgotten declares no config.auth/);
     expect(() => app.get('/api/declared', { config: { auth: 'public' } }, async () => 'open')).not.toThrow();
+    // A role list nobody can satisfy is a mistake too, not a route nobody may call.
+    expect(() => app.get('/api/nobody', { config: { auth: { roles: [] } } }, async () => 'open')).toThrow(/GET \/api\/nobody/);
+    await store.close();
+  });
+
+  it('checks the caller before a route’s own onRequest hooks, and the CSRF token right after', async () => {
+    const store = new SqliteStore(':memory:');
+    await seedDemo(store, `${t.credentialFile}.order`);
+    const app = await buildApp({ config: t.config, store, sfu: t.sfu });
+    const seen: string[] = [];
+    app.post(
+      '/api/probe/order',
+      {
+        config: { auth: { roles: ['agent'] } },
+        onRequest: (request, _reply, done) => {
+          seen.push(request.principal?.kind ?? 'nobody');
+          done();
+        },
+      },
+      async () => ({ ok: true }),
+    );
+    await app.ready();
+    const url = '/api/probe/order';
+    expect((await app.inject({ method: 'POST', url })).statusCode).toBe(401);
+    const anna = await signInHeaders(app, 'anna', 'demo-agent');
+    expect((await app.inject({ method: 'POST', url, headers: { cookie: anna.cookie } })).json()).toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
+    // Neither refusal reached the route's own hook; the accepted call reached it with the caller known.
+    expect(seen).toEqual([]);
+    expect((await app.inject({ method: 'POST', url, headers: anna })).statusCode).toBe(200);
+    expect(seen).toEqual(['user']);
+    // Not app.close(): that would close t's SFU too.
     await store.close();
   });
 

@@ -74,6 +74,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   await app.register(securityHeaders, { hsts: config.auth.secureCookies });
+  // Before any plugin that adds routes: its onRoute hook gives every route its
+  // check of the caller (and refuses a route that declares none).
+  await app.register(authPlugin, {
+    store,
+    sessions,
+    metricsToken: config.auth.metricsToken,
+    publicPrefixes: ['/kiosk/', '/console/', '/docs'],
+    now,
+  });
+  // After the auth plugin: its check goes right after the route's check of the caller.
+  await app.register(csrfPlugin, { secureCookies: config.auth.secureCookies });
   // Limits are set per route (sign-in); nothing is limited unless it says so.
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: config.calls.maxMessageBytes } });
@@ -97,15 +108,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Swagger UI sets a few inline styles; its page (public, no data) may, nothing else may.
     staticCSP: { ...CSP_DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] },
   });
-  await app.register(authPlugin, {
-    store,
-    sessions,
-    metricsToken: config.auth.metricsToken,
-    publicPrefixes: ['/kiosk/', '/console/', '/docs'],
-    now,
-  });
-  // After the auth plugin: its hook needs to know who the caller is.
-  await app.register(csrfPlugin, { secureCookies: config.auth.secureCookies });
   await app.register(metricsPlugin, { store, sfu });
   await app.register(healthRoutes, { store, sfu });
   // One throttle for every step that checks a secret (password, sign-in code, the codes of one's own second factor).

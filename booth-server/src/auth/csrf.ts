@@ -17,9 +17,10 @@
  */
 import fp from 'fastify-plugin';
 import fastifyCsrf from '@fastify/csrf-protection';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { CSRF_HEADER } from '@citizen/protocol';
+import { isAuthHook } from './plugin';
 
 export const CSRF_COOKIE = 'csrf';
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -42,13 +43,30 @@ async function csrfPlugin(app: FastifyInstance, opts: CsrfOptions): Promise<void
     csrfOpts: { userInfo: true, hmacKey: randomBytes(32) },
   });
 
-  // Registered after the auth plugin's onRequest hook, so the principal is known here.
-  app.addHook('onRequest', (request, reply, done) => {
+  // Per route, at registration, right after the route's authentication check
+  // (the auth plugin's onRoute hook, which runs before this one, puts it
+  // first): only routes that take a write method and check their callers get
+  // it. The others cannot be cookie-authenticated writes (public routes have
+  // no caller on the request; GET and HEAD are not writes). At request time
+  // the check still looks at the method and at who the caller turned out to be.
+  const check: onRequestHookHandler = (request, reply, done) => {
     if (!WRITES.has(request.method) || request.principal?.kind !== 'user') {
       done();
       return;
     }
     app.csrfProtection(request, reply, done);
+  };
+  app.addHook('onRoute', (route) => {
+    if (![route.method].flat().some((m) => WRITES.has(m))) return;
+    const hooks = [route.onRequest ?? []].flat();
+    const at = hooks.findIndex(isAuthHook);
+    if (at < 0) {
+      // No check of the caller: only a public route (or a static bundle) may be like that.
+      const auth = (route.config as { auth?: unknown } | undefined)?.auth;
+      if (auth === undefined || auth === 'public') return;
+      throw new TypeError(`csrf: route ${String(route.method)} ${route.url} has no authentication hook to follow (register citizen-auth first)`);
+    }
+    route.onRequest = [...hooks.slice(0, at + 1), check, ...hooks.slice(at + 1)];
   });
 }
 

@@ -16,7 +16,7 @@
  *   revocation voids it at once.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/protocol';
 import { BoothError } from '../errors';
 import { timingSafeEqual } from 'node:crypto';
@@ -61,6 +61,16 @@ export interface AuthPluginOptions {
 }
 
 const SESSION_SWEEP_MS = 10 * 60_000;
+
+/** The hooks this plugin gave routes (see isAuthHook). */
+const AUTH_HOOKS = new WeakSet<object>();
+/**
+ * Whether a route's onRequest hook is its authentication check: hooks that
+ * need the caller (the CSRF check) go right after it.
+ */
+export function isAuthHook(hook: unknown): boolean {
+  return typeof hook === 'function' && AUTH_HOOKS.has(hook);
+}
 /** How long a sign-in read from the store is trusted before it is read again (see SessionCache). */
 export const SESSION_CACHE_MS = 5_000;
 const SESSION_CACHE_ENTRIES = 10_000;
@@ -90,39 +100,67 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   // Structural deny-by-default: a route registered without `config.auth` fails
-  // start-up, so a forgotten declaration cannot ship as an open route.
+  // start-up, so a forgotten declaration cannot ship as an open route. Every
+  // other route gets its check here, as the first of its own onRequest hooks:
+  // worked out once per route (which kind of caller, which roles, the refusal
+  // text), so a request runs only its own route's check and nothing reads the
+  // route's options again. Public routes, the static bundles and the docs get
+  // none. The app registers this plugin before any plugin that adds routes, so
+  // every route passes through here; the authorization sweep test calls every
+  // route as every kind of caller.
   app.addHook('onRoute', (route) => {
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
-    if (auth === undefined && !publicPrefixes.some((p) => route.url.startsWith(p))) {
-      throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${String(route.method)} ${route.url} declares no config.auth`);
-    }
-  });
-
-  // Callback style, not async: a cached sign-in is checked without a trip
-  // through the promise queue; only a store read waits.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const auth = request.routeOptions.config.auth;
     if (auth === undefined) {
-      const url = request.routeOptions.url ?? request.url;
-      if (request.is404 || publicPrefixes.some((p) => url.startsWith(p))) return done();
-      return done(new BoothError('ROUTE_WITHOUT_AUTH', `route ${request.method} ${url} declares no auth`));
+      if (!publicPrefixes.some((p) => route.url.startsWith(p))) {
+        throw new BoothError('ROUTE_WITHOUT_AUTH', `route ${String(route.method)} ${route.url} declares no config.auth`);
+      }
+      return;
     }
-    if (auth === 'public') return done();
-    if (auth === 'metrics' && metricsToken && bearerMatches(request.headers.authorization, metricsToken)) return done();
-
-    const found = identify(request, now());
-    if (found instanceof Promise) found.then((principal) => done(admit(request, auth, principal)), done);
-    else done(admit(request, auth, found));
+    if (auth === 'public') return;
+    // A new array: fastify's HEAD twin of a GET route starts from the same options.
+    route.onRequest = [authHook(auth, `${String(route.method)} ${route.url}`), ...[route.onRequest ?? []].flat()];
   });
 
-  /** Sets the caller on the request; undefined when they may call the route, else the error to answer with. */
-  function admit(request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>, principal: Principal | null): BoothError | undefined {
-    if (!principal) return new BoothError('UNAUTHENTICATED', 'authentication required');
-    request.principal = principal;
-    if (auth === 'kiosk') return principal.kind === 'kiosk' ? undefined : new BoothError('FORBIDDEN', 'only kiosks may call this');
-    const roles: readonly Role[] = auth === 'metrics' ? ['technician'] : auth.roles;
-    if (principal.kind !== 'user' || !roles.includes(principal.user.role)) return new BoothError('FORBIDDEN', `requires role ${roles.join(' or ')}`);
-    return undefined;
+  /**
+   * A route's check: sets the caller on the request, or refuses. Callback
+   * style, not async: a cached sign-in is checked without a trip through the
+   * promise queue; only a store read waits.
+   */
+  function authHook(auth: Exclude<RouteAuth, 'public'>, route: string): onRequestHookHandler {
+    let hook: onRequestHookHandler;
+    if (auth === 'kiosk') {
+      const admitKiosk = (request: FastifyRequest, principal: Principal | null): BoothError | undefined => {
+        if (!principal) return new BoothError('UNAUTHENTICATED', 'authentication required');
+        request.principal = principal;
+        return principal.kind === 'kiosk' ? undefined : new BoothError('FORBIDDEN', 'only kiosks may call this');
+      };
+      hook = (request, _reply, done) => {
+        const found = identify(request, now());
+        if (found instanceof Promise) found.then((principal) => done(admitKiosk(request, principal)), done);
+        else done(admitKiosk(request, found));
+      };
+    } else {
+      const roles: readonly Role[] = auth === 'metrics' ? ['technician'] : auth.roles;
+      if (!Array.isArray(roles) || roles.length === 0) {
+        throw new TypeError(`route ${route}: config.auth must be 'public', 'kiosk', 'metrics' or { roles: [at least one role] }`);
+      }
+      const refusal = `requires role ${roles.join(' or ')}`;
+      const admitUser = (request: FastifyRequest, principal: Principal | null): BoothError | undefined => {
+        if (!principal) return new BoothError('UNAUTHENTICATED', 'authentication required');
+        request.principal = principal;
+        if (principal.kind !== 'user' || !roles.includes(principal.user.role)) return new BoothError('FORBIDDEN', refusal);
+        return undefined;
+      };
+      const acceptsMetricsToken = auth === 'metrics' && Boolean(metricsToken);
+      hook = (request, _reply, done) => {
+        if (acceptsMetricsToken && bearerMatches(request.headers.authorization, metricsToken)) return done();
+        const found = identify(request, now());
+        if (found instanceof Promise) found.then((principal) => done(admitUser(request, principal)), done);
+        else done(admitUser(request, found));
+      };
+    }
+    AUTH_HOOKS.add(hook);
+    return hook;
   }
 
   const onTouchFailed = (request: FastifyRequest, err: unknown, what: string): void => request.log.warn({ err }, `could not record ${what}`);
