@@ -11,12 +11,11 @@ import type { DeviceStatus } from '../contract';
 import { StateContext, useKiosk } from './context';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
 import { CallbackForm, ClosedScreen, WrittenForm } from './call/LeaveWord';
-import { FollowUpScreen } from './followUp/FollowUpScreen';
 import { FlowScreen } from './flows/FlowScreen';
 import { IdleGuard } from './IdleGuard';
 import { FlowIcon } from './flows/icons';
 import { A11yBar, ReadOnArrival } from './A11yBar';
-import { ProvisioningScreen } from './provisioning/ProvisioningScreen';
+import { useLazy } from './lazy';
 
 export { StateContext };
 
@@ -25,12 +24,11 @@ export function App() {
   /** A card was read this session: ask before its (masked) number goes to the agent. */
   const [askCard, setAskCard] = useState(false);
   const step = call.state.value;
+  // Rarely needed screens come in their own chunks.
+  const ProvisioningScreen = useLazy(() => import('./provisioning/ProvisioningScreen').then((m) => m.ProvisioningScreen), provisioning.needed.value);
+  const FollowUpScreen = useLazy(() => import('./followUp/FollowUpScreen').then((m) => m.FollowUpScreen), screen.value === 'follow-up');
   if (provisioning.needed.value)
-    return (
-      <Frame bare>
-        <ProvisioningScreen provisioning={provisioning} />
-      </Frame>
-    );
+    return <Frame bare>{ProvisioningScreen ? <ProvisioningScreen provisioning={provisioning} /> : <p class="notice">…</p>}</Frame>;
   if (!content.value)
     return (
       <Frame bare>
@@ -81,7 +79,7 @@ export function App() {
   if (screen.value === 'follow-up')
     return (
       <Frame>
-        <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={home} />
+        {FollowUpScreen ? <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={home} /> : <p class="notice">…</p>}
       </Frame>
     );
   if (screen.value === 'flow')

@@ -9,7 +9,7 @@ import type { CallRequestInfo, FlowDefinition, FlowStep } from '@citizen/protoco
 import { useKiosk } from '../context';
 import { answeredOnTrail, cardOnTrail, handover, labelKeyOf, valueKeyOf, type FlowProgress } from './engine';
 import { FieldStepView } from './FieldStep';
-import { FollowUpScreen } from '../followUp/FollowUpScreen';
+import { useLazy } from '../lazy';
 import { ReferenceReceipt, useCasePromise } from '../call/Receipt';
 
 type Step<K extends FlowStep['type']> = Extract<FlowStep, { type: K }>;
@@ -317,6 +317,8 @@ function LeaveView({ def, step, p }: { def: FlowDefinition; step: Step<'leave'>;
 
 function StatusView() {
   const { followUp, t, lang, flow, home } = useKiosk();
+  const FollowUpScreen = useLazy(() => import('../followUp/FollowUpScreen').then((m) => m.FollowUpScreen), true);
+  if (!FollowUpScreen) return <p class="notice">…</p>;
   return <FollowUpScreen followUp={followUp} t={t.value} lang={lang.value} onBack={() => (flow.canGoBack.value ? flow.back() : home())} />;
 }
 
