@@ -180,11 +180,10 @@ describe('operations', () => {
     expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: tech } })).statusCode).toBe(200);
   });
 
-  it('sends security headers on every response, with a Content-Security-Policy the UIs run under', async () => {
+  it('sends the document security headers, with the Content-Security-Policy the UIs run under, on every response outside the API', async () => {
     for (const [method, url] of [
       ['GET', '/health'],
-      ['GET', '/api/auth/me'],
-      ['POST', '/api/auth/login'],
+      ['GET', '/console/'],
       ['GET', '/nothing-here'],
     ] as const) {
       const res = await t.app.inject({ method, url });
@@ -200,6 +199,26 @@ describe('operations', () => {
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-resource-policy': 'same-origin',
+      });
+      expect(res.headers['strict-transport-security'], 'no HSTS over plain HTTP').toBeUndefined();
+    }
+  });
+
+  it('sends the API headers on every /api response, answered or refused: nothing may run, frame, sniff, cache or read it cross-origin', async () => {
+    for (const [method, url] of [
+      ['GET', '/api/auth/me'],
+      ['POST', '/api/auth/login'],
+      ['GET', '/api/kiosks'],
+      ['GET', '/api/no-such-route'],
+    ] as const) {
+      const res = await t.app.inject({ method, url });
+      expect(res.headers, url).toMatchObject({
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-resource-policy': 'same-origin',
+        'cache-control': 'no-store',
       });
       expect(res.headers['strict-transport-security'], 'no HSTS over plain HTTP').toBeUndefined();
     }

@@ -68,13 +68,39 @@ export function securityHeaderSet(opts: SecurityHeadersOptions): Readonly<Record
   return Object.freeze(headers);
 }
 
+/**
+ * The headers of a JSON API response (/api/*), after OWASP's REST Security
+ * Cheat Sheet: a response that is never rendered as a document needs no
+ * script or style policy, only that nothing may frame or sniff it, run
+ * anything from it (`default-src 'none'`), cache it (answers carry personal
+ * data) or read it cross-origin. The document headers (the UIs' policy,
+ * opener isolation, ...) go on everything else.
+ */
+export function apiHeaderSet(opts: SecurityHeadersOptions): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+    'cache-control': 'no-store',
+    ...(opts.hsts ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  });
+}
+
 async function securityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions): Promise<void> {
-  const headers = securityHeaderSet(opts);
   // Names and values in two arrays, read by index: reply.headers(object) would
   // list the object's keys and look each value up by name on every request.
-  const names = Object.keys(headers);
-  const values = names.map((name) => headers[name]!);
-  app.addHook('onRequest', (_request, reply, done) => {
+  const split = (headers: Readonly<Record<string, string>>): [string[], string[]] => {
+    const names = Object.keys(headers);
+    return [names, names.map((name) => headers[name]!)];
+  };
+  const [docNames, docValues] = split(securityHeaderSet(opts));
+  const [apiNames, apiValues] = split(apiHeaderSet(opts));
+  app.addHook('onRequest', (request, reply, done) => {
+    const api = request.url.startsWith('/api/');
+    const names = api ? apiNames : docNames;
+    const values = api ? apiValues : docValues;
     for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i]);
     done();
   });
