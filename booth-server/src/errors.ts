@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   KIOSK_NOT_FOUND: { status: 404, fix: 'Check the kiosk id; GET /api/kiosks lists every kiosk.' },
   ENROLMENT_CODE_MALFORMED: { status: 400, fix: 'An enrolment code looks like K7Q-92X-KMC: nine letters and digits; type it as the console showed it.' },
   ENROLMENT_CODE_MISTYPED: { status: 400, fix: 'The code looks mistyped (its check character does not match); check each character against the console.' },
+  KIOSK_IDENTITY_THROTTLED: { status: 429, fix: 'Too many enrolment or token requests from this address; wait and try again (the kiosk shell retries on its own).' },
   ENROLMENT_CODE_UNKNOWN: { status: 401, fix: 'No kiosk has this code; check it, or ask a technician for a new code (console: Kiosks, new enrolment code).' },
   ENROLMENT_CODE_EXPIRED: { status: 410, fix: 'The code has expired; ask a technician for a new code (console: Kiosks, new enrolment code).' },
   ENROLMENT_CODE_USED: { status: 409, fix: 'The code was used already (each code enrols one kiosk once); ask a technician for a new code.' },

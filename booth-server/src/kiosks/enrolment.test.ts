@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { KIOSK_WS_PATH, kioskTokenSigningInput, parseEnrolmentCode } from '@citizen/protocol';
+import { KIOSK_IDENTITY_LIMITS } from './identityRoutes';
 import { createTestApp, enrolWithCode, kioskToken, rawSocket, signInHeaders, type TestApp } from '../testing';
 
 let t: TestApp;
@@ -159,5 +160,18 @@ describe('kiosk revocation', () => {
   it('404s for an unknown kiosk', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/kiosks/k-nobody-here/revoke', headers: await techHeaders() });
     expect(res.json()).toMatchObject({ code: 'KIOSK_NOT_FOUND' });
+  });
+});
+
+describe('limits on the public identity routes', () => {
+  it('refuses an address that keeps trying codes, with KIOSK_IDENTITY_THROTTLED; other addresses go on', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const payload = { code: '000000000', publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') };
+    const enrol = (remoteAddress: string) => t.app.inject({ method: 'POST', url: '/api/kiosk/enrol', payload, remoteAddress });
+    for (let i = 0; i < KIOSK_IDENTITY_LIMITS.enrolPerMinute; i++) expect((await enrol('203.0.113.7')).statusCode).not.toBe(429);
+    const refused = await enrol('203.0.113.7');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'KIOSK_IDENTITY_THROTTLED' });
+    expect((await enrol('203.0.113.8')).statusCode).not.toBe(429);
   });
 });

@@ -46,6 +46,22 @@ const REDEEM_REFUSAL = {
   expired: ['ENROLMENT_CODE_EXPIRED', 'this enrolment code has expired'],
 } as const;
 
+/**
+ * Per client address and minute. Redeeming codes is a technician typing at a
+ * kiosk: at most 30 tries a minute per address, which makes guessing a 40-bit code
+ * hopeless. Challenges and tokens are every kiosk renewing now and then, but
+ * all of a site's kiosks share its address and ask at once after a server
+ * restart, so their limit is wider.
+ */
+export const KIOSK_IDENTITY_LIMITS = { enrolPerMinute: 30, tokenPerMinute: 240 } as const;
+
+const identityRateLimit = (perMinute: number) => ({
+  max: perMinute,
+  timeWindow: 60_000,
+  errorResponseBuilder: (_req: unknown, ctx: { ttl: number }) =>
+    new BoothError('KIOSK_IDENTITY_THROTTLED', `too many kiosk identity requests from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+});
+
 export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: Store; now: () => Date }): Promise<void> {
   const { store, now } = opts;
   const tokens = app.kioskTokens;
@@ -53,7 +69,7 @@ export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: S
   app.post<{ Body: KioskEnrolRequest }>(
     '/api/kiosk/enrol',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', rateLimit: identityRateLimit(KIOSK_IDENTITY_LIMITS.enrolPerMinute) },
       schema: {
         tags: ['kiosks'],
         summary: 'A kiosk redeems its one-time enrolment code and binds its public key (replacing a previous one)',
@@ -87,7 +103,7 @@ export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: S
   app.post<{ Body: KioskChallengeRequest }>(
     '/api/kiosk/challenge',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', rateLimit: identityRateLimit(KIOSK_IDENTITY_LIMITS.tokenPerMinute) },
       schema: { tags: ['kiosks'], summary: 'A challenge for the kiosk to sign (POST /api/kiosk/token)', body: KioskChallengeRequest, response: { 200: KioskChallengeResponse } },
     },
     async (request) => {
@@ -103,7 +119,7 @@ export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: S
   app.post<{ Body: KioskTokenRequest }>(
     '/api/kiosk/token',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', rateLimit: identityRateLimit(KIOSK_IDENTITY_LIMITS.tokenPerMinute) },
       schema: {
         tags: ['kiosks'],
         summary: 'A short-lived kiosk token for a challenge signed with the kiosk’s enrolled key; send it as Authorization: Kiosk <id>:<token>',
