@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
-import { startDemo, type Demo } from './support/demo';
+import { hardwareControl, startDemo, type Demo } from './support/demo';
 import { openKiosk } from './support/pages';
 
 let demo: Demo;
@@ -23,10 +23,7 @@ afterAll(async () => {
   await demo?.dispose();
 });
 
-const control = async (path: string, body: unknown = {}): Promise<void> => {
-  const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-};
+const control = (path: string, body?: unknown): Promise<unknown> => hardwareControl(demo, path, body);
 
 async function openFleet(): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

@@ -11,7 +11,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { FlowDefinition, FlowStep } from '@citizen/protocol';
 import { loadKioskContent } from '@citizen/config/kioskContent';
 import { launchBrowser } from './support/browser';
-import { startDemo, type Demo } from './support/demo';
+import { hardwareControl, startDemo, type Demo } from './support/demo';
 import { openConsole, startSession } from './support/pages';
 
 let demo: Demo;
@@ -27,10 +27,7 @@ afterAll(async () => {
   await demo?.dispose();
 });
 
-const control = async (path: string, body: unknown = {}): Promise<void> => {
-  const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-};
+const control = (path: string, body?: unknown): Promise<unknown> => hardwareControl(demo, path, body);
 
 async function freshKiosk(init?: (p: Page) => Promise<unknown>): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REFERENCE_PATTERN } from '@citizen/protocol';
 import { launchBrowser } from './support/browser';
-import { startDemo, type Demo } from './support/demo';
+import { hardwareControl, startDemo, type Demo } from './support/demo';
 import { openConsole, openKiosk, startSession, tapTalk } from './support/pages';
 
 let demo: Demo;
@@ -41,11 +41,7 @@ async function deskAndKiosk(): Promise<{ kiosk: Page; agent: Page }> {
   return { kiosk, agent };
 }
 
-const control = async (path: string, body: unknown = {}): Promise<unknown> => {
-  const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
-};
+const control = (path: string, body?: unknown): Promise<unknown> => hardwareControl(demo, path, body);
 const lastReceipt = async (): Promise<{ txt: string } | null> =>
   ((await (await fetch(`${demo.hardwareUrl}/`)).json()) as { printer: { lastReceipt: { txt: string } | null } }).printer.lastReceipt;
 

@@ -142,3 +142,10 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number;
     },
   };
 }
+
+/** Drives the demo's virtual hardware (card reads, printer states): POST to its control endpoint, the answer as JSON. */
+export async function hardwareControl(demo: Pick<Demo, 'hardwareUrl'>, path: string, body: unknown = {}): Promise<unknown> {
+  const res = await fetch(`${demo.hardwareUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}

@@ -61,15 +61,18 @@ export function sessionInfo(reply: FastifyReply, user: UserAccount, s: SessionRe
   };
 }
 
-/** The rate limit of a sign-in step, per client address. */
-export function signInRateLimit(perMinute: number) {
+/** A route's rate limit per client address and minute, refused with `code` and when to retry. */
+export function perAddressRateLimit(perMinute: number, code: 'LOGIN_THROTTLED' | 'KIOSK_IDENTITY_THROTTLED', what: string) {
   return {
     max: perMinute,
     timeWindow: 60_000,
     errorResponseBuilder: (_req: FastifyRequest, ctx: { ttl: number }) =>
-      new BoothError('LOGIN_THROTTLED', `too many sign-in attempts from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+      new BoothError(code, `too many ${what} from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   };
 }
+
+/** The rate limit of a sign-in step, per client address. */
+export const signInRateLimit = (perMinute: number) => perAddressRateLimit(perMinute, 'LOGIN_THROTTLED', 'sign-in attempts');
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
   const { store, sessions, throttle, secureCookies, now } = opts;

@@ -22,6 +22,7 @@ import {
 } from '@citizen/protocol';
 import { BoothError } from '../errors';
 import { revokeKioskSockets } from '../auth/access';
+import { perAddressRateLimit } from '../auth/routes';
 import type { Store } from '../store/Store';
 import { enrolmentCodeHash } from './routes';
 
@@ -55,12 +56,7 @@ const REDEEM_REFUSAL = {
  */
 export const KIOSK_IDENTITY_LIMITS = { enrolPerMinute: 30, tokenPerMinute: 240 } as const;
 
-const identityRateLimit = (perMinute: number) => ({
-  max: perMinute,
-  timeWindow: 60_000,
-  errorResponseBuilder: (_req: unknown, ctx: { ttl: number }) =>
-    new BoothError('KIOSK_IDENTITY_THROTTLED', `too many kiosk identity requests from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
-});
+const identityRateLimit = (perMinute: number) => perAddressRateLimit(perMinute, 'KIOSK_IDENTITY_THROTTLED', 'kiosk identity requests');
 
 export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: Store; now: () => Date }): Promise<void> {
   const { store, now } = opts;

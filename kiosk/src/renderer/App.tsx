@@ -6,7 +6,7 @@
  * changed on every screen without losing progress. A session left untouched
  * asks "Are you still there?" and is then wiped (IdleGuard).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
 import { StateContext, useKiosk } from './context';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
@@ -113,7 +113,8 @@ function Frame({ children, bare = false }: { children: preact.ComponentChildren;
 
 /** The page's own language and direction follow the resident's (screen readers, hyphenation, RTL scrollbars). */
 function useDocumentLanguage(code: string | undefined, dir: 'ltr' | 'rtl' | undefined): void {
-  useEffect(() => {
+  // With the DOM change, not after the paint: nothing may read the new screen in the old direction.
+  useLayoutEffect(() => {
     if (code) document.documentElement.lang = code;
     if (dir) document.documentElement.dir = dir;
   }, [code, dir]);

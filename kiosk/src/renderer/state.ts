@@ -141,8 +141,9 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     flow.stop();
     display.value = { largeText: false, highContrast: false, lowReach: false };
     globalThis.speechSynthesis?.cancel();
-    await call.endSession();
+    // Before anything is awaited: the next resident may tap a language on the attract screen at once.
     lang.value = defaultLang.value;
+    await call.endSession();
     // Nothing of the resident stays in the page's storage (the call's resume token was in it).
     try {
       globalThis.sessionStorage?.clear();
