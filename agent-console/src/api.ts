@@ -19,6 +19,11 @@ import {
   type EnrolKioskResponse,
   type EnrolmentCode,
   type KioskRevokeResponse,
+  type KioskProfileState,
+  type KioskProfileStates,
+  type ProfileHistory,
+  type ProfileList,
+  type ProfileVersion,
   type ErrorBody,
   type FleetOverview,
   type InquiryDetail,
@@ -51,7 +56,7 @@ export class ApiError extends Error {
   }
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)) {
@@ -111,6 +116,13 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     outcomeCodes: () => request<OutcomeCodeList>('GET', '/api/inquiries/outcome-codes'),
     fleet: () => request<FleetOverview>('GET', '/api/fleet'),
     fleetKiosk: (id: string, hours = 24) => request<KioskHealthDetail>('GET', `/api/fleet/kiosks/${encodeURIComponent(id)}?hours=${hours}`),
+    profiles: () => request<ProfileList>('GET', '/api/profiles'),
+    profileHistory: (name: string) => request<ProfileHistory>('GET', `/api/profiles/${encodeURIComponent(name)}/versions`),
+    createProfileVersion: (name: string, body: unknown, note?: string) =>
+      request<ProfileVersion>('POST', `/api/profiles/${encodeURIComponent(name)}/versions`, { body, ...(note ? { note } : {}) }),
+    rollbackProfile: (name: string, toVersion: number) => request<ProfileVersion>('POST', `/api/profiles/${encodeURIComponent(name)}/rollback`, { toVersion }),
+    kioskProfiles: () => request<KioskProfileStates>('GET', '/api/profiles/kiosks'),
+    assignProfile: (kioskId: string, profile: string | null) => request<KioskProfileState>('PUT', `/api/kiosks/${encodeURIComponent(kioskId)}/profile`, { profile }),
   };
 }
 

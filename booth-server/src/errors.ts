@@ -43,6 +43,11 @@ export const ERROR_CODES = {
   KIOSK_CHALLENGE_INVALID: { status: 401, fix: 'The challenge is unknown, used or expired: ask POST /api/kiosk/challenge for a new one and sign it at once.' },
   KIOSK_SIGNATURE_INVALID: { status: 401, fix: 'The signature does not verify with the kiosk’s enrolled key; if the kiosk’s key was replaced or revoked, enrol it again with a new code.' },
   KIOSK_NOT_ENROLLED: { status: 401, fix: 'The kiosk has no enrolled key (never enrolled, or revoked): enrol it with a new code from a technician.' },
+  PROFILE_INVALID: { status: 400, fix: 'Correct the field the message names (flows and languages must be ones config/flows and config/messages/languages.json have); GET /api/profiles/:name/versions/:version shows a version that was accepted.' },
+  PROFILE_NOT_FOUND: { status: 404, fix: 'Check the profile name; GET /api/profiles lists every profile.' },
+  PROFILE_VERSION_NOT_FOUND: { status: 404, fix: 'Check the version number; GET /api/profiles/:name/versions lists them.' },
+  PROFILE_ROLLBACK_CURRENT: { status: 409, fix: 'That version is the current one already; roll back to an older version.' },
+  PROFILE_LANGUAGES_DISJOINT: { status: 409, fix: "The kiosk would offer no language: give the profile one of the languages the kiosk's record lists, or choose another profile." },
   INTERNAL: { status: 500, fix: 'Retry; if it persists, give the request id to a technician.' },
 } as const;
 

@@ -3,7 +3,7 @@
  * has a default in config/default.json; site files override what they need.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CardKind, NEEDS, PrinterCodePage, ReceiptLanguage } from '@citizen/protocol';
+import { CardReaderSettings, NEEDS, PrinterSettings, ReceiptLanguage } from '@citizen/protocol';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
@@ -15,8 +15,6 @@ const ListenIp = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const UsbId = Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB id as 4 hex digits, as `SerialPort.list()` and `lsusb` show it' });
 
 /** Case follow-up: service standards, outcome codes and the public status lookup (booth-server/src/inquiries). */
 const ResponseDays = Type.Integer({ minimum: 1, maximum: 365, description: 'Calendar days within which the resident is promised a response' });
@@ -57,40 +55,9 @@ const Reports = Type.Object(
   { additionalProperties: false },
 );
 
-/** Serial port and framing shared by every serial device. */
-const serialFields = {
-  path: Type.String({ minLength: 1, description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
-  usb: Type.Optional(
-    Type.Object(
-      { vendorId: UsbId, productId: UsbId, serialNumber: Type.Optional(Type.String({ minLength: 1 })) },
-      { additionalProperties: false, description: 'Find the port by USB ids instead of path (takes precedence over path when set)' },
-    ),
-  ),
-  baudRate: Type.Union([9600, 19200, 38400, 57600, 115200].map((b) => Type.Literal(b))),
-  dataBits: Type.Union([Type.Literal(7), Type.Literal(8)]),
-  parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')]),
-  stopBits: Type.Union([Type.Literal(1), Type.Literal(2)]),
-};
-
-const Printer = Type.Object(
-  {
-    ...serialFields,
-    commandSet: Type.Union([Type.Literal('epson'), Type.Literal('star')], { description: 'ESC/POS (Epson and compatibles) or Star Line Mode' }),
-    codePage: Type.Union(PrinterCodePage.anyOf, { description: 'Character code page the receipt is printed in' }),
-    lineWidth: Type.Integer({ minimum: 24, maximum: 64, description: 'Characters per line in font A (42 on most 80 mm printers)' }),
-    pollIntervalMs: Type.Integer({ minimum: 200, maximum: 60_000, description: 'Status poll (DLE EOT) period between jobs' }),
-  },
-  { additionalProperties: false },
-);
-
-const CardReader = Type.Object(
-  {
-    ...serialFields,
-    protocol: CardKind,
-    checkDigit: Type.Union([Type.Literal('luhn'), Type.Literal('none')], { description: 'barcode-line only: check digit of scanned codes' }),
-  },
-  { additionalProperties: false },
-);
+/** The serial devices' settings are the protocol's, shared with kiosk configuration profiles. */
+const Printer = PrinterSettings;
+const CardReader = CardReaderSettings;
 
 const Receipt = Type.Object(
   {

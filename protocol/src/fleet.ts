@@ -11,6 +11,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { KIOSK_ID_PATTERN } from './ids';
+import { KioskProfileState } from './profiles';
 
 const DateTime = Type.String({ format: 'date-time' });
 
@@ -119,6 +120,8 @@ export const FLEET_NOTIFICATIONS = {
   kioskHealth: KioskHealth,
   /** An alert was raised (clearedAt null) or cleared. */
   fleetAlert: FleetAlert,
+  /** A kiosk's profile changed: assigned, a new version to push, or the kiosk acknowledged one. */
+  kioskProfile: KioskProfileState,
 } as const;
 export type FleetNotifications = typeof FLEET_NOTIFICATIONS;
 export type FleetNotification = { [K in keyof FleetNotifications]: { type: 'notification'; method: K; data: Static<FleetNotifications[K]> } }[keyof FleetNotifications];

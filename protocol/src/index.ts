@@ -7,3 +7,5 @@ export * from './reports';
 export * from './inCall';
 export * from './flows';
 export * from './fleet';
+export * from './profiles';
+export * from './control';

@@ -8,7 +8,7 @@
  * No rendering here, so it is tested without a browser.
  */
 import { computed, signal } from '@preact/signals';
-import { FLEET_WS_PATH, type FleetAlert, type FleetNotification, type KioskHealth } from '@citizen/protocol';
+import { FLEET_WS_PATH, type FleetAlert, type FleetNotification, type KioskHealth, type KioskProfileState } from '@citizen/protocol';
 import { ApiError, type Api } from '../api';
 
 /** What the state needs of a WebSocket. */
@@ -35,7 +35,7 @@ export function browserFleetSocket(): FleetSocket {
   return s;
 }
 
-export function createFleetState(api: Pick<Api, 'fleet'>, opts: FleetStateOptions) {
+export function createFleetState(api: Pick<Api, 'fleet' | 'kioskProfiles'>, opts: FleetStateOptions) {
   const setTimer =
     opts.setTimer ??
     ((fn: () => void, ms: number) => {
@@ -48,6 +48,8 @@ export function createFleetState(api: Pick<Api, 'fleet'>, opts: FleetStateOption
   const connection = signal<Connection>('connecting');
   /** Alerts raised or cleared while the view is open, newest first (at most 50). */
   const feed = signal<readonly FleetAlert[]>([]);
+  /** Each kiosk's configuration profile, desired and applied version (pushed as kioskProfile). */
+  const profiles = signal<ReadonlyMap<string, KioskProfileState>>(new Map());
   let socket: FleetSocket | null = null;
   let backoffMs = 1000;
   let cancelRetry: (() => void) | null = null;
@@ -65,6 +67,7 @@ export function createFleetState(api: Pick<Api, 'fleet'>, opts: FleetStateOption
       heartbeatSeconds.value = o.heartbeatSeconds;
       kiosks.value = new Map(o.kiosks.map((k) => [k.id, k]));
       error.value = null;
+      profiles.value = new Map((await api.kioskProfiles()).kiosks.map((p) => [p.kioskId, p]));
     } catch (err) {
       error.value = err instanceof ApiError && err.status === 403 ? 'Only technicians and administrators see fleet health.' : 'The fleet could not be loaded; trying again.';
     }
@@ -72,6 +75,7 @@ export function createFleetState(api: Pick<Api, 'fleet'>, opts: FleetStateOption
 
   function onNotification(n: FleetNotification): void {
     if (n.method === 'kioskHealth') put(n.data);
+    else if (n.method === 'kioskProfile') profiles.value = new Map(profiles.value).set(n.data.kioskId, n.data);
     else feed.value = [n.data, ...feed.value].slice(0, 50);
   }
 
@@ -120,6 +124,7 @@ export function createFleetState(api: Pick<Api, 'fleet'>, opts: FleetStateOption
 
   return {
     kiosks,
+    profiles,
     bySite,
     counts,
     feed,

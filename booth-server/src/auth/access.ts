@@ -22,8 +22,9 @@ export function revokeSockets(app: FastifyInstance, match: (s: Pick<StaffSession
   return calls + fleet;
 }
 
-/** Closes the revoked or re-enrolled kiosk's signalling socket at once (4003), not at the next re-check. */
+/** Closes the revoked or re-enrolled kiosk's signalling socket and control channel at once (4003), not at the next re-check. */
 export function revokeKioskSockets(app: FastifyInstance, id: KioskId): number {
-  if (!app.hasDecorator('calls')) return 0;
-  return app.calls.sessions.revoke((s) => s.kind === 'kiosk' && s.kiosk.id === id);
+  const calls = app.hasDecorator('calls') ? app.calls.sessions.revoke((s) => s.kind === 'kiosk' && s.kiosk.id === id) : 0;
+  const control = app.hasDecorator('kioskControl') ? app.kioskControl.registry.close(id) : 0;
+  return calls + control;
 }

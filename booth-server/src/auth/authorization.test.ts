@@ -69,6 +69,16 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'GET /api/fleet': ['technician', 'admin'],
   'GET /api/fleet/kiosks/:id': ['technician', 'admin'],
   'GET /ws/fleet': ['technician', 'admin'],
+  // Kiosk configuration profiles (booth-server/src/profiles) and the kiosk control channel (booth-server/src/control).
+  'GET /api/profiles': ['technician', 'admin'],
+  'GET /api/profiles/kiosks': ['technician', 'admin'],
+  'GET /api/profiles/:name/versions': ['technician', 'admin'],
+  'GET /api/profiles/:name/versions/:version': ['technician', 'admin'],
+  'POST /api/profiles/:name/versions': ['technician', 'admin'],
+  'POST /api/profiles/:name/rollback': ['technician', 'admin'],
+  'PUT /api/kiosks/:id/profile': ['technician', 'admin'],
+  'GET /api/kiosk/profile': ['kiosk'],
+  'GET /ws/kiosk/control': ['kiosk'],
 };
 /** Swagger UI's own routes (the API document and its page): public, and carry no data. */
 const isDocs = (url: string): boolean => url === '/docs' || url.startsWith('/docs/');

@@ -65,6 +65,8 @@ declare module 'fastify' {
       monitor: FleetMonitor;
       /** Closes the fleet sockets of the sign-ins `match` selects (4003); resolves with how many. */
       revokeSockets(match: (s: { user: UserRecord; authTokenHash: string }) => boolean): number;
+      /** Pushes a notification to every open fleet socket (other features' news for technicians). */
+      notify(n: FleetNotification): void;
     };
   }
 }
@@ -118,7 +120,7 @@ async function fleetPlugin(app: FastifyInstance, opts: FleetPluginOptions): Prom
     }
     return n;
   };
-  app.decorate('fleet', { monitor, revokeSockets: (match) => revoke(match) });
+  app.decorate('fleet', { monitor, revokeSockets: (match) => revoke(match), notify: broadcast });
 
   app.post<{ Body: Heartbeat }>(
     HEARTBEAT_PATH,

@@ -27,6 +27,8 @@ import {
   type KioskAuditActor,
   type KioskAuditRecord,
   type KioskRecord,
+  type KioskProfileRecord,
+  type ProfileVersionRecord,
   type RedeemResult,
   type SessionRecord,
   type Store,
@@ -432,6 +434,74 @@ export class SqliteStore implements Store {
 
   #audit(e: KioskAuditRecord): void {
     this.#prep('INSERT INTO kiosk_audit (kiosk_id, at, actor, action, data) VALUES (?, ?, ?, ?, ?)').run(e.kioskId, e.at.getTime(), e.actor, e.action, JSON.stringify(e.data));
+  }
+
+  async addProfileVersion(v: Omit<ProfileVersionRecord, 'version'>): Promise<ProfileVersionRecord> {
+    return this.#db_().transaction((): ProfileVersionRecord => {
+      const { n } = this.#prep('SELECT COALESCE(MAX(version), 0) + 1 AS n FROM kiosk_profile_versions WHERE profile = ?').get(v.profile) as { n: number };
+      this.#prep('INSERT INTO kiosk_profile_versions (profile, version, body, created_at, created_by, rolled_back_from, note) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        v.profile, n, JSON.stringify(v.body), v.createdAt.getTime(), v.createdBy, v.rolledBackFrom, v.note,
+      );
+      return { ...v, version: n };
+    })();
+  }
+
+  async findProfileVersion(profile: string, version?: number): Promise<ProfileVersionRecord | undefined> {
+    const row = (
+      version === undefined
+        ? this.#prep('SELECT * FROM kiosk_profile_versions WHERE profile = ? ORDER BY version DESC LIMIT 1').get(profile)
+        : this.#prep('SELECT * FROM kiosk_profile_versions WHERE profile = ? AND version = ?').get(profile, version)
+    ) as ProfileVersionRow | undefined;
+    return row && toProfileVersion(row);
+  }
+
+  async listCurrentProfileVersions(): Promise<ProfileVersionRecord[]> {
+    const rows = this.#prep(
+      'SELECT v.* FROM kiosk_profile_versions v JOIN (SELECT profile, MAX(version) AS version FROM kiosk_profile_versions GROUP BY profile) c USING (profile, version) ORDER BY v.profile',
+    ).all() as ProfileVersionRow[];
+    return rows.map(toProfileVersion);
+  }
+
+  async listProfileVersions(profile: string, limit: number): Promise<ProfileVersionRecord[]> {
+    return (this.#prep('SELECT * FROM kiosk_profile_versions WHERE profile = ? ORDER BY version DESC LIMIT ?').all(profile, limit) as ProfileVersionRow[]).map(toProfileVersion);
+  }
+
+  async setKioskProfile(id: KioskId, profile: string | null, at: Date, actor: KioskAuditActor): Promise<boolean> {
+    return this.#db_().transaction((): boolean => {
+      const before = this.#prep('SELECT profile FROM kiosks WHERE id = ?').get(id) as { profile: string | null } | undefined;
+      if (!before) return false;
+      this.#prep('UPDATE kiosks SET profile = ? WHERE id = ?').run(profile, id);
+      this.#audit({ kioskId: id, at, actor, action: 'profile-assigned', data: { profile, previous: before.profile } });
+      return true;
+    })();
+  }
+
+  async findKioskProfile(id: KioskId): Promise<KioskProfileRecord | undefined> {
+    const row = this.#prep(`SELECT ${KIOSK_PROFILE_COLUMNS} FROM kiosks WHERE id = ?`).get(id) as KioskProfileRow | undefined;
+    return row && toKioskProfile(row);
+  }
+
+  async listKioskProfiles(): Promise<KioskProfileRecord[]> {
+    return (this.#prep(`SELECT ${KIOSK_PROFILE_COLUMNS} FROM kiosks ORDER BY id`).all() as KioskProfileRow[]).map(toKioskProfile);
+  }
+
+  async recordProfileAck(id: KioskId, ack: { profile: string; version: number; result: 'applied' | 'failed'; reason: string | null; at: Date }): Promise<void> {
+    this.#db_().transaction(() => {
+      if (ack.result === 'applied') {
+        this.#prep(
+          'UPDATE kiosks SET applied_profile = ?, applied_profile_version = ?, applied_profile_at = ?, profile_failed_version = NULL, profile_failure = NULL WHERE id = ?',
+        ).run(ack.profile, ack.version, ack.at.getTime(), id);
+      } else {
+        this.#prep('UPDATE kiosks SET profile_failed_version = ?, profile_failure = ? WHERE id = ?').run(ack.version, ack.reason, id);
+      }
+      this.#audit({
+        kioskId: id,
+        at: ack.at,
+        actor: 'kiosk',
+        action: ack.result === 'applied' ? 'profile-applied' : 'profile-failed',
+        data: { profile: ack.profile, version: ack.version, ...(ack.reason ? { reason: ack.reason } : {}) },
+      });
+    })();
   }
 
   async listKioskAudit(id: KioskId, limit: number): Promise<KioskAuditRecord[]> {
@@ -920,6 +990,51 @@ function toFleetAlert(r: FleetAlertRow): FleetAlertRecord {
     raisedAt: new Date(r.raised_at),
     clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at),
     detail: r.detail,
+  };
+}
+
+interface ProfileVersionRow {
+  profile: string;
+  version: number;
+  body: string;
+  created_at: number;
+  created_by: string;
+  rolled_back_from: number | null;
+  note: string;
+}
+
+function toProfileVersion(r: ProfileVersionRow): ProfileVersionRecord {
+  return {
+    profile: r.profile,
+    version: r.version,
+    body: JSON.parse(r.body) as ProfileVersionRecord['body'],
+    createdAt: new Date(r.created_at),
+    createdBy: r.created_by === 'system' ? 'system' : userId(r.created_by),
+    rolledBackFrom: r.rolled_back_from,
+    note: r.note,
+  };
+}
+
+const KIOSK_PROFILE_COLUMNS = 'id, profile, applied_profile, applied_profile_version, applied_profile_at, profile_failed_version, profile_failure';
+interface KioskProfileRow {
+  id: string;
+  profile: string | null;
+  applied_profile: string | null;
+  applied_profile_version: number | null;
+  applied_profile_at: number | null;
+  profile_failed_version: number | null;
+  profile_failure: string | null;
+}
+
+function toKioskProfile(r: KioskProfileRow): KioskProfileRecord {
+  return {
+    kioskId: kioskId(r.id),
+    profile: r.profile,
+    appliedProfile: r.applied_profile,
+    appliedVersion: r.applied_profile_version,
+    appliedAt: r.applied_profile_at === null ? null : new Date(r.applied_profile_at),
+    failedVersion: r.profile_failed_version,
+    failure: r.profile_failure,
   };
 }
 

@@ -3,6 +3,7 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
+import type { ProfileBody } from '@citizen/protocol';
 import type { AgentSkills, AlertKind, CallRequestInfo, CaseStatus, Heartbeat, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
@@ -99,8 +100,31 @@ export interface KioskAuditRecord {
   kioskId: KioskId;
   at: Date;
   actor: KioskAuditActor;
-  action: 'created' | 'code-issued' | 'enrolled' | 'revoked';
+  action: 'created' | 'code-issued' | 'enrolled' | 'revoked' | 'profile-assigned' | 'profile-version' | 'profile-applied' | 'profile-failed';
   data: Record<string, string | number | boolean | null>;
+}
+
+/** One version of a kiosk configuration profile; versions are never changed or deleted. */
+export interface ProfileVersionRecord {
+  profile: string;
+  version: number;
+  body: ProfileBody;
+  createdAt: Date;
+  createdBy: UserId | 'system';
+  /** A rollback's source version. */
+  rolledBackFrom: number | null;
+  note: string;
+}
+
+/** A kiosk's profile: the one assigned, and what the kiosk last reported applying. */
+export interface KioskProfileRecord {
+  kioskId: KioskId;
+  profile: string | null;
+  appliedProfile: string | null;
+  appliedVersion: number | null;
+  appliedAt: Date | null;
+  failedVersion: number | null;
+  failure: string | null;
 }
 
 /** One heartbeat as received (fleet health). */
@@ -358,6 +382,30 @@ export interface Store {
   addKioskAudit(entry: KioskAuditRecord): Promise<void>;
   /** A kiosk's audit entries, newest first. */
   listKioskAudit(id: KioskId, limit: number): Promise<KioskAuditRecord[]>;
+
+  /**
+   * Stores the profile's next version (1 for a new profile) and returns it.
+   * Numbering is done inside the store, so two technicians saving at once get
+   * two versions, never one number twice.
+   */
+  addProfileVersion(v: Omit<ProfileVersionRecord, 'version'>): Promise<ProfileVersionRecord>;
+  /** A profile's version, or its current (highest) one when `version` is absent. */
+  findProfileVersion(profile: string, version?: number): Promise<ProfileVersionRecord | undefined>;
+  /** Every profile's current version, by name. */
+  listCurrentProfileVersions(): Promise<ProfileVersionRecord[]>;
+  /** A profile's versions, newest first. */
+  listProfileVersions(profile: string, limit: number): Promise<ProfileVersionRecord[]>;
+  /** Assigns a profile (or none) to the kiosk, audited as profile-assigned; resolves false if the kiosk is unknown. */
+  setKioskProfile(id: KioskId, profile: string | null, at: Date, actor: KioskAuditActor): Promise<boolean>;
+  findKioskProfile(id: KioskId): Promise<KioskProfileRecord | undefined>;
+  /** Every kiosk's, by kiosk id. */
+  listKioskProfiles(): Promise<KioskProfileRecord[]>;
+  /**
+   * What the kiosk acknowledged: applied (it runs that version now; a
+   * recorded failure is cleared) or failed (it keeps what it ran). Audited as
+   * profile-applied or profile-failed.
+   */
+  recordProfileAck(id: KioskId, ack: { profile: string; version: number; result: 'applied' | 'failed'; reason: string | null; at: Date }): Promise<void>;
 
   /** Also records the case's `created` event (actor: the kiosk). */
   createInquiry(inquiry: InquiryRecord): Promise<void>;

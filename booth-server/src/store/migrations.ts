@@ -270,4 +270,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_audit_kiosk ON kiosk_audit(kiosk_id, id);
     `,
   },
+  {
+    version: 11,
+    name: 'kiosk configuration profiles: versions, each kiosk\'s profile and what it applied',
+    // Versions are append-only (a rollback is a new version with an old body),
+    // so the history stays linear. A kiosk's profile and acknowledgement sit on
+    // its row: one kiosk runs one profile version at a time.
+    sql: `
+      CREATE TABLE kiosk_profile_versions (
+        profile TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        -- a staff user id or 'system' (no foreign key: the history outlives accounts)
+        created_by TEXT NOT NULL,
+        rolled_back_from INTEGER,
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (profile, version)
+      );
+      ALTER TABLE kiosks ADD COLUMN profile TEXT;
+      ALTER TABLE kiosks ADD COLUMN applied_profile TEXT;
+      ALTER TABLE kiosks ADD COLUMN applied_profile_version INTEGER;
+      ALTER TABLE kiosks ADD COLUMN applied_profile_at INTEGER;
+      ALTER TABLE kiosks ADD COLUMN profile_failed_version INTEGER;
+      ALTER TABLE kiosks ADD COLUMN profile_failure TEXT;
+    `,
+  },
 ];
