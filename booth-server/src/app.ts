@@ -4,7 +4,6 @@
  * app's onClose hook, so `app.close()` is the one graceful shutdown.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
-import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -74,7 +73,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url}`, fix: ERROR_CODES.NOT_FOUND.fix });
   });
 
-  await app.register(fastifyCookie);
   await app.register(securityHeaders, { hsts: config.auth.secureCookies });
   // Before any plugin that adds routes: its onRoute hook gives every route its
   // check of the caller (and refuses a route that declares none).
@@ -175,9 +173,7 @@ function toErrorBody(error: unknown): ErrorBody {
   }
   const status = e.statusCode ?? 500;
   const mapped =
-    e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET'
-      ? 'CSRF_TOKEN_INVALID'
-      : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+    e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
       ? 'UNSUPPORTED_MEDIA_TYPE'
       : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? 'PAYLOAD_TOO_LARGE'

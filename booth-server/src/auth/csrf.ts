@@ -1,5 +1,5 @@
 /**
- * CSRF protection for cookie-authenticated writes (@fastify/csrf-protection).
+ * CSRF protection for cookie-authenticated writes.
  *
  * Every POST, PATCH, PUT and DELETE that the session cookie authenticates
  * must carry the token in the `x-csrf-token` header. Exempt, because no
@@ -14,13 +14,20 @@
  * session. The HMAC key is made per process, so tokens issued before a restart
  * are refused with CSRF_TOKEN_INVALID and the console fetches a fresh one from
  * GET /api/auth/me.
+ *
+ * The tokens are @fastify/csrf's (a salt and an HMAC of secret, salt and
+ * user info), the scheme @fastify/csrf-protection uses; the cookie is read
+ * only by the check and when a token is issued (./cookies.ts), so no request
+ * pays for a cookie plugin's hooks.
  */
 import fp from 'fastify-plugin';
-import fastifyCsrf from '@fastify/csrf-protection';
+import Tokens from '@fastify/csrf';
 import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { CSRF_HEADER } from '@citizen/protocol';
+import { BoothError } from '../errors';
 import { isAuthHook } from './plugin';
+import { requestCookie, setCookie, type CookieOptions } from './cookies';
 
 export const CSRF_COOKIE = 'csrf';
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -29,18 +36,26 @@ export interface CsrfOptions {
   secureCookies: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Issues CSRF tokens (see issueCsrfToken). */
+    csrf: { issue(reply: FastifyReply, userInfo: string): string };
+  }
+}
+
 async function csrfPlugin(app: FastifyInstance, opts: CsrfOptions): Promise<void> {
-  await app.register(fastifyCsrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies },
-    // The header only: a token in the body or query would be easier to leak.
-    getToken: (request) => {
-      const v = request.headers[CSRF_HEADER];
-      return typeof v === 'string' ? v : undefined;
+  const tokens = new Tokens({ userInfo: true, hmacKey: randomBytes(32) });
+  const cookieOpts: CookieOptions = { path: '/', sameSite: 'strict', httpOnly: true, secure: opts.secureCookies };
+
+  app.decorate('csrf', {
+    issue(reply: FastifyReply, userInfo: string): string {
+      let secret = requestCookie(reply.request, CSRF_COOKIE);
+      if (!secret) {
+        secret = tokens.secretSync();
+        setCookie(reply, CSRF_COOKIE, secret, cookieOpts);
+      }
+      return tokens.create(secret, userInfo);
     },
-    getUserInfo: (request) => (request.principal?.kind === 'user' ? request.principal.tokenHash : ''),
-    csrfOpts: { userInfo: true, hmacKey: randomBytes(32) },
   });
 
   // Per route, at registration, right after the route's authentication check
@@ -48,13 +63,21 @@ async function csrfPlugin(app: FastifyInstance, opts: CsrfOptions): Promise<void
   // first): only routes that take a write method and check their callers get
   // it. The others cannot be cookie-authenticated writes (public routes have
   // no caller on the request; GET and HEAD are not writes). At request time
-  // the check still looks at the method and at who the caller turned out to be.
-  const check: onRequestHookHandler = (request, reply, done) => {
+  // the check still looks at the method and at who the caller turned out to be:
+  // the token must come from this sign-in (its token hash is the user info)
+  // and from the secret in this browser's cookie.
+  const check: onRequestHookHandler = (request, _reply, done) => {
     if (!WRITES.has(request.method) || request.principal?.kind !== 'user') {
       done();
       return;
     }
-    app.csrfProtection(request, reply, done);
+    const secret = requestCookie(request, CSRF_COOKIE);
+    const token = request.headers[CSRF_HEADER];
+    if (!secret || typeof token !== 'string' || !tokens.verify(secret, token, request.principal.tokenHash)) {
+      done(new BoothError('CSRF_TOKEN_INVALID', secret ? 'missing or invalid CSRF token' : 'missing CSRF secret cookie'));
+      return;
+    }
+    done();
   };
   app.addHook('onRoute', (route) => {
     if (![route.method].flat().some((m) => WRITES.has(m))) return;
@@ -72,7 +95,7 @@ async function csrfPlugin(app: FastifyInstance, opts: CsrfOptions): Promise<void
 
 /** A CSRF token for the session with this token hash (sets the secret cookie when the browser has none). */
 export function issueCsrfToken(reply: FastifyReply, sessionTokenHash: string): string {
-  return reply.generateCsrf({ userInfo: sessionTokenHash });
+  return reply.server.csrf.issue(reply, sessionTokenHash);
 }
 
-export default fp(csrfPlugin, { name: 'citizen-csrf', dependencies: ['@fastify/cookie', 'citizen-auth'] });
+export default fp(csrfPlugin, { name: 'citizen-csrf', dependencies: ['citizen-auth'] });

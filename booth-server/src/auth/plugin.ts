@@ -21,6 +21,7 @@ import { KIOSK_AUTH_SCHEME, SESSION_COOKIE, kioskId, type Role } from '@citizen/
 import { BoothError } from '../errors';
 import { timingSafeEqual } from 'node:crypto';
 import { hashSecret } from './secrets';
+import { requestCookie } from './cookies';
 import type { SessionPolicy } from './sessions';
 import { SessionCache } from './SessionCache';
 import type { KioskRecord, SessionRecord, Store, UserAccount } from '../store/Store';
@@ -169,7 +170,7 @@ async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promis
   function identify(request: FastifyRequest, at: Date): Principal | null | Promise<Principal | null> {
     const header = request.headers.authorization;
     if (header?.startsWith(`${KIOSK_AUTH_SCHEME} `)) return identifyKiosk(header, store, kioskTokens, at, (err, what) => onTouchFailed(request, err, what));
-    const token = request.cookies[SESSION_COOKIE];
+    const token = requestCookie(request, SESSION_COOKIE);
     if (!token) return null;
     const tokenHash = hashSecret(token);
     const cached = cache.get(tokenHash, at.getTime());
@@ -238,4 +239,4 @@ async function identifyKiosk(header: string, store: Store, tokens: KioskTokens, 
   return { kind: 'kiosk', kiosk };
 }
 
-export default fp(authPlugin, { name: 'citizen-auth', dependencies: ['@fastify/cookie'] });
+export default fp(authPlugin, { name: 'citizen-auth' });

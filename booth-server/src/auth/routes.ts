@@ -29,6 +29,7 @@ import { hashSecret, newSecret, verifyPassword } from './secrets';
 import type { LoginThrottle } from './LoginThrottle';
 import type { SessionPolicy } from './sessions';
 import { CSRF_COOKIE, issueCsrfToken } from './csrf';
+import { clearCookie, setCookie } from './cookies';
 import { checkTotp } from './totp';
 import { ALL_STAFF, revokeSockets } from './access';
 import type { SessionRecord, Store, UserAccount, UserRecord } from '../store/Store';
@@ -91,7 +92,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
   async function startSession(request: FastifyRequest, reply: FastifyReply, user: UserAccount): Promise<SignedInT> {
     const { token, record } = sessions.start(user.id, now());
     await store.createSession(record);
-    reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies, expires: record.expiresAt });
+    setCookie(reply, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies, expires: record.expiresAt });
     request.log.info({ userId: user.id, role: user.role }, 'signed in');
     return { status: 'signed-in', ...sessionInfo(reply, user, record) };
   }
@@ -172,8 +173,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
   );
 
   const endSessionCookies = (reply: FastifyReply): void => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    reply.clearCookie(CSRF_COOKIE, { path: '/' });
+    for (const name of [SESSION_COOKIE, CSRF_COOKIE]) clearCookie(reply, name, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies });
   };
 
   app.post(
