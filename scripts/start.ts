@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadConfig, ConfigError, REPO_ROOT } from '@citizen/config';
 import { DEMO_ACCOUNTS } from '../booth-server/src/demo/seed';
+import { DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH } from '../kiosk/src/technician/demoPin';
 
 const STOP_TIMEOUT_MS = 10_000;
 const colors = { hardware: 35, server: 36, kiosk: 33 } as const;
@@ -102,7 +103,8 @@ try {
     BOOTH_LOG_PRETTY: process.env.BOOTH_LOG_PRETTY ?? 'true',
     BOOTH_DEMO_SEED: process.env.BOOTH_DEMO_SEED ?? 'true',
   });
-  await startPart('kiosk', 'kiosk/src/shell.ts', /^kiosk: /);
+  // The demo kiosk's technician PIN is the published demo one (README, "Technician mode").
+  await startPart('kiosk', 'kiosk/src/shell.ts', /^kiosk: /, { KIOSK_TECHNICIAN_PIN_HASH: process.env.KIOSK_TECHNICIAN_PIN_HASH ?? DEMO_TECHNICIAN_PIN_HASH });
 } catch (err) {
   process.stderr.write(`demo failed to start: ${(err as Error).message}\n`);
   await stopAll(1);
@@ -127,6 +129,7 @@ const lines = [
     : []),
   '  Demo logins (agent console):',
   ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(11)} ${a.username.padEnd(6)} / ${a.password}`),
+  `  Technician mode on the kiosk: five taps in the bottom-left corner of the attract screen, PIN ${DEMO_TECHNICIAN_PIN}`,
   'Press Ctrl-C to stop everything.',
   '',
 ];

@@ -59,6 +59,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   KIOSK_CARD_READER_PATH: { path: '/kiosk/cardReader/path', type: 'string' },
   KIOSK_CARD_READER_PROTOCOL: { path: '/kiosk/cardReader/protocol', type: 'string' },
   KIOSK_VIRTUAL_HARDWARE_PORT: { path: '/kiosk/virtualHardwarePort', type: 'integer' },
+  KIOSK_TECHNICIAN_PIN_HASH: { path: '/kiosk/technicianPinHash', type: 'string' },
 };
 
 function isObject(v: unknown): v is Record<string, Json> {

@@ -234,6 +234,12 @@ export const BoothConfig = Type.Object(
         cardReader: CardReader,
         receipt: Receipt,
         virtualHardwarePort: Type.Integer({ minimum: 0, maximum: 65535, description: 'Demo only: loopback port of the virtual hardware control endpoint; 0 = none' }),
+        technicianPinHash: Type.Optional(
+          Type.String({
+            pattern: '^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$',
+            description: 'scrypt hash of the PIN that opens technician mode on this kiosk (`npm run -s technician-pin -w kiosk` makes one); without it technician mode cannot be opened',
+          }),
+        ),
         help: Type.Optional(
           Type.Object(
             {

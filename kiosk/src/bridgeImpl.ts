@@ -10,7 +10,8 @@ import { REFERENCE_LANGUAGE, loadKioskContent, type LoadedKioskContent } from '@
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 import { EnrolmentFailure, type KioskIdentitySource } from './identity';
-import type { MediaReportBox } from './health/HeartbeatSender';
+import { UNKNOWN_MEDIA, type MediaReportBox } from './health/HeartbeatSender';
+import type { TechnicianServices } from './technician/services';
 
 export const KIOSK_VERSION = '0.1.0';
 
@@ -32,8 +33,11 @@ export function createBridgeImpl(deps: {
   signallingUrl?: string;
   /** Where the page's media device report goes, for the heartbeat; without it the report is acknowledged and dropped. */
   media?: MediaReportBox;
+  /** Technician mode's lock and the self-test (technician/services.ts). */
+  technician: TechnicianServices;
 }): BridgeImpl {
   const { config, shell, hardware } = deps;
+  const { technician, selfTest, mediaProbe } = deps.technician;
   const content = deps.content ?? loadKioskContent();
   return {
     content: async () => ({
@@ -71,7 +75,38 @@ export function createBridgeImpl(deps: {
     printDocument: (args) => hardware.printDocument(args),
     endSession: async () => hardware.endSession(),
     identity: async () => deps.identity.status(),
-    enrol: ({ code }) => deps.identity.enrol(code),
+    enrol: async ({ code }) => {
+      // Replacing a working identity is for a technician, not for whatever script runs in the page.
+      if (deps.identity.status().state === 'enrolled') technician.require('enrol');
+      return deps.identity.enrol(code);
+    },
+    technicianUnlock: ({ pin }) => technician.unlock(pin),
+    technicianStatus: async () => {
+      technician.require('technicianStatus');
+      const identity = deps.identity.status();
+      return {
+        kioskId: identity.state === 'unprovisioned' ? config.id : identity.kioskId,
+        version: KIOSK_VERSION,
+        shell,
+        serverUrl: config.serverUrl,
+        identity,
+        hardware: hardware.status(),
+        media: deps.media?.get() ?? UNKNOWN_MEDIA,
+        lastSelfTest: selfTest.last,
+      };
+    },
+    technicianEnd: async () => {
+      technician.close('closed');
+      return null;
+    },
+    selfTest: async (request) => {
+      technician.require('selfTest');
+      return selfTest.run(request);
+    },
+    selfTestMediaResult: async (answer) => {
+      mediaProbe.answer(answer);
+      return null;
+    },
   };
 }
 

@@ -25,6 +25,7 @@
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
 import { CardKind, KioskContent, MediaDeviceHealth, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
+import { MediaSelfTestAnswer, MediaSelfTestAsk, SelfTestReport, SelfTestRequest } from '@citizen/protocol';
 import { createLogger } from '@citizen/call-client/log';
 
 // ---------------------------------------------------------------- shared parts
@@ -141,6 +142,20 @@ export type IdentityStatus = Static<typeof IdentityStatus>;
 export const EndSessionResult = Type.Object({ droppedCards: Type.Integer({ minimum: 0 }), cancelledJobs: Type.Integer({ minimum: 0 }) });
 export type EndSessionResult = Static<typeof EndSessionResult>;
 
+/** What technician mode shows of the shell (never anything of a resident). */
+export const TechnicianStatus = Type.Object({
+  kioskId: Type.String(),
+  version: Type.String(),
+  shell: Type.Union([Type.Literal('electron'), Type.Literal('browser')]),
+  serverUrl: Type.String(),
+  identity: IdentityStatus,
+  hardware: HardwareStatus,
+  /** Camera, microphone and speaker as the heartbeat reports them (the page's devices, and the last self-test). */
+  media: MediaDevicesReport,
+  lastSelfTest: Type.Union([SelfTestReport, Type.Null()]),
+});
+export type TechnicianStatus = Static<typeof TechnicianStatus>;
+
 // ---------------------------------------------------------------- calls
 
 const NoArgs = Type.Null();
@@ -175,13 +190,30 @@ export const BRIDGE_CALLS = {
   identity: { args: NoArgs, result: IdentityStatus },
   /**
    * Enrols the kiosk with the one-time code a technician typed: the shell
-   * makes a key pair and keeps the private key. Rejects with
+   * makes a key pair and keeps the private key. A kiosk that is enrolled
+   * already is enrolled again only from technician mode
+   * (TECHNICIAN_MODE_REQUIRED otherwise). Rejects with
    * ENROLMENT_CODE_MALFORMED or _MISTYPED (caught in the shell), _UNKNOWN,
    * _EXPIRED or _USED (booth-server's answer), or ENROLMENT_SERVER_UNREACHABLE.
    */
   enrol: { args: Type.Object({ code: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false }), result: Type.Object({ kioskId: Type.String() }) },
   /** The page's media devices, for the shell's heartbeat (fleet health). Sent at start and when devices change. */
   reportMediaDevices: { args: MediaDevicesReport, result: Type.Null() },
+  /**
+   * Opens technician mode with the PIN a technician typed; the shell checks it
+   * (kiosk/src/technician/TechnicianGate.ts) and ends the resident session.
+   * Rejects with TECHNICIAN_PIN_WRONG (`details.attemptsLeft`),
+   * TECHNICIAN_LOCKED_OUT (`details.retryAfterSeconds`) or TECHNICIAN_NOT_CONFIGURED.
+   */
+  technicianUnlock: { args: Type.Object({ pin: Type.String({ minLength: 1, maxLength: 12 }) }, { additionalProperties: false }), result: Type.Object({ idleSeconds: Type.Integer({ minimum: 1 }) }) },
+  /** Technician mode only: the shell's view of this kiosk. */
+  technicianStatus: { args: NoArgs, result: TechnicianStatus },
+  /** Technician mode is closed (by the technician or its idle time). */
+  technicianEnd: { args: NoArgs, result: Type.Null() },
+  /** Technician mode only: runs the self-test (kiosk/src/selftest); SELF_TEST_BUSY while one runs. */
+  selfTest: { args: SelfTestRequest, result: SelfTestReport },
+  /** The renderer's answer to a `selfTestMedia` event; SELF_TEST_UNKNOWN_REQUEST when no such test waits for one. */
+  selfTestMediaResult: { args: MediaSelfTestAnswer, result: Type.Null() },
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
 export type BridgeCall = keyof typeof BRIDGE_CALLS;
@@ -210,6 +242,11 @@ export const BRIDGE_EVENTS = {
     state: Type.Union([Type.Literal('queued'), Type.Literal('printing'), Type.Literal('blocked'), Type.Literal('printed'), Type.Literal('cancelled')]),
     reason: Type.Optional(Type.String()),
   }),
+  /**
+   * The shell's self-test asks the page to try camera, microphone and speaker
+   * (only a page can); the page answers with `selfTestMediaResult`.
+   */
+  selfTestMedia: MediaSelfTestAsk,
 } as const satisfies Record<string, TSchema>;
 
 export type BridgeEvent = keyof typeof BRIDGE_EVENTS;
@@ -248,6 +285,12 @@ export const BRIDGE_ERROR_CODES = {
   KIOSK_PUBLIC_KEY_INVALID: 400,
   ENROLMENT_SERVER_UNREACHABLE: 503,
   ENROLMENT_FAILED: 502,
+  TECHNICIAN_NOT_CONFIGURED: 409,
+  TECHNICIAN_PIN_WRONG: 401,
+  TECHNICIAN_LOCKED_OUT: 429,
+  TECHNICIAN_MODE_REQUIRED: 403,
+  SELF_TEST_BUSY: 409,
+  SELF_TEST_UNKNOWN_REQUEST: 409,
 } as const;
 export type BridgeErrorCode = keyof typeof BRIDGE_ERROR_CODES;
 
@@ -260,6 +303,10 @@ export const BridgeErrorBody = Type.Object({
       statusUrl: Type.Optional(Type.String()),
       queued: Type.Optional(Type.Boolean()),
       jobId: Type.Optional(Type.String()),
+      /** TECHNICIAN_PIN_WRONG: wrong PINs left before a lockout. */
+      attemptsLeft: Type.Optional(Type.Integer({ minimum: 0 })),
+      /** TECHNICIAN_LOCKED_OUT: when the next PIN is taken. */
+      retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     }),
   ),
 });

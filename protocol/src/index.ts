@@ -9,3 +9,4 @@ export * from './flows';
 export * from './fleet';
 export * from './profiles';
 export * from './control';
+export * from './selftest';

@@ -179,17 +179,40 @@ export class HeartbeatSender {
   }
 }
 
-/** Holds the renderer's last report of its media devices (bridge call reportMediaDevices). */
+type MediaKind = keyof MediaDevicesReport;
+
+/**
+ * Holds the renderer's last report of its media devices (bridge call
+ * reportMediaDevices) and what the last self-test found of them. A device
+ * the page lists counts as working until a self-test fails to use it; it is
+ * then `failing` until a self-test succeeds with it or the page's list of
+ * that kind changes (unplugged, or another one plugged in).
+ */
 export class MediaReportBox {
   #report: MediaDevicesReport = UNKNOWN_MEDIA;
-  /** Called when a report differs from the one before. */
+  readonly #failing = new Set<MediaKind>();
+  /** Called when what get() returns changes. */
   onChange: (() => void) | null = null;
   set(report: MediaDevicesReport): void {
-    const changed = JSON.stringify(report) !== JSON.stringify(this.#report);
+    const before = JSON.stringify(this.get());
+    for (const kind of Object.keys(report) as MediaKind[]) if (report[kind] !== this.#report[kind]) this.#failing.delete(kind);
     this.#report = report;
-    if (changed) this.onChange?.();
+    if (JSON.stringify(this.get()) !== before) this.onChange?.();
+  }
+  /** A self-test's camera, microphone and speaker results (skipped ones change nothing). */
+  setTested(results: readonly { name: string; result: 'ok' | 'failed' | 'skipped' }[]): void {
+    const before = JSON.stringify(this.get());
+    for (const r of results) {
+      if (!(r.name in this.#report)) continue;
+      if (r.result === 'failed') this.#failing.add(r.name as MediaKind);
+      else if (r.result === 'ok') this.#failing.delete(r.name as MediaKind);
+    }
+    if (JSON.stringify(this.get()) !== before) this.onChange?.();
   }
   get(): MediaDevicesReport {
-    return this.#report;
+    const r = { ...this.#report };
+    // A kind the page has none of stays `absent`: that says more than `failing`.
+    for (const kind of this.#failing) if (r[kind] !== 'absent') r[kind] = 'failing';
+    return r;
   }
 }

@@ -22,6 +22,8 @@ import type { KioskIdentitySource } from '../identity';
 import { KioskHardware, type KioskHardwareOptions } from '../hardware/KioskHardware';
 import { HeartbeatSender, MediaReportBox } from '../health/HeartbeatSender';
 import { KIOSK_VERSION } from '../bridgeImpl';
+import type { SelfTest } from '../selftest/SelfTest';
+import { createTechnicianServices } from '../technician/services';
 
 export interface KioskHostOptions {
   kiosk: BoothConfig['kiosk'];
@@ -54,6 +56,8 @@ const EVENT_STREAM_LIMITS: EventStreamLimits = { maxBufferedBytes: 256 * 1024, d
 declare module 'fastify' {
   interface FastifyInstance {
     kioskHardware: KioskHardware;
+    /** The kiosk's self-test (technician mode, remote actions). */
+    kioskSelfTest: SelfTest;
   }
 }
 
@@ -144,7 +148,17 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     app.addHook('onClose', async () => hardware.close());
   }
   const media = new MediaReportBox();
-  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity });
+  const technician = createTechnicianServices({
+    config: opts.kiosk,
+    hardware,
+    identity: opts.identity,
+    version: KIOSK_VERSION,
+    serverUrl: opts.kiosk.serverUrl,
+    media,
+    log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+  });
+  app.decorate('kioskSelfTest', technician.selfTest);
+  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity, technician });
   if (opts.heartbeat) {
     const heartbeat = new HeartbeatSender({
       serverUrl: opts.kiosk.serverUrl,

@@ -16,7 +16,8 @@ import { app, BrowserWindow, ipcMain, Menu, net, powerSaveBlocker, protocol, saf
 import { join } from 'node:path';
 import { loadConfig, resolveFromRoot, type BoothConfig } from '@citizen/config';
 import { KIOSK_WS_PATH } from '@citizen/protocol';
-import { createBridgeImpl, invokeBridgeCall } from '../bridgeImpl';
+import { createBridgeImpl, invokeBridgeCall, KIOSK_VERSION } from '../bridgeImpl';
+import { createTechnicianServices } from '../technician/services';
 import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
 import { enrolFromCodeFile, KioskIdentity } from '../identity';
 import { KioskHardware } from '../hardware/KioskHardware';
@@ -80,7 +81,9 @@ async function start(): Promise<void> {
   const hardware = new KioskHardware(config.kiosk, { log });
   hardware.start();
   app.on('will-quit', () => void hardware.close());
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
+  // The self-test's media checks open camera and microphone for the page while they run (a resident's session is over by then).
+  const technician = createTechnicianServices({ config: config.kiosk, hardware, identity, version: KIOSK_VERSION, serverUrl: settings.serverOrigin, log, mediaGate: gate });
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);
