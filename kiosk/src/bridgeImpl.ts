@@ -10,6 +10,7 @@ import { REFERENCE_LANGUAGE, loadKioskContent, type LoadedKioskContent } from '@
 import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCall, type BridgeResult, type IpcReply } from './contract';
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 import { EnrolmentFailure, type KioskIdentitySource } from './identity';
+import type { KioskProfile } from './control/KioskProfile';
 import { UNKNOWN_MEDIA, type MediaReportBox } from './health/HeartbeatSender';
 import type { TechnicianServices } from './technician/services';
 
@@ -33,14 +34,23 @@ export function createBridgeImpl(deps: {
   signallingUrl?: string;
   /** Where the page's media device report goes, for the heartbeat; without it the report is acknowledged and dropped. */
   media?: MediaReportBox;
+  /** The configuration profile the kiosk runs (control/KioskProfile.ts): offered languages, flows and time-outs; absent: the local configuration. */
+  profile?: KioskProfile;
   /** Technician mode's lock and the self-test (technician/services.ts). */
   technician: TechnicianServices;
 }): BridgeImpl {
   const { config, shell, hardware } = deps;
   const { technician, selfTest, mediaProbe } = deps.technician;
-  const content = deps.content ?? loadKioskContent();
+  const loaded = deps.content ?? loadKioskContent();
+  /** The content as the profile offers it: its languages and flows, in its order. */
+  const offered = (): LoadedKioskContent => {
+    const s = deps.profile?.effective();
+    const pick = <T,>(all: T[], ids: readonly string[] | null | undefined, id: (x: T) => string): T[] =>
+      ids ? ids.flatMap((i) => all.filter((x) => id(x) === i)) : all;
+    return { ...loaded, languages: pick(loaded.languages, s?.languages, (l) => l.code), flows: pick(loaded.flows, s?.flows, (f) => f.id) };
+  };
   return {
-    content: async () => ({
+    content: async () => ((content) => ({
       languages: content.languages,
       flows: content.flows,
       greetings: Object.fromEntries(
@@ -49,9 +59,9 @@ export function createBridgeImpl(deps: {
       catalogues: Object.fromEntries(
         [...new Set([content.languages[0]!.code, REFERENCE_LANGUAGE])].flatMap((code) => (content.messages[code] ? [[code, content.messages[code]]] : [])),
       ),
-    }),
+    }))(offered()),
     messages: async ({ lang }) => {
-      const catalogue = content.messages[lang];
+      const catalogue = loaded.messages[lang];
       if (!catalogue) throw new BridgeError({ code: 'BRIDGE_INVALID_ARGUMENTS', message: `no messages for language ${lang}`, fix: 'Ask for one of the languages content() lists.' });
       return catalogue;
     },
@@ -60,7 +70,10 @@ export function createBridgeImpl(deps: {
       kioskId: ((s) => (s.state === 'unprovisioned' ? config.id : s.kioskId))(deps.identity.status()),
       version: KIOSK_VERSION,
       ...(deps.signallingUrl ? { signallingUrl: deps.signallingUrl } : {}),
-      session: config.session ?? { idleWarnSeconds: 90, idleWipeSeconds: 20 },
+      session: deps.profile?.effective().session ?? config.session ?? { idleWarnSeconds: 90, idleWipeSeconds: 20 },
+      ...(deps.profile
+        ? ((s) => ({ profile: s.profile, openingHours: s.openingHours, maxVideoBitrate: s.maxVideoBitrate }))(deps.profile.effective())
+        : {}),
     }),
     // The permission gate is the Electron main process's (kiosk/src/main/callGate.ts moves it when these succeed).
     // The browser shell's Chromium has no per-call gate: these only acknowledge.
@@ -73,7 +86,16 @@ export function createBridgeImpl(deps: {
     hardwareStatus: async () => hardware.status(),
     printReceipt: (args) => hardware.printReceipt(args),
     printDocument: (args) => hardware.printDocument(args),
-    endSession: async () => hardware.endSession(),
+    endSession: async () => {
+      const result = hardware.endSession();
+      // A profile version that waited for this session is applied now; the page hears of it by settingsChanged.
+      void deps.profile?.sessionEnded();
+      return result;
+    },
+    sessionStart: async () => {
+      deps.profile?.sessionStarted();
+      return null;
+    },
     identity: async () => deps.identity.status(),
     enrol: async ({ code }) => {
       // Replacing a working identity is for a technician, not for whatever script runs in the page.

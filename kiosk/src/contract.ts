@@ -25,6 +25,7 @@
  */
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
 import { CardKind, KioskContent, MediaDeviceHealth, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
+import { KioskOpeningHours } from '@citizen/protocol';
 import { MediaSelfTestAnswer, MediaSelfTestAsk, SelfTestReport, SelfTestRequest } from '@citizen/protocol';
 import { createLogger } from '@citizen/call-client/log';
 
@@ -40,6 +41,12 @@ export const ShellInfo = Type.Object({
   signallingUrl: Type.Optional(Type.String({ pattern: '^wss?://' })),
   /** How long a resident may leave the screen untouched before "Are you still there?", and then before the session is wiped. */
   session: Type.Object({ idleWarnSeconds: Type.Integer({ minimum: 1 }), idleWipeSeconds: Type.Integer({ minimum: 1 }), readAloudOnArrival: Type.Optional(Type.Boolean()) }),
+  /** The configuration profile version the kiosk runs (kiosk/src/control/KioskProfile.ts); null: the local configuration. */
+  profile: Type.Optional(Type.Union([Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) }), Type.Null()])),
+  /** The profile's opening hours of the kiosk's building; null: always open. */
+  openingHours: Type.Optional(Type.Union([KioskOpeningHours, Type.Null()])),
+  /** The profile's cap on the camera's encoding in calls (bps); null: the server's. */
+  maxVideoBitrate: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
 });
 export type ShellInfo = Static<typeof ShellInfo>;
 
@@ -182,6 +189,8 @@ export const BRIDGE_CALLS = {
   messages: { args: Type.Object({ lang: Type.String({ pattern: '^[a-z]{2,3}$' }) }, { additionalProperties: false }), result: MessageCatalogue },
   /** Ends the resident's session: drops every card read and cancels the session's waiting print jobs. */
   endSession: { args: NoArgs, result: EndSessionResult },
+  /** A resident's session began (the attract screen was left): a new configuration profile waits until endSession. */
+  sessionStart: { args: NoArgs, result: Type.Null() },
   /** A call begins: the shell lets the page open camera and microphone until `callEnd` (or `endSession`). */
   callStart: { args: NoArgs, result: Type.Null() },
   /** The call is over: camera and microphone are refused again. */
@@ -230,6 +239,8 @@ export type KioskBridge = KioskBridgeCalls;
 // ---------------------------------------------------------------- events
 
 export const BRIDGE_EVENTS = {
+  /** A configuration profile version was applied between residents: ask content() and info() again. */
+  settingsChanged: Type.Object({ profile: Type.String(), version: Type.Integer({ minimum: 1 }) }),
   /** A card was read. Only the masked form; `cardId` names it inside the shell until endSession(). */
   card: Type.Object({ kind: CardKind, masked: Type.String(), cardId: Type.String() }),
   /** A frame came in but failed its checks: ask the resident to try again. */

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   cleanups.push(() => identity.close());
   // Demo only (the seed leaves a code there). KIOSK_AUTO_ENROL=0 leaves it for the technician's screen (tests of it).
   if (process.env.KIOSK_AUTO_ENROL !== '0') await enrolFromCodeFile(identity, resolveFromRoot(config.kiosk.enrolmentCodeFile), log);
-  const host = await buildKioskHost({ kiosk: config.kiosk, identity, heartbeat: true });
+  const host = await buildKioskHost({ kiosk: config.kiosk, identity, heartbeat: true, control: true });
   await host.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
   cleanups.push(() => host.close());
   const url = `http://127.0.0.1:${config.kiosk.hostPort}/kiosk/`;

@@ -28,6 +28,7 @@ import {
   type PrinterHealth,
   type SerialBinding,
   type SerialDeviceState,
+  type SerialDevice,
 } from '@citizen/hardware';
 import type { BridgeEventMap, CardReaderStatus, DocumentRequest, EndSessionResult, HardwareStatus, PrinterState, PrinterStatus, PrintDocumentResult, PrintReceiptResult, ReceiptRequest } from '../contract';
 
@@ -66,6 +67,29 @@ function selector(dev: KioskConfig['printer'] | KioskConfig['cardReader']): Port
   return dev.usb ? { usb: dev.usb } : { path: resolveFromRoot(dev.path) };
 }
 
+const describeDevice = (d: KioskConfig['printer'] | KioskConfig['cardReader']): string => (d.usb ? describePort({ usb: d.usb }) : d.path);
+
+/** Resolves null once the device is open, or why it is not after `timeoutMs`. */
+function opened(device: SerialDevice, timeoutMs: number): Promise<string | null> {
+  if (device.state.state === 'open') return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const done = (why: string | null): void => {
+      clearTimeout(timer);
+      device.off('statechange', on);
+      resolve(why);
+    };
+    const on = (s: SerialDeviceState): void => {
+      if (s.state === 'open') done(null);
+      else if (s.state === 'closed') done('closed');
+    };
+    const timer = setTimeout(() => {
+      const s = device.state;
+      done(s.state === 'waiting' ? s.lastError : `still ${s.state} after ${timeoutMs} ms`);
+    }, timeoutMs);
+    device.on('statechange', on);
+  });
+}
+
 const PRINTER_STATE: Record<string, PrinterState> = {
   PRINTER_PAPER_OUT: 'paper-out',
   PRINTER_COVER_OPEN: 'cover-open',
@@ -75,20 +99,31 @@ const PRINTER_STATE: Record<string, PrinterState> = {
 };
 
 export class KioskHardware extends EventEmitter<BridgeEventMap> {
-  readonly printer: ReceiptPrinter;
-  readonly cardReader: CardReader;
-  readonly #config: KioskConfig;
+  printer: ReceiptPrinter;
+  cardReader: CardReader;
+  #config: KioskConfig;
+  readonly #opts: KioskHardwareOptions;
   readonly #log: HardwareLog;
   readonly #maxCards: number;
   #cards = new Map<string, CardRead>();
   #session = randomUUID();
   #closed = false;
+  #started = false;
 
   constructor(config: KioskConfig, opts: KioskHardwareOptions = {}) {
     super();
     this.#config = config;
+    this.#opts = opts;
     this.#log = opts.log ?? { info: () => undefined, warn: () => undefined };
     this.#maxCards = opts.maxCards ?? 4;
+    const devices = this.#devices(config);
+    this.printer = devices.printer;
+    this.cardReader = devices.cardReader;
+  }
+
+  /** Makes the two devices for `config` and wires their events to this service's (made, not started). */
+  #devices(config: KioskConfig): { printer: ReceiptPrinter; cardReader: CardReader } {
+    const opts = this.#opts;
     const framing = (d: KioskConfig['printer'] | KioskConfig['cardReader']) => ({
       port: selector(d),
       baudRate: d.baudRate,
@@ -98,25 +133,29 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
       ...(opts.binding ? { binding: opts.binding } : {}),
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
     });
-    this.printer = new ReceiptPrinter({
+    const printer = new ReceiptPrinter({
       serial: framing(config.printer),
       pollIntervalMs: config.printer.pollIntervalMs,
       ...(opts.statusTimeoutMs ? { statusTimeoutMs: opts.statusTimeoutMs } : {}),
     });
-    this.cardReader = new CardReader({
+    const cardReader = new CardReader({
       protocol: config.cardReader.protocol,
       serial: framing(config.cardReader),
       line: { checkDigit: config.cardReader.checkDigit },
     });
+    // Events of devices that were replaced (reconfigure) are not passed on.
+    const live = (): boolean => this.printer === printer && this.cardReader === cardReader;
 
-    this.cardReader.on('card', (read) => this.#onCard(read));
-    this.cardReader.on('reject', (code, detail) => {
+    cardReader.on('card', (read) => live() && this.#onCard(read));
+    cardReader.on('reject', (code, detail) => {
+      if (!live()) return;
       this.#log.info(`card rejected [kiosk:${config.id}, code:${code}] ${detail}`);
       this.emit('cardRejected', { code });
     });
     // Retries while a device is away change the serial state every few seconds; the renderer hears only real changes.
     let lastReader = '';
-    this.cardReader.on('connection', (s) => {
+    cardReader.on('connection', (s) => {
+      if (!live()) return;
       const status = this.#cardReaderStatus();
       const key = JSON.stringify(status);
       if (key !== lastReader) {
@@ -125,19 +164,23 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
       }
       if (s.state === 'open') this.#log.info(`card reader connected [kiosk:${config.id}, port:${s.path}]`);
     });
-    this.cardReader.device.on('disconnect', (err) => this.#log.warn(`card reader disconnected [kiosk:${config.id}, code:${err.code}]`));
-    this.printer.on('status', (h) => {
+    cardReader.device.on('disconnect', (err) => live() && this.#log.warn(`card reader disconnected [kiosk:${config.id}, code:${err.code}]`));
+    printer.on('status', (h) => {
+      if (!live()) return;
       this.emit('printerStatus', this.#printerStatus());
       if (h.state === 'blocked' || h.state === 'disconnected') this.#log.warn(`printer ${h.state} [kiosk:${config.id}${h.state === 'blocked' ? `, code:${h.reason}` : ''}]`);
     });
-    this.printer.on('job', (j) => {
+    printer.on('job', (j) => {
+      if (!live()) return;
       this.emit('printJob', { jobId: j.id, state: j.state, ...(j.reason ? { reason: j.reason } : {}) });
       if (j.state === 'printed' || j.state === 'blocked' || j.state === 'cancelled')
         this.#log.info(`print job ${j.state} [kiosk:${config.id}, job:${j.id}${j.reason ? `, code:${j.reason}` : ''}]`);
     });
+    return { printer, cardReader };
   }
 
   start(): void {
+    this.#started = true;
     this.printer.start();
     this.cardReader.start();
   }
@@ -147,6 +190,70 @@ export class KioskHardware extends EventEmitter<BridgeEventMap> {
     this.#closed = true;
     this.#cards.clear();
     await Promise.all([this.printer.close(), this.cardReader.close()]);
+  }
+
+  /** The printer and card reader settings in use. */
+  get deviceSettings(): Pick<KioskConfig, 'printer' | 'cardReader'> {
+    return { printer: this.#config.printer, cardReader: this.#config.cardReader };
+  }
+
+  /**
+   * Re-opens the devices with new settings (a configuration profile's
+   * ports, baud rates, printer type, reader protocol). Call it between
+   * residents: print jobs in the queue are cancelled with the old printer.
+   * Each device whose settings changed must open within `openTimeoutMs`;
+   * otherwise the new ones are closed, the previous settings are opened
+   * again, and this rejects with the reason (`printer port /dev/x did not
+   * open: PORT_OPEN_FAILED`). Devices whose settings did not change are kept.
+   */
+  async reconfigure(next: Pick<KioskConfig, 'printer' | 'cardReader'>, openTimeoutMs = 5_000): Promise<void> {
+    if (this.#closed) throw new HardwareError('DEVICE_CLOSED');
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const changed = { printer: !same(next.printer, this.#config.printer), cardReader: !same(next.cardReader, this.#config.cardReader) };
+    if (!changed.printer && !changed.cardReader) return;
+    const before = { config: this.#config, printer: this.printer, cardReader: this.cardReader };
+    const config: KioskConfig = { ...this.#config, ...next };
+    const made = this.#devices(config);
+    const printer = changed.printer ? made.printer : before.printer;
+    const cardReader = changed.cardReader ? made.cardReader : before.cardReader;
+    if (!changed.printer) void made.printer.close();
+    if (!changed.cardReader) void made.cardReader.close();
+    // The old device lets go of its port first: the new settings may name the same port.
+    await Promise.all([changed.printer ? before.printer.close() : null, changed.cardReader ? before.cardReader.close() : null]);
+    this.#config = config;
+    this.printer = printer;
+    this.cardReader = cardReader;
+    const opening: Promise<string | null>[] = [];
+    if (changed.printer) {
+      printer.start();
+      opening.push(opened(printer.device, openTimeoutMs).then((why) => why && `printer port ${describeDevice(config.printer)} did not open: ${why}`));
+    }
+    if (changed.cardReader) {
+      cardReader.start();
+      opening.push(opened(cardReader.device, openTimeoutMs).then((why) => why && `card reader port ${describeDevice(config.cardReader)} did not open: ${why}`));
+    }
+    const failures = (await Promise.all(opening)).filter((f): f is string => f !== null);
+    if (failures.length === 0) {
+      this.#log.info(`devices reconfigured [kiosk:${config.id}, printer:${describeDevice(config.printer)}, cardReader:${describeDevice(config.cardReader)}]`);
+      this.emit('printerStatus', this.#printerStatus());
+      this.emit('cardReaderStatus', this.#cardReaderStatus());
+      return;
+    }
+    // Back to what worked: new devices closed, the previous settings opened again.
+    await Promise.all([changed.printer ? printer.close() : null, changed.cardReader ? cardReader.close() : null]);
+    const again = this.#devices(before.config);
+    this.#config = before.config;
+    this.printer = changed.printer ? again.printer : before.printer;
+    this.cardReader = changed.cardReader ? again.cardReader : before.cardReader;
+    if (!changed.printer) void again.printer.close();
+    if (!changed.cardReader) void again.cardReader.close();
+    if (this.#started) {
+      if (changed.printer) this.printer.start();
+      if (changed.cardReader) this.cardReader.start();
+    }
+    this.emit('printerStatus', this.#printerStatus());
+    this.emit('cardReaderStatus', this.#cardReaderStatus());
+    throw new Error(failures.join('; '));
   }
 
   status(): HardwareStatus {

@@ -22,6 +22,8 @@ import type { KioskIdentitySource } from '../identity';
 import { KioskHardware, type KioskHardwareOptions } from '../hardware/KioskHardware';
 import { HeartbeatSender, MediaReportBox } from '../health/HeartbeatSender';
 import { KIOSK_VERSION } from '../bridgeImpl';
+import { loadKioskContent } from '@citizen/config/kioskContent';
+import { startShellControl } from '../control/shellControl';
 import type { SelfTest } from '../selftest/SelfTest';
 import { createTechnicianServices } from '../technician/services';
 
@@ -35,6 +37,8 @@ export interface KioskHostOptions {
   hardwareOptions?: KioskHardwareOptions;
   /** Limits of one event stream to a reader that does not keep up (defaults below; tests shorten them). */
   eventStream?: Partial<EventStreamLimits>;
+  /** Open the control channel to booth-server and run its configuration profile (the shell does; unit tests of other things leave it off). */
+  control?: boolean | { backoff: { minMs: number; maxMs: number } };
   /** Send the fleet-health heartbeat to booth-server (the shell does; unit tests of other things leave it off). */
   heartbeat?: boolean;
 }
@@ -148,6 +152,20 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     app.addHook('onClose', async () => hardware.close());
   }
   const media = new MediaReportBox();
+  const content = loadKioskContent();
+  const control = opts.control
+    ? startShellControl({
+        serverUrl: opts.kiosk.serverUrl,
+        identity: opts.identity,
+        config: opts.kiosk,
+        content,
+        hardware,
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+        ...(typeof opts.control === 'object' ? { backoff: opts.control.backoff } : {}),
+      })
+    : null;
+  // Before the hardware closes (onClose): nothing is applied to closed devices.
+  if (control) app.addHook('preClose', async () => control.close());
   const technician = createTechnicianServices({
     config: opts.kiosk,
     hardware,
@@ -158,7 +176,7 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
   });
   app.decorate('kioskSelfTest', technician.selfTest);
-  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity, technician });
+  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity, content, ...(control ? { profile: control.profile } : {}), technician });
   if (opts.heartbeat) {
     const heartbeat = new HeartbeatSender({
       serverUrl: opts.kiosk.serverUrl,

@@ -21,6 +21,8 @@ import { createTechnicianServices } from '../technician/services';
 import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
 import { enrolFromCodeFile, KioskIdentity } from '../identity';
 import { KioskHardware } from '../hardware/KioskHardware';
+import { loadKioskContent } from '@citizen/config/kioskContent';
+import { startShellControl } from '../control/shellControl';
 import { createApiProxy } from './apiProxy';
 import { CallGate } from './callGate';
 import { securityHeaders } from './csp';
@@ -81,9 +83,12 @@ async function start(): Promise<void> {
   const hardware = new KioskHardware(config.kiosk, { log });
   hardware.start();
   app.on('will-quit', () => void hardware.close());
+  const content = loadKioskContent();
+  const control = startShellControl({ serverUrl: settings.serverOrigin, identity, config: config.kiosk, content, hardware, log });
+  app.on('will-quit', () => control.close());
   // The self-test's media checks open camera and microphone for the page while they run (a resident's session is over by then).
   const technician = createTechnicianServices({ config: config.kiosk, hardware, identity, version: KIOSK_VERSION, serverUrl: settings.serverOrigin, log, mediaGate: gate });
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, content, profile: control.profile, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);

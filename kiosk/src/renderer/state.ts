@@ -1,7 +1,7 @@
 /**
  * Kiosk app state as plain signals, so flows can be tested without rendering.
  */
-import { computed, signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import { RECEIPT_LANGUAGES, type Kiosk, type KioskContent, type KioskLanguage, type MessageCatalogue, type ReceiptLanguage } from '@citizen/protocol';
 import type { BridgeEventPayload, HardwareStatus, KioskShellApi, ShellInfo } from '../contract';
 import { REFERENCE_LANGUAGE, formatter, uiStrings } from './i18n';
@@ -129,6 +129,19 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   });
   bridge.on('cardRejected', ({ code }) => (cardProblem.value = code));
 
+  // The shell holds a new configuration profile back while a resident is here: leaving the attract screen starts a session.
+  let sessionStarted = false;
+  effect(() => {
+    if (screen.value === 'attract' || sessionStarted) return;
+    sessionStarted = true;
+    drop(bridge.sessionStart(), log, 'sessionStart failed');
+  });
+  // A profile applied between residents: its languages, flows and time-outs.
+  bridge.on('settingsChanged', () => {
+    void loadContent();
+    drop(bridge.info().then((info) => (shell.value = info)), log, 'reading the shell info failed');
+  });
+
   /**
    * The resident is done: forget what they presented and tell the shell to
    * drop its card data and cancel their waiting print jobs.
@@ -143,6 +156,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     globalThis.speechSynthesis?.cancel();
     // Before anything is awaited: the next resident may tap a language on the attract screen at once.
     lang.value = defaultLang.value;
+    sessionStarted = false;
     await call.endSession();
     // Nothing of the resident stays in the page's storage (the call's resume token was in it).
     try {
