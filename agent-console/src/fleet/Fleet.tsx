@@ -11,11 +11,12 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { FleetAlert, KioskHealth, KioskHealthDetail } from '@citizen/protocol';
+import type { FleetAlert, KioskHealth, KioskHealthDetail, KioskProfileState } from '@citizen/protocol';
 import { api } from '../api';
 import { Chart, colour } from '../supervision/Chart';
 import { browserFleetSocket, createFleetState, type FleetState } from './fleetState';
 import { AddKiosk, KioskIdentityActions } from './Enrolment';
+import { AssignProfile, ProfileCell, Profiles } from './Profiles';
 import './fleet.css';
 
 /** An administrator's work area: their accounts screen first, the fleet beside it. */
@@ -38,13 +39,25 @@ export function WithFleet({ label, children }: { label: string; children: Compon
 export function Fleet() {
   const fleet = useMemo(() => createFleetState(api, { connect: browserFleetSocket }), []);
   const [selected, setSelected] = useState<string | null>(null);
+  const [view, setView] = useState<'kiosks' | 'profiles'>('kiosks');
   useEffect(() => {
     fleet.start();
     return () => fleet.stop();
   }, [fleet]);
   const kiosk = selected ? fleet.kiosks.value.get(selected) : undefined;
-  if (kiosk) return <KioskDetail kiosk={kiosk} onBack={() => setSelected(null)} />;
-  return <FleetList fleet={fleet} onSelect={setSelected} />;
+  if (kiosk) return <KioskDetail kiosk={kiosk} profile={fleet.profiles.value.get(kiosk.id)} onBack={() => setSelected(null)} />;
+  return (
+    <>
+      <nav class="screens" aria-label="Fleet views">
+        {(['kiosks', 'profiles'] as const).map((id) => (
+          <button key={id} type="button" class={view === id ? undefined : 'secondary'} aria-pressed={view === id} onClick={() => setView(id)}>
+            {id === 'kiosks' ? 'Kiosks' : 'Profiles'}
+          </button>
+        ))}
+      </nav>
+      {view === 'profiles' ? <Profiles /> : <FleetList fleet={fleet} onSelect={setSelected} />}
+    </>
+  );
 }
 
 const ALERT_LABEL: Record<FleetAlert['kind'], string> = {
@@ -105,6 +118,7 @@ function FleetList({ fleet, onSelect }: { fleet: FleetState; onSelect: (id: stri
                 <th>Devices</th>
                 <th>Round trip</th>
                 <th>Uptime</th>
+                <th>Profile</th>
               </tr>
             </thead>
             <tbody>
@@ -130,6 +144,9 @@ function FleetList({ fleet, onSelect }: { fleet: FleetState; onSelect: (id: stri
                   <td>
                     <Sparkline label="uptime, hours" values={k.recent.map((p) => p.uptimeSeconds / 3600)} />
                     <span class="muted">{k.last ? duration(k.last.uptimeSeconds) : '–'}</span>
+                  </td>
+                  <td>
+                    <ProfileCell state={fleet.profiles.value.get(k.id)} />
                   </td>
                 </tr>
               ))}
@@ -200,7 +217,7 @@ function Sparkline({ values, label }: { values: readonly (number | null)[]; labe
   );
 }
 
-function KioskDetail({ kiosk, onBack }: { kiosk: KioskHealth; onBack: () => void }) {
+function KioskDetail({ kiosk, profile, onBack }: { kiosk: KioskHealth; profile: KioskProfileState | undefined; onBack: () => void }) {
   const [detail, setDetail] = useState<KioskHealthDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Reloaded when a push changes the kiosk (a new heartbeat, an alert).
@@ -228,6 +245,7 @@ function KioskDetail({ kiosk, onBack }: { kiosk: KioskHealth; onBack: () => void
       </p>
       <Devices kiosk={kiosk} />
       <KioskIdentityActions kioskId={kiosk.id} />
+      <AssignProfile kioskId={kiosk.id} state={profile} />
       {error && <p role="alert">{error}</p>}
       {detail && (
         <>
