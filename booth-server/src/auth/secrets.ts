@@ -28,6 +28,20 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
+/**
+ * A short one-time code (a kiosk's enrolment code: 40 random bits) as it is
+ * kept: scrypt with a fixed salt, so it can still be looked up by its hash.
+ * SHA-256 would let someone holding a copy of the table try all 2^40 codes in
+ * minutes, inside a code's life; at N=2^14 (16 MiB, some 30 ms a hash) that
+ * takes years of hardware, and a per-deployment table of all codes is as far out
+ * of reach. The fixed salt only separates this use from others.
+ */
+export async function hashShortCode(code: string, purpose: string): Promise<string> {
+  const key = await scrypt(code, `citizen-kiosk/${purpose}/v1`, KEYLEN, SHORT_CODE_PARAMS);
+  return key.toString('base64url');
+}
+const SHORT_CODE_PARAMS = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
 /** A random bearer secret (session token, kiosk credential): 256 bits, base64url. */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');

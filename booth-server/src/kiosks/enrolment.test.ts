@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { KIOSK_WS_PATH, kioskTokenSigningInput, parseEnrolmentCode } from '@citizen/protocol';
+import { generateKeyPairSync, randomBytes, scryptSync, sign } from 'node:crypto';
+import { KIOSK_WS_PATH, kioskTokenSigningInput, newEnrolmentCode, parseEnrolmentCode } from '@citizen/protocol';
 import { KIOSK_IDENTITY_LIMITS } from './identityRoutes';
+import { enrolmentCodeHash } from './routes';
 import { createTestApp, enrolWithCode, kioskToken, rawSocket, signInHeaders, type TestApp } from '../testing';
 
 let t: TestApp;
@@ -173,5 +174,28 @@ describe('limits on the public identity routes', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toMatchObject({ code: 'KIOSK_IDENTITY_THROTTLED' });
     expect((await enrol('203.0.113.8')).statusCode).not.toBe(429);
+  });
+
+  it('caps code checks over all addresses (each costs a slow hash), and the next minute opens again', async () => {
+    clock += 61_000;
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const spki = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    // Well-formed codes nobody issued, each from another address: only the global budget can stop them.
+    const enrol = (i: number) =>
+      t.app.inject({ method: 'POST', url: '/api/kiosk/enrol', payload: { code: newEnrolmentCode((n) => randomBytes(n)), publicKey: spki }, remoteAddress: `198.51.100.${i % 250}` });
+    for (let i = 0; i < KIOSK_IDENTITY_LIMITS.enrolPerMinuteGlobal; i++) expect((await enrol(i)).json()).toMatchObject({ code: 'ENROLMENT_CODE_UNKNOWN' });
+    expect((await enrol(7)).json()).toMatchObject({ code: 'KIOSK_IDENTITY_THROTTLED', message: expect.stringMatching(/retry in \d+ s/) });
+    clock += 60_000;
+    expect((await enrol(8)).json()).toMatchObject({ code: 'ENROLMENT_CODE_UNKNOWN' });
+  });
+
+  it('keeps codes as scrypt hashes (memory-hard), as the store holds them', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: await techHeaders(), payload: { id: 'k-hash-1', name: 'Hash', location: 'Lab', languages: ['da'] } });
+    const code = parseEnrolmentCode((res.json() as { enrolment: { code: string } }).enrolment.code);
+    if (!code.ok) throw new Error('the server issued a malformed code');
+    const expected = scryptSync(code.code, 'citizen-kiosk/enrolment-code/v1', 32, { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString('base64url');
+    expect(await enrolmentCodeHash(code.code)).toBe(expected);
+    // Redeemable by exactly that hash: the code works.
+    expect((await enrolWithCode(t.app, code.code)).kioskId).toBe('k-hash-1');
   });
 });

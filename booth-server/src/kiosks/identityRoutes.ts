@@ -4,8 +4,10 @@
  * tokens. All three routes are public (the kiosk has no credential yet, or
  * its token expired): what they check is the code or the signature.
  *
- * The code is looked up by its hash; 40 random bits, single use and a short
- * life make guessing one hopeless even without a throttle per address.
+ * The code is looked up by its hash, a slow one (auth/secrets.ts
+ * hashShortCode); 40 random bits, single use and a short life make guessing
+ * one hopeless even without the throttles (per address, and over all
+ * addresses since each try costs a slow hash).
  */
 import type { FastifyInstance } from 'fastify';
 import { createPublicKey, hash, verify, type KeyObject } from 'node:crypto';
@@ -54,13 +56,27 @@ const REDEEM_REFUSAL = {
  * all of a site's kiosks share its address and ask at once after a server
  * restart, so their limit is wider.
  */
-export const KIOSK_IDENTITY_LIMITS = { enrolPerMinute: 30, tokenPerMinute: 240 } as const;
+/**
+ * Per client address, and for enrolment also over all addresses: each code
+ * tried costs a slow hash (hashShortCode), so addresses by the thousand must
+ * not buy unbounded hashing work either.
+ */
+export const KIOSK_IDENTITY_LIMITS = { enrolPerMinute: 30, enrolPerMinuteGlobal: 120, tokenPerMinute: 240 } as const;
 
 const identityRateLimit = (perMinute: number) => perAddressRateLimit(perMinute, 'KIOSK_IDENTITY_THROTTLED', 'kiosk identity requests');
 
 export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: Store; now: () => Date }): Promise<void> {
   const { store, now } = opts;
   const tokens = app.kioskTokens;
+  // The global enrolment budget: a fixed one-minute window, on the server's clock.
+  const enrolWindow = { start: 0, used: 0 };
+  const takeEnrolBudget = (): number | null => {
+    const at = now().getTime();
+    if (at - enrolWindow.start >= 60_000) Object.assign(enrolWindow, { start: at, used: 0 });
+    if (enrolWindow.used >= KIOSK_IDENTITY_LIMITS.enrolPerMinuteGlobal) return enrolWindow.start + 60_000 - at;
+    enrolWindow.used++;
+    return null;
+  };
 
   app.post<{ Body: KioskEnrolRequest }>(
     '/api/kiosk/enrol',
@@ -82,7 +98,9 @@ export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: S
       }
       const key = parsePublicKey(request.body.publicKey);
       const keyHash = keyFingerprint(key);
-      const result = await store.redeemEnrolmentCode(enrolmentCodeHash(parsed.code), key.export({ format: 'der', type: 'spki' }).toString('base64'), keyHash, now());
+      const wait = takeEnrolBudget();
+      if (wait !== null) throw new BoothError('KIOSK_IDENTITY_THROTTLED', `too many enrolment attempts right now; retry in ${Math.ceil(wait / 1000)} s`);
+      const result = await store.redeemEnrolmentCode(await enrolmentCodeHash(parsed.code), key.export({ format: 'der', type: 'spki' }).toString('base64'), keyHash, now());
       if (!result.ok) {
         const [code, message] = REDEEM_REFUSAL[result.reason];
         request.log.warn(`kiosk enrolment refused [reason:${result.reason}]`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { EnrolKioskRequest, EnrolKioskResponse, EnrolmentCode, Kiosk, KioskList, KioskRevokeResponse, kioskId, newEnrolmentCode, type Kiosk as KioskT, type KioskId } from '@citizen/protocol';
 import { Type } from '@sinclair/typebox';
 import { BoothError } from '../errors';
-import { hashSecret } from '../auth/secrets';
+import { hashShortCode } from '../auth/secrets';
 import { revokeKioskSockets } from '../auth/access';
 import type { Principal } from '../auth/plugin';
 import { StoreConflictError, type EnrolmentCodeRecord, type KioskRecord, type Store } from '../store/Store';
@@ -20,8 +20,8 @@ export function publicKiosk(k: KioskRecord): KioskT {
   };
 }
 
-/** The hash an enrolment code is kept as: of its canonical form (parseEnrolmentCode's). */
-export const enrolmentCodeHash = (code: string): string => hashSecret(`enrolment:${code}`);
+/** The hash an enrolment code is kept as: of its canonical form (parseEnrolmentCode's), slow (see hashShortCode). */
+export const enrolmentCodeHash = (code: string): Promise<string> => hashShortCode(code, 'enrolment-code');
 
 /**
  * A new one-time enrolment code for the kiosk (voiding its unused ones).
@@ -30,7 +30,7 @@ export const enrolmentCodeHash = (code: string): string => hashSecret(`enrolment
 export async function issueEnrolmentCode(store: Store, id: KioskId, by: EnrolmentCodeRecord['createdBy'], now: Date, lifetimeMs: number): Promise<EnrolmentCode> {
   const code = newEnrolmentCode((n) => randomBytes(n));
   const expiresAt = new Date(now.getTime() + lifetimeMs);
-  await store.createEnrolmentCode({ codeHash: enrolmentCodeHash(code), kioskId: id, createdAt: now, createdBy: by, expiresAt });
+  await store.createEnrolmentCode({ codeHash: await enrolmentCodeHash(code), kioskId: id, createdAt: now, createdBy: by, expiresAt });
   return { code, expiresAt: expiresAt.toISOString() };
 }
 
