@@ -68,6 +68,12 @@ describe('fleet health', () => {
     await page.getByTestId('heartbeat-history').locator('tbody tr').first().waitFor();
     expect(await page.getByTestId('heartbeat-history').locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await page.getByTestId('kiosk-alert-log').textContent()).toContain('Paper out');
+    // And its audit log: the demo seed created it and the kiosk enrolled itself with its code.
+    const audit = page.getByTestId('kiosk-audit-log');
+    await audit.waitFor();
+    const actions = await audit.locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(actions.slice(-3)).toEqual(['Enrolled (key bound)', 'Enrolment code issued', 'Kiosk record created']);
+    expect(await audit.locator('tbody tr').last().locator('td').nth(1).textContent()).toBe('booth-server');
     await kiosk.context().close();
     await page.context().close();
   });

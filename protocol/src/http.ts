@@ -240,6 +240,28 @@ export function kioskTokenSigningInput(kioskId: string, challenge: string): stri
 export const KioskRevokeResponse = Type.Object({ kiosk: Kiosk, closedSockets: Type.Integer({ minimum: 0 }) });
 export type KioskRevokeResponse = Static<typeof KioskRevokeResponse>;
 
+/**
+ * One entry of a kiosk's audit log: who (a staff member, the kiosk itself or
+ * booth-server), when, what (created, code-issued, enrolled, revoked, profile
+ * changes, remote actions and their results) and its particulars. Device
+ * facts only: no resident data is ever audited here.
+ */
+export const KioskAuditEntry = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.Union([
+    Type.Object({ kind: Type.Literal('user'), id: Type.String(), username: Type.String(), displayName: Type.String() }),
+    Type.Object({ kind: Type.Literal('kiosk') }),
+    Type.Object({ kind: Type.Literal('system') }),
+  ]),
+  action: Type.String({ pattern: '^[a-z][a-z-]*$' }),
+  data: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+});
+export type KioskAuditEntry = Static<typeof KioskAuditEntry>;
+export const KioskAuditList = Type.Object({ entries: Type.Array(KioskAuditEntry, { description: 'Newest first' }) });
+export type KioskAuditList = Static<typeof KioskAuditList>;
+export const KioskAuditQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }, { additionalProperties: false });
+export type KioskAuditQuery = Static<typeof KioskAuditQuery>;
+
 export const KioskList = Type.Object({ kiosks: Type.Array(Kiosk) });
 export type KioskList = Static<typeof KioskList>;
 

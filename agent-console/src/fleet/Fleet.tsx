@@ -17,6 +17,7 @@ import { Chart, colour } from '../supervision/Chart';
 import { browserFleetSocket, createFleetState, type FleetState } from './fleetState';
 import { AddKiosk, KioskIdentityActions } from './Enrolment';
 import { AssignProfile, ProfileCell, Profiles } from './Profiles';
+import { AuditLog } from './AuditLog';
 import './fleet.css';
 
 /** An administrator's work area: their accounts screen first, the fleet beside it. */
@@ -312,6 +313,7 @@ function KioskDetail({ kiosk, profile, onBack }: { kiosk: KioskHealth; profile: 
           </div>
         </>
       )}
+      <AuditLog kioskId={kiosk.id} changes={profile} />
     </section>
   );
 }

@@ -35,6 +35,7 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'POST /api/kiosks': ['technician', 'admin'],
   'POST /api/kiosks/:id/enrolment-code': ['technician', 'admin'],
   'POST /api/kiosks/:id/revoke': ['technician', 'admin'],
+  'GET /api/kiosks/:id/audit': ['technician', 'admin'],
   'POST /api/kiosk/enrol': PUBLIC,
   'POST /api/kiosk/challenge': PUBLIC,
   'POST /api/kiosk/token': PUBLIC,

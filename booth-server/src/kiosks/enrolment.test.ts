@@ -164,6 +164,29 @@ describe('kiosk revocation', () => {
   });
 });
 
+describe('audit log', () => {
+  it('lists who did what to a kiosk, newest first, with staff by name; technicians and administrators only', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/kiosks', headers: await techHeaders(), payload: { id: 'k-audit-1', name: 'Audit', location: 'Library', languages: ['da'] } });
+    await enrolWithCode(t.app, (created.json() as { enrolment: { code: string } }).enrolment.code);
+    const admin = await signInHeaders(t.app, 'admin', 'demo-admin');
+    expect((await t.app.inject({ method: 'POST', url: '/api/kiosks/k-audit-1/revoke', headers: admin })).statusCode).toBe(200);
+
+    const res = await t.app.inject({ method: 'GET', url: '/api/kiosks/k-audit-1/audit', headers: await techHeaders() });
+    expect(res.statusCode).toBe(200);
+    const { entries } = res.json() as { entries: { action: string; actor: Record<string, unknown>; data: Record<string, unknown> }[] };
+    expect(entries.map((e) => e.action)).toEqual(['revoked', 'enrolled', 'code-issued', 'created']);
+    expect(entries[0]!.actor).toMatchObject({ kind: 'user', username: 'admin' });
+    expect(entries[1]!.actor).toEqual({ kind: 'kiosk' });
+    expect(entries[3]!).toMatchObject({ actor: { kind: 'user', username: 'tech' }, data: { name: 'Audit', location: 'Library' } });
+    expect((await t.app.inject({ method: 'GET', url: '/api/kiosks/k-audit-1/audit?limit=1', headers: admin })).json().entries).toHaveLength(1);
+
+    const agent = await signInHeaders(t.app, 'anna', 'demo-agent');
+    expect((await t.app.inject({ method: 'GET', url: '/api/kiosks/k-audit-1/audit', headers: agent })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/kiosks/k-nobody-here/audit', headers: admin })).json()).toMatchObject({ code: 'KIOSK_NOT_FOUND' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/kiosks/k-audit-1/audit?limit=0', headers: admin })).statusCode).toBe(400);
+  });
+});
+
 describe('limits on the public identity routes', () => {
   it('refuses an address that keeps trying codes, with KIOSK_IDENTITY_THROTTLED; other addresses go on', async () => {
     const { publicKey } = generateKeyPairSync('ed25519');

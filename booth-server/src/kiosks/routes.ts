@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { EnrolKioskRequest, EnrolKioskResponse, EnrolmentCode, Kiosk, KioskList, KioskRevokeResponse, kioskId, newEnrolmentCode, type Kiosk as KioskT, type KioskId } from '@citizen/protocol';
+import { EnrolKioskRequest, EnrolKioskResponse, EnrolmentCode, Kiosk, KioskAuditList, KioskAuditQuery, KioskList, KioskRevokeResponse, kioskId, newEnrolmentCode, type Kiosk as KioskT, type KioskId } from '@citizen/protocol';
 import { Type } from '@sinclair/typebox';
 import { BoothError } from '../errors';
 import { hashShortCode } from '../auth/secrets';
 import { revokeKioskSockets } from '../auth/access';
 import type { Principal } from '../auth/plugin';
-import { StoreConflictError, type EnrolmentCodeRecord, type KioskRecord, type Store } from '../store/Store';
+import { StoreConflictError, type EnrolmentCodeRecord, type KioskAuditRecord, type KioskRecord, type Store } from '../store/Store';
+import type { KioskAuditEntry } from '@citizen/protocol';
 
 export function publicKiosk(k: KioskRecord): KioskT {
   return {
@@ -120,6 +121,26 @@ export async function kioskRoutes(app: FastifyInstance, opts: { store: Store; no
     },
   );
 
+  app.get<{ Params: { id: string }; Querystring: KioskAuditQuery }>(
+    '/api/kiosks/:id/audit',
+    {
+      config: { auth: { roles: ['technician', 'admin'] } },
+      schema: {
+        tags: ['kiosks'],
+        summary: 'A kiosk’s audit log, newest first: who created, enrolled, revoked or configured it, and the remote actions run on it with their results',
+        params: KioskParams,
+        querystring: KioskAuditQuery,
+        response: { 200: KioskAuditList },
+      },
+    },
+    async (request) => {
+      const id = kioskId(request.params.id);
+      if (!(await store.findKiosk(id))) throw new BoothError('KIOSK_NOT_FOUND', `no kiosk ${id}`);
+      const records = await store.listKioskAudit(id, request.query.limit ?? 100);
+      return { entries: await auditEntries(store, records) };
+    },
+  );
+
   app.post<{ Params: { id: string } }>(
     '/api/kiosks/:id/revoke',
     {
@@ -155,4 +176,20 @@ export async function kioskRoutes(app: FastifyInstance, opts: { store: Store; no
       return { kiosk: publicKiosk(request.principal.kiosk) };
     },
   );
+}
+
+/** Audit records as the console shows them: staff by name (read once per person). */
+export async function auditEntries(store: Store, records: readonly KioskAuditRecord[]): Promise<KioskAuditEntry[]> {
+  const people = new Map<string, Promise<KioskAuditEntry['actor']>>();
+  const actorOf = (actor: KioskAuditRecord['actor']): Promise<KioskAuditEntry['actor']> => {
+    if (actor === 'kiosk') return Promise.resolve({ kind: 'kiosk' });
+    if (actor === 'system') return Promise.resolve({ kind: 'system' });
+    let found = people.get(actor);
+    if (!found) {
+      found = store.findUserById(actor).then((u): KioskAuditEntry['actor'] => ({ kind: 'user', id: actor, username: u?.username ?? `#${actor}`, displayName: u?.displayName ?? 'deleted account' }));
+      people.set(actor, found);
+    }
+    return found;
+  };
+  return Promise.all(records.map(async (r) => ({ at: r.at.toISOString(), actor: await actorOf(r.actor), action: r.action, data: r.data })));
 }
