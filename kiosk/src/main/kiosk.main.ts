@@ -21,6 +21,7 @@ import { createTechnicianServices } from '../technician/services';
 import { BRIDGE_EVENTS, IPC_EVENT_CHANNEL, type BridgeEvent, type IpcReply } from '../contract';
 import { enrolFromCodeFile, KioskIdentity } from '../identity';
 import { KioskHardware } from '../hardware/KioskHardware';
+import { HeartbeatSender, MediaReportBox } from '../health/HeartbeatSender';
 import { loadKioskContent } from '@citizen/config/kioskContent';
 import { startShellControl } from '../control/shellControl';
 import { createApiProxy } from './apiProxy';
@@ -87,8 +88,10 @@ async function start(): Promise<void> {
   const control = startShellControl({ serverUrl: settings.serverOrigin, identity, config: config.kiosk, content, hardware, log });
   app.on('will-quit', () => control.close());
   // The self-test's media checks open camera and microphone for the page while they run (a resident's session is over by then).
-  const technician = createTechnicianServices({ config: config.kiosk, hardware, identity, version: KIOSK_VERSION, serverUrl: settings.serverOrigin, log, mediaGate: gate });
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, identity, content, profile: control.profile, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
+  // Camera, microphone and speaker as the page last reported them, for the heartbeat.
+  const media = new MediaReportBox();
+  const technician = createTechnicianServices({ config: config.kiosk, hardware, identity, version: KIOSK_VERSION, serverUrl: settings.serverOrigin, log, mediaGate: gate, media });
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, media, identity, content, profile: control.profile, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);
@@ -136,6 +139,20 @@ async function start(): Promise<void> {
     log,
   });
   watchRenderer(window.webContents, recovery, isQuitting);
+  // Fleet health: the heartbeat, with the crashes and hangs recovered from in the last 10 minutes.
+  const heartbeat = new HeartbeatSender({
+    serverUrl: settings.serverOrigin,
+    authorization: () => identity.authorization() ?? '',
+    appVersion: KIOSK_VERSION,
+    sources: { hardware: () => hardware.status(), media: () => media.get(), rendererCrashes: () => recovery.recentFailures() },
+    log,
+  });
+  const soon = (): void => heartbeat.sendSoon();
+  media.onChange = soon;
+  hardware.on('printerStatus', soon);
+  hardware.on('cardReaderStatus', soon);
+  heartbeat.start();
+  app.on('will-quit', () => void heartbeat.close());
   // Shell → renderer events: only the named events of the contract, only to the kiosk window.
   for (const name of Object.keys(BRIDGE_EVENTS) as BridgeEvent[]) {
     hardware.on(name, (payload: unknown) => {

@@ -48,6 +48,19 @@ describe('RendererRecovery', () => {
     expect(recovery.failed(crash)).toBe('out-of-order'); // 4, 8, 10, 11 within ten minutes
   });
 
+  it('reports the crashes and hangs of the last ten minutes for the heartbeat, forgetting older ones', () => {
+    const { clock, recovery } = setUp();
+    expect(recovery.recentFailures()).toBe(0);
+    recovery.failed(crash); // t = 0
+    clock.advance(4 * MINUTE);
+    recovery.failed({ kind: 'unresponsive' }); // t = 4
+    expect(recovery.recentFailures()).toBe(2);
+    clock.advance(7 * MINUTE); // t = 11: the first is older than ten minutes
+    expect(recovery.recentFailures()).toBe(1);
+    clock.advance(4 * MINUTE);
+    expect(recovery.recentFailures()).toBe(0);
+  });
+
   it('stays out of order until the shell restarts, however long it has been', () => {
     const { clock, loads, recovery } = setUp();
     for (let i = 0; i < 4; i++) recovery.failed(crash);

@@ -43,6 +43,12 @@ export class RendererRecovery {
     return this.#outOfOrder;
   }
 
+  /** Crashes and hangs within the window up to now: what the heartbeat reports as `rendererCrashes`. */
+  recentFailures(): number {
+    const since = this.#deps.now() - this.#policy.windowMs;
+    return this.#failures.filter((t) => t > since).length;
+  }
+
   failed(failure: RendererFailure): RecoveryOutcome {
     const now = this.#deps.now();
     this.#failures = this.#failures.filter((t) => t > now - this.#policy.windowMs);
