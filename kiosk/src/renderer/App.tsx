@@ -6,7 +6,7 @@
  * changed on every screen without losing progress. A session left untouched
  * asks "Are you still there?" and is then wiped (IdleGuard).
  */
-import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
 import { StateContext, useKiosk } from './context';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
@@ -20,13 +20,16 @@ import { useLazy } from './lazy';
 export { StateContext };
 
 export function App() {
-  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home, provisioning } = useKiosk();
+  const kiosk = useKiosk();
+  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home, provisioning, technician } = kiosk;
   /** A card was read this session: ask before its (masked) number goes to the agent. */
   const [askCard, setAskCard] = useState(false);
   const step = call.state.value;
   // Rarely needed screens come in their own chunks.
   const ProvisioningScreen = useLazy(() => import('./provisioning/ProvisioningScreen').then((m) => m.ProvisioningScreen), provisioning.needed.value);
   const FollowUpScreen = useLazy(() => import('./followUp/FollowUpScreen').then((m) => m.FollowUpScreen), screen.value === 'follow-up');
+  const TechnicianMode = useLazy(() => import('./technician/TechnicianMode').then((m) => m.TechnicianMode), technician.value);
+  if (technician.value) return <Frame bare>{TechnicianMode ? <TechnicianMode kiosk={kiosk} /> : <p class="notice">…</p>}</Frame>;
   if (provisioning.needed.value)
     return <Frame bare>{ProvisioningScreen ? <ProvisioningScreen provisioning={provisioning} /> : <p class="notice">…</p>}</Frame>;
   if (!content.value)
@@ -153,8 +156,26 @@ function Attract() {
         </p>
       )}
       <LanguageButtons />
+      <TechnicianCorner />
     </main>
   );
+}
+
+/**
+ * Five taps within 3 s in the bottom-left corner of the attract screen open
+ * technician mode's PIN pad. Hidden (not for residents, and out of the
+ * accessibility tree), and a spot where no button is, in either direction.
+ */
+function TechnicianCorner() {
+  const { openTechnician } = useKiosk();
+  const taps = useRef<number[]>([]);
+  const tap = (e: PointerEvent): void => {
+    taps.current = [...taps.current.filter((at) => e.timeStamp - at < 3000), e.timeStamp];
+    if (taps.current.length < 5) return;
+    taps.current = [];
+    void openTechnician();
+  };
+  return <div class="technician-corner" aria-hidden="true" data-testid="technician-corner" onPointerDown={tap} />;
 }
 
 /** One button per language, each in its own name and script. */

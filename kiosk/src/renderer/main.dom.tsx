@@ -3,7 +3,7 @@ import { App, StateContext } from './App';
 import { bridge } from './bridge.dom';
 import { createKioskState } from './state';
 import { browserCallDeps } from './call/callState';
-import { reportMediaDevices } from './mediaHealth.dom';
+import { answerMediaSelfTests, reportMediaDevices } from './mediaHealth.dom';
 import { createLogger } from '@citizen/call-client/log';
 import './kiosk.css';
 
@@ -47,6 +47,7 @@ refresh();
 // event stream was (re)connecting, and shows a lost server connection.
 setInterval(refresh, 15_000);
 reportMediaDevices(bridge, (err) => log.warn('media device report failed', { error: err }));
+answerMediaSelfTests(bridge, (err) => log.warn('media self-test failed', { error: err }));
 render(
   <StateContext.Provider value={state}>
     <App />

@@ -55,6 +55,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   const flow = createFlowRunner();
   /** Until the kiosk has its device identity, the provisioning screen shows instead of everything else. */
   const provisioning = createProvisioning(bridge, () => void refresh());
+  /** Technician mode (its PIN pad first) shows instead of everything else. */
+  const technician = signal(false);
 
   /** One language's catalogue, asked of the shell once. */
   async function loadCatalogue(code: string): Promise<void> {
@@ -168,6 +170,17 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     await bridge.endSession().catch((err: unknown) => log.error('endSession failed', { error: err }));
   }
 
+  /** Technician mode opens only once the resident session is wiped, and wipes again when it closes. */
+  async function openTechnician(): Promise<void> {
+    await endResidentSession();
+    technician.value = true;
+  }
+  async function closeTechnician(): Promise<void> {
+    technician.value = false;
+    await bridge.technicianEnd().catch((err: unknown) => log.warn('technicianEnd failed', { error: err }));
+    await endResidentSession();
+  }
+
   async function refresh(): Promise<void> {
     void provisioning.check();
     const [self, info, hw] = await Promise.allSettled([
@@ -186,8 +199,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   return {
-    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge, provisioning,
-    loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh,
+    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge, provisioning, technician,
+    loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh, openTechnician, closeTechnician,
   };
 }
 export type KioskState = ReturnType<typeof createKioskState>;

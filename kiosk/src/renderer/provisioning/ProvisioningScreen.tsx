@@ -27,13 +27,7 @@ const REFUSED: Record<string, string> = {
 };
 
 export function ProvisioningScreen({ provisioning }: { provisioning: Provisioning }) {
-  const [code, setCode] = useState('');
   const status = provisioning.status.value;
-  const problem = provisioning.problem.value;
-  const submit = (e?: Event): void => {
-    e?.preventDefault();
-    void provisioning.submit(code);
-  };
   return (
     <section class="screen provisioning" data-testid="provisioning">
       <h1>Kiosk setup</h1>
@@ -44,28 +38,41 @@ export function ProvisioningScreen({ provisioning }: { provisioning: Provisionin
       ) : (
         <p>This kiosk is not enrolled yet. Enter the enrolment code shown in the console (Kiosks) to connect it to the server.</p>
       )}
-      <form onSubmit={submit}>
-        <label for="enrolment-code">Enrolment code</label>
-        <input
-          id="enrolment-code"
-          data-testid="enrolment-code"
-          value={code}
-          maxLength={11}
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          onInput={(e) => setCode((e.target as HTMLInputElement).value.toUpperCase())}
-        />
-        <Keyboard layout={KEYPAD} value={code} onChange={(v) => setCode(v.toUpperCase())} labels={{ label: 'Enrolment code', deleteKey: 'Delete', space: 'Space' }} maxLength={11} />
-        {problem && (
-          <p class="notice error" role="alert" data-testid="enrolment-problem" data-code={problem.code}>
-            {PROBLEMS[problem.code] ?? `Enrolment failed (${problem.code}): ${problem.message}`}
-          </p>
-        )}
-        <button type="submit" class="big primary" disabled={provisioning.busy.value} data-testid="enrol">
-          {provisioning.busy.value ? 'Enrolling…' : 'Enrol this kiosk'}
-        </button>
-      </form>
+      <EnrolmentForm provisioning={provisioning} />
     </section>
+  );
+}
+
+/** The code field, its keypad and the enrol button: the provisioning screen's, and technician mode's for enrolling again. */
+export function EnrolmentForm({ provisioning, submitLabel = 'Enrol this kiosk' }: { provisioning: Provisioning; submitLabel?: string }) {
+  const [code, setCode] = useState('');
+  const problem = provisioning.problem.value;
+  const submit = (e?: Event): void => {
+    e?.preventDefault();
+    void provisioning.submit(code);
+  };
+  return (
+    <form onSubmit={submit}>
+      <label for="enrolment-code">Enrolment code</label>
+      <input
+        id="enrolment-code"
+        data-testid="enrolment-code"
+        value={code}
+        maxLength={11}
+        autocomplete="off"
+        autocapitalize="characters"
+        spellcheck={false}
+        onInput={(e) => setCode((e.target as HTMLInputElement).value.toUpperCase())}
+      />
+      <Keyboard layout={KEYPAD} value={code} onChange={(v) => setCode(v.toUpperCase())} labels={{ label: 'Enrolment code', deleteKey: 'Delete', space: 'Space' }} maxLength={11} />
+      {problem && (
+        <p class="notice error" role="alert" data-testid="enrolment-problem" data-code={problem.code}>
+          {PROBLEMS[problem.code] ?? `Enrolment failed (${problem.code}): ${problem.message}`}
+        </p>
+      )}
+      <button type="submit" class="big primary" disabled={provisioning.busy.value} data-testid="enrol">
+        {provisioning.busy.value ? 'Enrolling…' : submitLabel}
+      </button>
+    </form>
   );
 }
