@@ -11,13 +11,19 @@
  * one core, for booth-server and for a baseline measured in the same run — a
  * bare fastify route validating the same schema — and their ratio.
  *
+ * booth-server's kiosks are connected as well as heartbeating: each holds its
+ * control channel (GET /ws/kiosk/control, where profiles and remote actions
+ * arrive) open for the whole run, as a fleet's kiosks do; the baseline has no
+ * such channel.
+ *
  * The period is compressed: every kiosk sends once a second (FLEET_BENCH_PERIOD_MS),
  * 30 times the default fleet.heartbeatSeconds, so the run is short and the
  * server is loaded well beyond a real fleet of this size.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { HEARTBEAT_PATH, type Heartbeat } from '@citizen/protocol';
+import { WebSocket } from 'ws';
+import { CONTROL_WS_PATH, HEARTBEAT_PATH, type Heartbeat } from '@citizen/protocol';
 import type { FromServer, ToServer } from './fleet.server';
 
 const KIOSKS = 1000;
@@ -63,7 +69,31 @@ function post(agent: Agent, url: URL, auth: string, body: string): Promise<numbe
 
 const q = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
-async function load(s: Server): Promise<{ handling: number[]; rtt: number[]; cpuShare: number; sent: number; failed: number }> {
+/** Opens every kiosk's control channel; resolves when all are open. */
+async function connectAll(s: Server): Promise<WebSocket[]> {
+  const url = new URL(CONTROL_WS_PATH, s.url.replace(/^http/, 'ws'));
+  const sockets: WebSocket[] = [];
+  // A hundred at a time, as a fleet comes back after a server restart (their backoff spreads them).
+  for (let from = 0; from < s.kiosks.length; from += 100) {
+    await Promise.all(
+      s.kiosks.slice(from, from + 100).map(
+        (id, j) =>
+          new Promise<void>((resolve, reject) => {
+            const ws = new WebSocket(url, { headers: { authorization: `Kiosk ${id}:${s.credentials[from + j]}` } });
+            ws.once('open', () => (sockets.push(ws), resolve()));
+            ws.once('error', reject);
+            ws.once('unexpected-response', (_req, res) => reject(new Error(`control channel: HTTP ${res.statusCode}`)));
+          }),
+      ),
+    );
+  }
+  return sockets;
+}
+
+async function load(s: Server, mode: 'app' | 'bare'): Promise<{ handling: number[]; rtt: number[]; cpuShare: number; sent: number; failed: number; channels: number; channelsClosed: number }> {
+  const sockets = mode === 'app' ? await connectAll(s) : [];
+  let channelsClosed = 0;
+  for (const ws of sockets) ws.once('close', () => channelsClosed++);
   const url = new URL(HEARTBEAT_PATH, s.url);
   // One connection per kiosk, as real kiosks have.
   const agent = new Agent({ keepAlive: true, maxSockets: KIOSKS });
@@ -109,18 +139,28 @@ async function load(s: Server): Promise<{ handling: number[]; rtt: number[]; cpu
   const st = await stats(s);
   for (const t of timers) clearTimeout(t);
   agent.destroy();
-  return { handling: st.handlingMs.sort((a, b) => a - b), rtt: rtt.sort((a, b) => a - b), cpuShare: st.cpuMicros / 1000 / st.wallMs, sent, failed };
+  const closedDuringRun = channelsClosed;
+  for (const ws of sockets) ws.terminate();
+  return {
+    handling: st.handlingMs.sort((a, b) => a - b),
+    rtt: rtt.sort((a, b) => a - b),
+    cpuShare: st.cpuMicros / 1000 / st.wallMs,
+    sent,
+    failed,
+    channels: sockets.length,
+    channelsClosed: closedDuringRun,
+  };
 }
 
 function line(name: string, r: Awaited<ReturnType<typeof load>>): string {
   const h = r.handling;
-  return `${name.padEnd(24)} ${String(h.length).padStart(6)} heartbeats  handling p50 ${q(h, 0.5).toFixed(2)} ms  p99 ${q(h, 0.99).toFixed(2)} ms  max ${(h.at(-1) ?? NaN).toFixed(1)} ms  | round trip p99 ${q(r.rtt, 0.99).toFixed(1)} ms | server CPU ${(r.cpuShare * 100).toFixed(0)} % of one core${r.failed ? `  (${r.failed} failed)` : ''}`;
+  return `${name.padEnd(24)} ${String(h.length).padStart(6)} heartbeats  handling p50 ${q(h, 0.5).toFixed(2)} ms  p99 ${q(h, 0.99).toFixed(2)} ms  max ${(h.at(-1) ?? NaN).toFixed(1)} ms  | round trip p99 ${q(r.rtt, 0.99).toFixed(1)} ms | server CPU ${(r.cpuShare * 100).toFixed(0)} % of one core${r.failed ? `  (${r.failed} failed)` : ''}${r.channels ? ` | ${r.channels} control channels open, ${r.channelsClosed} dropped` : ''}`;
 }
 
 const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
 for (const mode of ['bare', 'app'] as const) {
   const s = await start(mode);
-  results[mode] = await load(s);
+  results[mode] = await load(s, mode);
   ask(s, { cmd: 'close' });
   await new Promise((r) => s.child.once('exit', r));
 }
