@@ -8,7 +8,8 @@
  *
  * Under Electron the camera and microphone are refused outside calls
  * (main/callGate.ts); `gate` opens them for the test and closes them after,
- * whatever the outcome.
+ * whatever the outcome, unless they were open already (a call is on: a
+ * forced remote self-test must not take the call's camera away).
  */
 import { randomUUID } from 'node:crypto';
 import type { MediaSelfTestAnswer, MediaSelfTestAsk, MediaSelfTestCheckName, SelfTestCheck } from '@citizen/protocol';
@@ -17,7 +18,7 @@ import { BridgeError } from '../contract';
 export interface RendererMediaProbeOptions {
   /** Sends the ask to the renderer (the shell's bridge event `selfTestMedia`). */
   emit: (ask: MediaSelfTestAsk) => void;
-  gate?: { open(): void; close(): void };
+  gate?: { readonly isOn: boolean; open(): void; close(): void };
   /** What the renderer is given for all its checks (default 12 s). */
   timeoutMs?: number;
   /** How much longer the shell waits for the answer to arrive (default 2 s). */
@@ -45,7 +46,8 @@ export class RendererMediaProbe {
       this.#waiting.set(requestId, resolve);
       timer = setTimeout(() => resolve(null), waitMs);
     });
-    this.#o.gate?.open();
+    const gate = this.#o.gate && !this.#o.gate.isOn ? this.#o.gate : null;
+    gate?.open();
     try {
       this.#o.emit({ requestId, checks: [...checks], timeoutMs });
       const answer = await answered;
@@ -63,7 +65,7 @@ export class RendererMediaProbe {
     } finally {
       clearTimeout(timer);
       this.#waiting.delete(requestId);
-      this.#o.gate?.close();
+      gate?.close();
     }
   }
 

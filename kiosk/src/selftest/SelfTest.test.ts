@@ -178,3 +178,17 @@ describe('kiosk self-test over the virtual devices', () => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('the media checks and the camera gate (Electron)', () => {
+  it('opens the gate for the checks and closes it after, but leaves a call’s open gate open', async () => {
+    const moves: string[] = [];
+    const gate = { isOn: false, open: () => void (moves.push('open'), (gate.isOn = true)), close: () => void (moves.push('close'), (gate.isOn = false)) };
+    const p: RendererMediaProbe = new RendererMediaProbe({ gate, emit: (ask) => setTimeout(() => p.answer({ requestId: ask.requestId, results: workingRenderer(ask) as never }), 5) });
+    await p.run(['camera']);
+    expect(moves).toEqual(['open', 'close']);
+    gate.isOn = true;
+    await p.run(['camera']);
+    expect(moves).toEqual(['open', 'close']);
+    expect(gate.isOn).toBe(true);
+  });
+});

@@ -29,7 +29,7 @@ export function createTechnicianServices(deps: {
   /** The heartbeat's media report, told the self-test's camera and microphone results. */
   media?: MediaReportBox;
   /** Electron: lets the page open camera and microphone for the media checks (main/callGate.ts). */
-  mediaGate?: { open(): void; close(): void };
+  mediaGate?: { readonly isOn: boolean; open(): void; close(): void };
 }): TechnicianServices {
   const { config, hardware, identity } = deps;
   const kioskId = (): string => ((s) => (s.state === 'unprovisioned' ? config.id : s.kioskId))(identity.status());
