@@ -8,5 +8,6 @@ export * from './inCall';
 export * from './flows';
 export * from './fleet';
 export * from './profiles';
+export * from './profileCheck';
 export * from './control';
 export * from './selftest';
