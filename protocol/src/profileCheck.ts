@@ -6,7 +6,8 @@
  * does not call these leaves this module out.
  */
 import { Value } from '@sinclair/typebox/value';
-import { ProfileBody, WEEKDAYS, type ProfileCatalogue } from './profiles';
+import { ProfileBody, type ProfileCatalogue } from './profiles';
+import { WEEKDAYS } from './openingHours';
 
 /** `languages[2]` from a TypeBox error path `/languages/2`. */
 export function fieldName(path: string): string {

@@ -60,27 +60,9 @@ export const CardReaderSettings = Type.Object(
 );
 export type CardReaderSettings = Static<typeof CardReaderSettings>;
 
-const HHMM = '([01][0-9]|2[0-3]):[0-5][0-9]';
-export const OpeningSpan = Type.String({ pattern: `^${HHMM}-(${HHMM}|24:00)$`, description: 'Opening span, e.g. 08:00-16:00 (24:00 for midnight)' });
-const Day = Type.Array(OpeningSpan, { maxItems: 6 });
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-
-/** When the kiosk's building is open (the kiosk shows it; calls follow the queues' own hours). */
-export const KioskOpeningHours = Type.Object(
-  {
-    timeZone: Type.String({ minLength: 1 }),
-    mon: Day,
-    tue: Day,
-    wed: Day,
-    thu: Day,
-    fri: Day,
-    sat: Day,
-    sun: Day,
-    closedDates: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { maxItems: 100, description: 'Public holidays, YYYY-MM-DD' }),
-  },
-  { additionalProperties: false },
-);
-export type KioskOpeningHours = Static<typeof KioskOpeningHours>;
+// In a module of its own: the kiosk page's bridge contract needs this schema
+// alone, and a bundle takes a used module's schemas whole.
+import { KioskOpeningHours } from './openingHours';
 
 export const PROFILE_NAME_PATTERN = '^[a-z][a-z0-9-]{1,38}[a-z0-9]$';
 export const ProfileName = Type.String({ pattern: PROFILE_NAME_PATTERN, description: 'e.g. station-default, library' });
