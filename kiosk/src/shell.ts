@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
     const child = spawn(
       chromium,
-      [`--kiosk`, `--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-translate', '--disable-pinch', '--overscroll-history-navigation=0', '--use-fake-ui-for-media-stream', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      [`--kiosk`, `--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-translate', '--disable-pinch', '--overscroll-history-navigation=0', '--use-fake-ui-for-media-stream', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
       { stdio: 'ignore' },
     );
     children.push(child);

@@ -20,6 +20,7 @@ describe('kioskWebPreferences', () => {
       disableDialogs: true,
       spellcheck: false,
       devTools: false,
+      autoplayPolicy: 'no-user-gesture-required',
     });
   });
 

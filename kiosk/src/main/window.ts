@@ -22,6 +22,9 @@ export function kioskWebPreferences(preload: string, settings: { devMode: boolea
     disableDialogs: true,
     spellcheck: false,
     devTools: settings.devMode,
+    // A kiosk speaks before anyone touches it: read-aloud on arrival, the idle
+    // chime, a technician's remote speaker and microphone test (WebAudio).
+    autoplayPolicy: 'no-user-gesture-required',
   } as const;
 }
 
