@@ -31,10 +31,10 @@ export interface MediaCallView {
 export function startMediaCall(
   signalClient: CallSignal,
   snapshot: InCall,
-  opts: { video?: boolean; timeline?: Timeline; endpoint?: MediaEndpoint; receiveFirstMs?: number } = {},
+  opts: { video?: boolean; timeline?: Timeline; endpoint?: MediaEndpoint; receiveFirstMs?: number; maxVideoBitrate?: number | null } = {},
 ): MediaCallView {
   const timeline = opts.timeline ?? new Timeline();
-  const media = new CallMedia(signalClient, snapshot, timeline, opts.endpoint, { receiveFirstMs: opts.receiveFirstMs ?? 0 });
+  const media = new CallMedia(signalClient, snapshot, timeline, opts.endpoint, { receiveFirstMs: opts.receiveFirstMs ?? 0, maxVideoBitrate: opts.maxVideoBitrate ?? null });
   const offs: (() => void)[] = [];
   const view: MediaCallView = {
     callId: snapshot.callId,

@@ -17,7 +17,7 @@ import { Timeline } from '../timeline';
 import { CAMERA, localMediaConstraints } from './constraints';
 import { MediaEndpoint } from './MediaEndpoint.dom';
 import { readStats, type ByteSample, type CallStats } from './stats';
-import type { CallMediaEvents, CallMediaOptions, CallSignal, InCall, MediaHealth, RemoteMedia } from './types';
+import { videoBitrateCap, type CallMediaEvents, type CallMediaOptions, type CallSignal, type InCall, type MediaHealth, type RemoteMedia } from './types';
 import { consumerRtpParameters, wireRtpCapabilities } from './wire';
 
 const log = createLogger('call-media');
@@ -201,7 +201,7 @@ export class CallMedia {
       appData: { source, paused, callId: this.callId },
       stopTracks: false,
       ...(source === 'camera'
-        ? { encodings: [{ maxBitrate: this.#snapshot.maxVideoBitrate }], codecOptions: { videoGoogleStartBitrate: 600 } }
+        ? { encodings: [{ maxBitrate: videoBitrateCap(this.#snapshot.maxVideoBitrate, this.options.maxVideoBitrate) }], codecOptions: { videoGoogleStartBitrate: 600 } }
         : { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }),
     });
     if (paused) producer.pause();

@@ -31,4 +31,11 @@ export type CallMediaEvents = {
 export interface CallMediaOptions {
   /** Produce local media only once the far side's video is wired, or after this many ms (0: at once). */
   receiveFirstMs: number;
+  /** This side's own cap on its camera encoding (bps), e.g. a kiosk profile's for a weak uplink; the server's cap applies too. */
+  maxVideoBitrate?: number | null;
+}
+
+/** The camera encoding's cap: the server's, lowered by this side's own when it has one. */
+export function videoBitrateCap(serverCap: number, ownCap: number | null | undefined): number {
+  return ownCap && ownCap > 0 ? Math.min(serverCap, ownCap) : serverCap;
 }

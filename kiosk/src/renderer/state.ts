@@ -42,6 +42,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   const call = createCallState({
     printDocument: (doc) => bridge.printDocument(doc),
     mediaGate: { open: () => bridge.callStart(), close: () => bridge.callEnd() },
+    // The configuration profile's cap on the kiosk camera (a weak uplink), as the shell last said.
+    maxVideoBitrate: () => shell.value?.maxVideoBitrate ?? null,
     ...callDeps,
   });
   /** The card the resident presented in this session, masked (the clear number never leaves the shell). */

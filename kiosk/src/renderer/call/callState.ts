@@ -56,6 +56,8 @@ export interface CallDeps {
   printDocument?: (doc: { title: string; lines: string[]; reference: string | null }) => Promise<unknown>;
   /** The shell's camera and microphone gate: opened before a call's media starts, closed when it stops. */
   mediaGate?: { open(): Promise<unknown>; close(): Promise<unknown> };
+  /** The kiosk's own cap on its camera encoding (its configuration profile's), read when a call starts. */
+  maxVideoBitrate?: () => number | null;
 }
 
 /** What the agent shows on the screen during the call, until the resident answers it. */
@@ -136,7 +138,7 @@ export function createCallState(deps: CallDeps) {
     const agent = snapshot.participants.find((p) => p.role === 'agent');
     timeline.mark('callStarted');
     // The resident waits for the agent's face: wire it before producing the kiosk's own camera (at most 600 ms).
-    lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, ...(endpoint ? { endpoint } : {}) });
+    lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, maxVideoBitrate: deps.maxVideoBitrate?.() ?? null, ...(endpoint ? { endpoint } : {}) });
     state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
   }
 
