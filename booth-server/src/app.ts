@@ -26,6 +26,7 @@ import { supervisionPlugin } from './supervision/plugin';
 import fleetPlugin from './fleet/plugin';
 import controlPlugin from './control/plugin';
 import profilesPlugin from './profiles/plugin';
+import actionsPlugin from './actions/plugin';
 import type { FleetClock } from './fleet/FleetMonitor';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
@@ -152,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(controlPlugin, { store, pingIntervalSeconds: config.calls.pingIntervalSeconds, socketRecheckSeconds: config.auth.socketRecheckSeconds });
   // After the fleet plugin: profile changes are pushed on the fleet socket too.
   await app.register(profilesPlugin, { store, now });
+  await app.register(actionsPlugin, { store, now });
   await app.register(sessionKeepAlive, { store, policy: sessions, now });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   PROFILE_VERSION_NOT_FOUND: { status: 404, fix: 'Check the version number; GET /api/profiles/:name/versions lists them.' },
   PROFILE_ROLLBACK_CURRENT: { status: 409, fix: 'That version is the current one already; roll back to an older version.' },
   PROFILE_LANGUAGES_DISJOINT: { status: 409, fix: "The kiosk would offer no language: give the profile one of the languages the kiosk's record lists, or choose another profile." },
+  KIOSK_REVOKED: { status: 409, fix: "The kiosk's identity was revoked: enrol it again with a new code (console: Kiosks, new enrolment code) before sending it actions." },
   INTERNAL: { status: 500, fix: 'Retry; if it persists, give the request id to a technician.' },
 } as const;
 

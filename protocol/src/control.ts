@@ -2,7 +2,7 @@
  * The kiosk control channel: one WebSocket per kiosk, opened by the kiosk
  * shell (never the page) with its credential, `GET /ws/kiosk/control`.
  * booth-server uses it to tell a kiosk what to do between residents (a new
- * configuration profile today; remote actions later); the kiosk answers on
+ * configuration profile, a remote action: ./actions.ts); the kiosk answers on
  * it. Every message is one JSON object with a `type`, one schema each, and is
  * checked where it enters: a message that fails its check is answered with
  * `error` (code CONTROL_MESSAGE_INVALID) naming what is wrong, and the socket
@@ -12,9 +12,11 @@
  * retry with it: renew it first); 4009 a newer control socket of the same
  * kiosk replaced this one; 1001 the server is shutting down.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ProfileBody, ProfileName } from './profiles';
+import { ActionId, KioskActionName } from './actions';
+import { SelfTestReport } from './selftest';
 
 export const CONTROL_WS_PATH = '/ws/kiosk/control';
 export const CONTROL_CLOSE = { REVOKED: 4003, REPLACED: 4009, SHUTDOWN: 1001 } as const;
@@ -41,7 +43,26 @@ export const ControlError = Type.Object(
 );
 export type ControlError = Static<typeof ControlError>;
 
-export const SERVER_CONTROL_MESSAGES = { applyProfile: ControlApplyProfile, error: ControlError } as const;
+/**
+ * Run a remote action (./actions.ts). Sent when a technician asks for it and
+ * again on every connect while it has not started, so the kiosk answers an
+ * id it knows with the state it has (it never runs one id twice).
+ */
+export const ControlRunAction = Type.Object(
+  {
+    type: Type.Literal('runAction'),
+    actionId: ActionId,
+    action: KioskActionName,
+    /** Do not wait for the resident's session to end: tell them, end it, run. */
+    force: Type.Boolean(),
+    /** Give up on it if it has not started within this long (the kiosk's own clock; state expired on the server). */
+    expiresInMs: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type ControlRunAction = Static<typeof ControlRunAction>;
+
+export const SERVER_CONTROL_MESSAGES = { applyProfile: ControlApplyProfile, runAction: ControlRunAction, error: ControlError } as const;
 export const ServerControlMessage = Type.Union(Object.values(SERVER_CONTROL_MESSAGES));
 export type ServerControlMessage = Static<typeof ServerControlMessage>;
 
@@ -61,7 +82,22 @@ export const ControlProfileAck = Type.Object(
 );
 export type ControlProfileAck = Static<typeof ControlProfileAck>;
 
-export const KIOSK_CONTROL_MESSAGES = { profileAck: ControlProfileAck } as const;
+/** What became of a remote action: waiting for the session to end, running, or done. */
+export const ControlActionState = Type.Object(
+  {
+    type: Type.Literal('actionState'),
+    actionId: ActionId,
+    state: Type.Union([Type.Literal('deferred'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    /** Why it waits or failed, or what it did ("restarting now"). */
+    reason: Type.Optional(Type.String({ maxLength: 300 })),
+    /** self-test and test-page, with succeeded or failed: the report (a test page that did not print is failed, with its report). */
+    report: Type.Optional(SelfTestReport),
+  },
+  { additionalProperties: false },
+);
+export type ControlActionState = Static<typeof ControlActionState>;
+
+export const KIOSK_CONTROL_MESSAGES = { profileAck: ControlProfileAck, actionState: ControlActionState } as const;
 export const KioskControlMessage = Type.Union(Object.values(KIOSK_CONTROL_MESSAGES));
 export type KioskControlMessage = Static<typeof KioskControlMessage>;
 
@@ -73,6 +109,7 @@ export function parseControlMessage<M extends Record<string, TSchema>>(
   table: M,
   raw: string,
 ): { ok: true; message: Static<M[keyof M]> } | { ok: false; problem: string } {
+  registerFormats();
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -87,4 +124,15 @@ export function parseControlMessage<M extends Record<string, TSchema>>(
   const first = Value.Errors(schema, data).First();
   if (first) return { ok: false, problem: `${type}: ${first.path || '(message)'}: ${first.message}` };
   return { ok: true, message: data as Static<M[keyof M]> };
+}
+
+/**
+ * TypeBox's Value checks know no string formats until they are registered,
+ * and refuse every value of an unknown one: a self-test report's `startedAt`
+ * (date-time) would fail parseControlMessage. Registered on first use, not on
+ * import (the package is side-effect free), unless registered already.
+ */
+function registerFormats(): void {
+  if (FormatRegistry.Has('date-time')) return;
+  FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)));
 }

@@ -12,6 +12,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { KIOSK_ID_PATTERN } from './ids';
 import { KioskProfileState } from './profiles';
+import { KioskAction } from './actions';
 
 const DateTime = Type.String({ format: 'date-time' });
 
@@ -107,6 +108,8 @@ export const FLEET_NOTIFICATIONS = {
   fleetAlert: FleetAlert,
   /** A kiosk's profile changed: assigned, a new version to push, or the kiosk acknowledged one. */
   kioskProfile: KioskProfileState,
+  /** A remote action was asked for or changed state (sent, deferred, running, succeeded, failed, expired). */
+  kioskAction: KioskAction,
 } as const;
 export type FleetNotifications = typeof FLEET_NOTIFICATIONS;
 export type FleetNotification = { [K in keyof FleetNotifications]: { type: 'notification'; method: K; data: Static<FleetNotifications[K]> } }[keyof FleetNotifications];

@@ -13,3 +13,4 @@ export * from './profiles';
 export * from './profileCheck';
 export * from './control';
 export * from './selftest';
+export * from './actions';

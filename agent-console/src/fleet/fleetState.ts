@@ -8,7 +8,7 @@
  * No rendering here, so it is tested without a browser.
  */
 import { computed, signal } from '@preact/signals';
-import { FLEET_WS_PATH, type FleetAlert, type FleetNotification, type KioskHealth, type KioskProfileState } from '@citizen/protocol';
+import { FLEET_WS_PATH, type FleetAlert, type FleetNotification, type KioskAction, type KioskHealth, type KioskProfileState } from '@citizen/protocol';
 import { ApiError, type Api } from '../api';
 
 /** What the state needs of a WebSocket. */
@@ -50,6 +50,14 @@ export function createFleetState(api: Pick<Api, 'fleet' | 'kioskProfiles'>, opts
   const feed = signal<readonly FleetAlert[]>([]);
   /** Each kiosk's configuration profile, desired and applied version (pushed as kioskProfile). */
   const profiles = signal<ReadonlyMap<string, KioskProfileState>>(new Map());
+  /** Remote actions by id: those a kiosk page loaded, and every one pushed as kioskAction since (asked for, changed state). */
+  const actions = signal<ReadonlyMap<number, KioskAction>>(new Map());
+  const putActions = (list: readonly KioskAction[]): void => {
+    const next = new Map(actions.value);
+    // A push may have brought a newer state than a list loaded at the same moment.
+    for (const a of list) if (!next.has(a.id) || Date.parse(next.get(a.id)!.updatedAt) <= Date.parse(a.updatedAt)) next.set(a.id, a);
+    actions.value = next;
+  };
   let socket: FleetSocket | null = null;
   let backoffMs = 1000;
   let cancelRetry: (() => void) | null = null;
@@ -76,6 +84,7 @@ export function createFleetState(api: Pick<Api, 'fleet' | 'kioskProfiles'>, opts
   function onNotification(n: FleetNotification): void {
     if (n.method === 'kioskHealth') put(n.data);
     else if (n.method === 'kioskProfile') profiles.value = new Map(profiles.value).set(n.data.kioskId, n.data);
+    else if (n.method === 'kioskAction') putActions([n.data]);
     else feed.value = [n.data, ...feed.value].slice(0, 50);
   }
 
@@ -125,6 +134,8 @@ export function createFleetState(api: Pick<Api, 'fleet' | 'kioskProfiles'>, opts
   return {
     kiosks,
     profiles,
+    actions,
+    putActions,
     bySite,
     counts,
     feed,

@@ -78,6 +78,9 @@ const EXPECTED: Record<string, readonly Caller[] | typeof PUBLIC> = {
   'POST /api/profiles/:name/versions': ['technician', 'admin'],
   'POST /api/profiles/:name/rollback': ['technician', 'admin'],
   'PUT /api/kiosks/:id/profile': ['technician', 'admin'],
+  // Remote actions (booth-server/src/actions): an agent cannot run remote actions.
+  'POST /api/kiosks/:id/actions': ['technician', 'admin'],
+  'GET /api/kiosks/:id/actions': ['technician', 'admin'],
   'GET /api/kiosk/profile': ['kiosk'],
   'GET /ws/kiosk/control': ['kiosk'],
 };

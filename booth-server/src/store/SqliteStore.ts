@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { InquiryEventData, kioskId, userId, type AgentSkills, type AlertKind, type Heartbeat, type CallRequestInfo, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
+import { ACTION_EXPIRY_MINUTES, FINAL_ACTION_STATES, InquiryEventData, kioskId, userId, type KioskActionName, type KioskActionStateName, type SelfTestReport, type AgentSkills, type AlertKind, type Heartbeat, type CallRequestInfo, type CaseStatus, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { LoginChallengeRecord, TotpPending, TotpState, UserAccount, UserChange } from './Store';
 import type { DailyContactFigures, DailyContactQuery } from './Store';
@@ -10,6 +10,8 @@ import type { KioskId, UserId } from '@citizen/protocol';
 import {
   StoreClosedError,
   StoreConflictError,
+  type KioskActionChange,
+  type KioskActionRecord,
   type CallbackChange,
   type CallbackRecord,
   type FleetAlertRecord,
@@ -502,6 +504,74 @@ export class SqliteStore implements Store {
         data: { profile: ack.profile, version: ack.version, ...(ack.reason ? { reason: ack.reason } : {}) },
       });
     })();
+  }
+
+  async addKioskAction(a: { kioskId: KioskId; action: KioskActionName; force: boolean; requestedBy: UserId; requestedAt: Date }): Promise<KioskActionRecord> {
+    return this.#db_().transaction((): KioskActionRecord => {
+      const at = a.requestedAt.getTime();
+      const { lastInsertRowid } = this.#prep(
+        "INSERT INTO kiosk_actions (kiosk_id, action, force, requested_by, requested_at, state, updated_at) VALUES (?, ?, ?, ?, ?, 'requested', ?)",
+      ).run(a.kioskId, a.action, a.force ? 1 : 0, a.requestedBy, at, at);
+      const id = Number(lastInsertRowid);
+      this.#audit({ kioskId: a.kioskId, at: a.requestedAt, actor: a.requestedBy, action: 'action-requested', data: { actionId: id, action: a.action, force: a.force } });
+      return this.#action(id)!;
+    })();
+  }
+
+  #action(id: number): KioskActionRecord | undefined {
+    const row = this.#prep(`${ACTION_SELECT} WHERE a.id = ?`).get(id) as KioskActionRow | undefined;
+    return row && toKioskAction(row);
+  }
+
+  async findKioskAction(id: number): Promise<KioskActionRecord | undefined> {
+    return this.#action(id);
+  }
+
+  async listKioskActions(id: KioskId, limit: number): Promise<KioskActionRecord[]> {
+    return (this.#prep(`${ACTION_SELECT} WHERE a.kiosk_id = ? ORDER BY a.id DESC LIMIT ?`).all(id, limit) as KioskActionRow[]).map(toKioskAction);
+  }
+
+  async listOpenKioskActions(id: KioskId): Promise<KioskActionRecord[]> {
+    return (this.#prep(`${ACTION_SELECT} WHERE a.kiosk_id = ? AND a.finished_at IS NULL ORDER BY a.id`).all(id) as KioskActionRow[]).map(toKioskAction);
+  }
+
+  async updateKioskAction(id: number, c: KioskActionChange): Promise<KioskActionRecord | undefined> {
+    return this.#db_().transaction((): KioskActionRecord | undefined => {
+      const final = FINAL_ACTION_STATES.includes(c.state);
+      const at = c.at.getTime();
+      const changed = this.#prep(
+        `UPDATE kiosk_actions SET state = ?, updated_at = ?, reason = ?, result = COALESCE(?, result), finished_at = ? WHERE id = ? AND finished_at IS NULL`,
+      ).run(c.state, at, c.reason ?? null, c.report ? JSON.stringify(c.report) : null, final ? at : null, id).changes;
+      if (changed !== 1) return undefined;
+      const rec = this.#action(id)!;
+      if (c.audit) this.#auditActionResult(rec, c.actor);
+      return rec;
+    })();
+  }
+
+  async expireKioskActions(before: Date, at: Date): Promise<KioskActionRecord[]> {
+    return this.#db_().transaction((): KioskActionRecord[] => {
+      const ids = (
+        this.#prep("SELECT id FROM kiosk_actions WHERE finished_at IS NULL AND state IN ('requested', 'sent', 'deferred') AND requested_at <= ?").all(before.getTime()) as { id: number }[]
+      ).map((r) => r.id);
+      const expire = this.#prep("UPDATE kiosk_actions SET state = 'expired', updated_at = ?, finished_at = ?, reason = ? WHERE id = ?");
+      return ids.map((id) => {
+        expire.run(at.getTime(), at.getTime(), `not started within ${ACTION_EXPIRY_MINUTES} minutes`, id);
+        const rec = this.#action(id)!;
+        this.#auditActionResult(rec, 'system');
+        return rec;
+      });
+    })();
+  }
+
+  #auditActionResult(a: KioskActionRecord, actor: 'kiosk' | 'system'): void {
+    this.#audit({
+      kioskId: a.kioskId,
+      at: a.updatedAt,
+      actor,
+      action: 'action-result',
+      data: { actionId: a.id, action: a.action, outcome: a.state, ...(a.reason ? { reason: a.reason } : {}), ...(a.report ? { selfTestOk: a.report.ok } : {}) },
+    });
   }
 
   async listKioskAudit(id: KioskId, limit: number): Promise<KioskAuditRecord[]> {
@@ -1012,6 +1082,38 @@ function toProfileVersion(r: ProfileVersionRow): ProfileVersionRecord {
     createdBy: r.created_by === 'system' ? 'system' : userId(r.created_by),
     rolledBackFrom: r.rolled_back_from,
     note: r.note,
+  };
+}
+
+const ACTION_SELECT = 'SELECT a.*, u.username AS requested_by_name FROM kiosk_actions a LEFT JOIN users u ON u.id = a.requested_by';
+interface KioskActionRow {
+  id: number;
+  kiosk_id: string;
+  action: string;
+  force: number;
+  requested_by: string;
+  requested_by_name: string | null;
+  requested_at: number;
+  state: string;
+  updated_at: number;
+  reason: string | null;
+  result: string | null;
+  finished_at: number | null;
+}
+function toKioskAction(r: KioskActionRow): KioskActionRecord {
+  return {
+    id: r.id,
+    kioskId: kioskId(r.kiosk_id),
+    action: r.action as KioskActionName,
+    force: r.force === 1,
+    requestedBy: userId(r.requested_by),
+    requestedByName: r.requested_by_name,
+    requestedAt: new Date(r.requested_at),
+    state: r.state as KioskActionStateName,
+    updatedAt: new Date(r.updated_at),
+    reason: r.reason,
+    report: r.result === null ? null : (JSON.parse(r.result) as SelfTestReport),
+    finishedAt: r.finished_at === null ? null : new Date(r.finished_at),
   };
 }
 

@@ -3,7 +3,7 @@
  * so that a server database (PostgreSQL) can implement it for sites that run
  * several booth-server nodes; SqliteStore is the embedded default.
  */
-import type { ProfileBody } from '@citizen/protocol';
+import type { KioskActionName, KioskActionStateName, ProfileBody, SelfTestReport } from '@citizen/protocol';
 import type { AgentSkills, AlertKind, CallRequestInfo, CaseStatus, Heartbeat, InquiryActor, InquiryEventData, KioskId, NextStep, Role, UserId } from '@citizen/protocol';
 
 export interface UserRecord {
@@ -100,7 +100,17 @@ export interface KioskAuditRecord {
   kioskId: KioskId;
   at: Date;
   actor: KioskAuditActor;
-  action: 'created' | 'code-issued' | 'enrolled' | 'revoked' | 'profile-assigned' | 'profile-version' | 'profile-applied' | 'profile-failed';
+  action:
+    | 'created'
+    | 'code-issued'
+    | 'enrolled'
+    | 'revoked'
+    | 'profile-assigned'
+    | 'profile-version'
+    | 'profile-applied'
+    | 'profile-failed'
+    | 'action-requested'
+    | 'action-result';
   data: Record<string, string | number | boolean | null>;
 }
 
@@ -125,6 +135,36 @@ export interface KioskProfileRecord {
   appliedAt: Date | null;
   failedVersion: number | null;
   failure: string | null;
+}
+
+/** A remote action on a kiosk (protocol/src/actions.ts). */
+export interface KioskActionRecord {
+  id: number;
+  kioskId: KioskId;
+  action: KioskActionName;
+  force: boolean;
+  requestedBy: UserId;
+  /** The requester's username now; null if the account is gone. */
+  requestedByName: string | null;
+  requestedAt: Date;
+  state: KioskActionStateName;
+  updatedAt: Date;
+  reason: string | null;
+  report: SelfTestReport | null;
+  /** Set with a final state (succeeded, failed, expired). */
+  finishedAt: Date | null;
+}
+
+/** A change of an action's state, with the audit entry it makes (same transaction). */
+export interface KioskActionChange {
+  state: Exclude<KioskActionStateName, 'requested'>;
+  at: Date;
+  reason?: string | null;
+  report?: SelfTestReport | null;
+  /** Who made the change: the kiosk reported it, or booth-server (sent, expired). */
+  actor: 'kiosk' | 'system';
+  /** Audit it as action-result (kiosk reports, expiry); `sent` is not audited. */
+  audit: boolean;
 }
 
 /** One heartbeat as received (fleet health). */
@@ -406,6 +446,22 @@ export interface Store {
    * profile-applied or profile-failed.
    */
   recordProfileAck(id: KioskId, ack: { profile: string; version: number; result: 'applied' | 'failed'; reason: string | null; at: Date }): Promise<void>;
+
+  /** Stores a requested remote action and audits it as action-requested, in one transaction. */
+  addKioskAction(a: { kioskId: KioskId; action: KioskActionName; force: boolean; requestedBy: UserId; requestedAt: Date }): Promise<KioskActionRecord>;
+  findKioskAction(id: number): Promise<KioskActionRecord | undefined>;
+  /** A kiosk's actions, newest first. */
+  listKioskActions(kioskId: KioskId, limit: number): Promise<KioskActionRecord[]>;
+  /** A kiosk's actions not in a final state, oldest first. */
+  listOpenKioskActions(kioskId: KioskId): Promise<KioskActionRecord[]>;
+  /**
+   * Changes an action's state unless it is final already (then undefined: a
+   * late report of an expired action changes nothing). A final state sets
+   * finishedAt. Audited as action-result when `audit`.
+   */
+  updateKioskAction(id: number, change: KioskActionChange): Promise<KioskActionRecord | undefined>;
+  /** Expires every action requested at or before `before` that has not started (requested, sent, deferred); audited. */
+  expireKioskActions(before: Date, at: Date): Promise<KioskActionRecord[]>;
 
   /** Also records the case's `created` event (actor: the kiosk). */
   createInquiry(inquiry: InquiryRecord): Promise<void>;

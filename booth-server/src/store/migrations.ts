@@ -296,4 +296,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE kiosks ADD COLUMN profile_failure TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'remote actions on kiosks: what was asked, by whom, and what became of it',
+    // One row per action, changed in place as the kiosk reports; every change
+    // is also in kiosk_audit. requested_by has no foreign key: the record
+    // outlives accounts (the audit log's rule).
+    sql: `
+      CREATE TABLE kiosk_actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+        action TEXT NOT NULL CHECK (action IN ('restart', 'reload', 'self-test', 'test-page')),
+        force INTEGER NOT NULL CHECK (force IN (0, 1)),
+        requested_by TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'sent', 'deferred', 'running', 'succeeded', 'failed', 'expired')),
+        updated_at INTEGER NOT NULL,
+        reason TEXT,
+        -- a SelfTestReport as JSON (self-test, test-page)
+        result TEXT,
+        finished_at INTEGER
+      );
+      CREATE INDEX kiosk_actions_kiosk ON kiosk_actions(kiosk_id, id);
+      CREATE INDEX kiosk_actions_open ON kiosk_actions(state, requested_at) WHERE finished_at IS NULL;
+    `,
+  },
 ];
