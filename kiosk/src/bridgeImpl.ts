@@ -11,6 +11,7 @@ import { BRIDGE_CALLS, BridgeError, isBridgeCall, type BridgeArgs, type BridgeCa
 import { PrintFailure, type KioskConfig, type KioskHardware } from './hardware/KioskHardware';
 import { EnrolmentFailure, type KioskIdentitySource } from './identity';
 import type { KioskProfile } from './control/KioskProfile';
+import type { ActionExecutor } from './control/ActionExecutor';
 import { UNKNOWN_MEDIA, type MediaReportBox } from './health/HeartbeatSender';
 import type { TechnicianServices } from './technician/services';
 
@@ -36,6 +37,8 @@ export function createBridgeImpl(deps: {
   media?: MediaReportBox;
   /** The configuration profile the kiosk runs (control/KioskProfile.ts): offered languages, flows and time-outs; absent: the local configuration. */
   profile?: KioskProfile;
+  /** Remote actions (control/ActionExecutor.ts): they wait for a resident's session to end. */
+  actions?: ActionExecutor;
   /** Technician mode's lock and the self-test (technician/services.ts). */
   technician: TechnicianServices;
 }): BridgeImpl {
@@ -90,10 +93,13 @@ export function createBridgeImpl(deps: {
       const result = hardware.endSession();
       // A profile version that waited for this session is applied now; the page hears of it by settingsChanged.
       void deps.profile?.sessionEnded();
+      // Not awaited: a forced action ends the session from inside its own run.
+      void deps.actions?.sessionEnded();
       return result;
     },
     sessionStart: async () => {
       deps.profile?.sessionStarted();
+      deps.actions?.sessionStarted();
       return null;
     },
     identity: async () => deps.identity.status(),

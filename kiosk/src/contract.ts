@@ -26,7 +26,7 @@
 import { Type, type Static, type TNull, type TSchema } from '@sinclair/typebox';
 import { CardKind, KioskContent, MediaDeviceHealth, MessageCatalogue, NextStep, ReceiptLanguage, ReferenceSchema } from '@citizen/protocol';
 import { KioskOpeningHours } from '@citizen/protocol';
-import { MediaSelfTestAnswer, MediaSelfTestAsk, SelfTestReport, SelfTestRequest } from '@citizen/protocol';
+import { KioskActionName, MediaSelfTestAnswer, MediaSelfTestAsk, SelfTestReport, SelfTestRequest } from '@citizen/protocol';
 import { createLogger } from '@citizen/call-client/log';
 
 // ---------------------------------------------------------------- shared parts
@@ -258,6 +258,15 @@ export const BRIDGE_EVENTS = {
    * (only a page can); the page answers with `selfTestMediaResult`.
    */
   selfTestMedia: MediaSelfTestAsk,
+  /**
+   * A technician forced a remote action while a resident uses the kiosk:
+   * tell them, in their language, full screen, and end their session (the
+   * page's wipe) after `seconds`. The shell ends it itself a little later if
+   * the page has not.
+   */
+  maintenanceNotice: Type.Object({ action: KioskActionName, seconds: Type.Integer({ minimum: 1, maximum: 60 }) }),
+  /** The browser shell's remote reload: the page loads itself again (Electron's shell reloads the window itself). */
+  reload: Type.Object({}),
 } as const satisfies Record<string, TSchema>;
 
 export type BridgeEvent = keyof typeof BRIDGE_EVENTS;

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig, resolveFromRoot, REPO_ROOT } from '@citizen/config';
+import type { FastifyInstance } from 'fastify';
 import { buildKioskHost } from './host/KioskHost';
+import { RESTART_EXIT_CODE } from './main/restart';
 import { enrolFromCodeFile, KioskIdentity, UNSEALED } from './identity';
 
 /** Path of the Electron binary if `npm install` could download it, else null. */
@@ -52,9 +54,19 @@ async function main(): Promise<void> {
 
   const electron = process.env.KIOSK_SHELL === 'browser' ? null : electronBinary();
   if (electron) {
-    const child = spawn(electron, [join(REPO_ROOT, 'kiosk/dist/main/kiosk.main.cjs')], { stdio: 'inherit', env: { ...process.env, CITIZEN_ROOT: REPO_ROOT } });
-    children.push(child);
-    child.once('exit', (code) => void stop(code ?? 0));
+    // A remote restart exits Electron with RESTART_EXIT_CODE (main/restart.ts): start it again.
+    const launch = (): void => {
+      const child = spawn(electron, [join(REPO_ROOT, 'kiosk/dist/main/kiosk.main.cjs')], { stdio: 'inherit', env: { ...process.env, CITIZEN_ROOT: REPO_ROOT, KIOSK_SUPERVISED: '1' } });
+      children.push(child);
+      child.once('exit', (code) => {
+        children.splice(children.indexOf(child), 1);
+        if (code === RESTART_EXIT_CODE && !stopping) {
+          process.stdout.write('kiosk: Electron shell restarting (remote action)\n');
+          launch();
+        } else void stop(code ?? 0);
+      });
+    };
+    launch();
     process.stdout.write('kiosk: Electron shell started\n');
     return;
   }
@@ -65,8 +77,37 @@ async function main(): Promise<void> {
   cleanups.push(() => identity.close());
   // Demo only (the seed leaves a code there). KIOSK_AUTO_ENROL=0 leaves it for the technician's screen (tests of it).
   if (process.env.KIOSK_AUTO_ENROL !== '0') await enrolFromCodeFile(identity, resolveFromRoot(config.kiosk.enrolmentCodeFile), log);
-  const host = await buildKioskHost({ kiosk: config.kiosk, identity, heartbeat: true, control: true });
-  await host.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
+  /*
+   * A remote restart: this host (hardware, control channel, heartbeat, bridge)
+   * is closed and built again in this process, on the same port, with the
+   * same identity; the open Chromium window's event stream reconnects to the
+   * new host, which tells the page to reload. Put off a moment so the
+   * action's `running` goes out on the control channel before it closes.
+   */
+  let restarting = false;
+  const restart = async (): Promise<void> => {
+    if (restarting) return;
+    restarting = true;
+    setTimeout(() => {
+      void (async () => {
+        log.info('restarting the kiosk host (remote action)');
+        await host.close();
+        if (stopping) return;
+        host = await startHost(true);
+        restarting = false;
+        log.info('kiosk host restarted');
+      })().catch((err: unknown) => {
+        log.warn(`restart failed [error:${(err as Error).message}]`);
+        void stop(1);
+      });
+    }, 200);
+  };
+  const startHost = async (afterRestart: boolean): Promise<FastifyInstance> => {
+    const h = await buildKioskHost({ kiosk: config.kiosk, identity, heartbeat: true, control: true, restart, reloadPage: afterRestart });
+    await h.listen({ host: '127.0.0.1', port: config.kiosk.hostPort });
+    return h;
+  };
+  let host = await startHost(false);
   cleanups.push(() => host.close());
   const url = `http://127.0.0.1:${config.kiosk.hostPort}/kiosk/`;
 

@@ -38,7 +38,15 @@ export interface KioskHostOptions {
   /** Limits of one event stream to a reader that does not keep up (defaults below; tests shorten them). */
   eventStream?: Partial<EventStreamLimits>;
   /** Open the control channel to booth-server and run its configuration profile (the shell does; unit tests of other things leave it off). */
-  control?: boolean | { backoff: { minMs: number; maxMs: number } };
+  control?: boolean | { backoff?: { minMs: number; maxMs: number }; noticeSeconds?: number };
+  /**
+   * Restarts this host (remote action restart): the launcher's (shell.ts closes
+   * the host and builds it again in the same process). Absent: a restart
+   * action fails, saying this shell cannot restart itself.
+   */
+  restart?: () => Promise<void>;
+  /** Built again by a restart: the first page to open its event stream is told to reload, so it runs against this host. */
+  reloadPage?: boolean;
   /** Send the fleet-health heartbeat to booth-server (the shell does; unit tests of other things leave it off). */
   heartbeat?: boolean;
 }
@@ -153,19 +161,6 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
   }
   const media = new MediaReportBox();
   const content = loadKioskContent();
-  const control = opts.control
-    ? startShellControl({
-        serverUrl: opts.kiosk.serverUrl,
-        identity: opts.identity,
-        config: opts.kiosk,
-        content,
-        hardware,
-        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
-        ...(typeof opts.control === 'object' ? { backoff: opts.control.backoff } : {}),
-      })
-    : null;
-  // Before the hardware closes (onClose): nothing is applied to closed devices.
-  if (control) app.addHook('preClose', async () => control.close());
   const technician = createTechnicianServices({
     config: opts.kiosk,
     hardware,
@@ -176,7 +171,40 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
   });
   app.decorate('kioskSelfTest', technician.selfTest);
-  const bridge = createBridgeImpl({ config: opts.kiosk, shell: 'browser', hardware, media, identity: opts.identity, content, ...(control ? { profile: control.profile } : {}), technician });
+  const controlOpts = typeof opts.control === 'object' ? opts.control : {};
+  const control = opts.control
+    ? startShellControl({
+        serverUrl: opts.kiosk.serverUrl,
+        identity: opts.identity,
+        config: opts.kiosk,
+        content,
+        hardware,
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+        ...(controlOpts.backoff ? { backoff: controlOpts.backoff } : {}),
+        ...(controlOpts.noticeSeconds !== undefined ? { noticeSeconds: controlOpts.noticeSeconds } : {}),
+        selfTest: technician.selfTest,
+        // Called only once the bridge below exists (an action runs after the host is built).
+        endSession: () => bridge.endSession(null),
+        // The page listens for `reload` on its event stream; with no stream open there is no screen to reload.
+        reload: async () => {
+          if (hardware.listenerCount('reload') === 0) throw new Error('no kiosk screen is connected to this shell');
+          hardware.emit('reload', {});
+        },
+        ...(opts.restart ? { restart: opts.restart } : {}),
+      })
+    : null;
+  // Before the hardware closes (onClose): nothing is applied to closed devices.
+  if (control) app.addHook('preClose', async () => control.close());
+  const bridge = createBridgeImpl({
+    config: opts.kiosk,
+    shell: 'browser',
+    hardware,
+    media,
+    identity: opts.identity,
+    content,
+    ...(control ? { profile: control.profile, actions: control.actions } : {}),
+    technician,
+  });
   if (opts.heartbeat) {
     const heartbeat = new HeartbeatSender({
       serverUrl: opts.kiosk.serverUrl,
@@ -241,6 +269,7 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     });
   });
 
+  let reloadPage = opts.reloadPage === true;
   // Open event streams; ended before the server closes, which would otherwise wait for them.
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -300,6 +329,10 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
     const now = hardware.status();
     send('printerStatus', now.printer);
     send('cardReaderStatus', now.cardReader);
+    if (reloadPage) {
+      reloadPage = false;
+      send('reload', {});
+    }
   });
 
   app.get('/', async (_request, reply) => reply.redirect('/kiosk/'));

@@ -37,6 +37,7 @@ import { helpContact, offeredLanguages, outOfOrderPages } from './outOfOrder';
 import { lockSessionPermissions } from './permissions';
 import { createAppHandler, registerAppScheme } from './protocol';
 import { RendererRecovery, watchRenderer } from './recovery';
+import { restartApp } from './restart';
 import { shellSettings, type ShellSettings } from './settings';
 import { bringToFront, kioskWindowOptions, lockWindow } from './window';
 
@@ -85,13 +86,31 @@ async function start(): Promise<void> {
   hardware.start();
   app.on('will-quit', () => void hardware.close());
   const content = loadKioskContent();
-  const control = startShellControl({ serverUrl: settings.serverOrigin, identity, config: config.kiosk, content, hardware, log });
-  app.on('will-quit', () => control.close());
   // The self-test's media checks open camera and microphone for the page while they run (a resident's session is over by then).
   // Camera, microphone and speaker as the page last reported them, for the heartbeat.
   const media = new MediaReportBox();
   const technician = createTechnicianServices({ config: config.kiosk, hardware, identity, version: KIOSK_VERSION, serverUrl: settings.serverOrigin, log, mediaGate: gate, media });
-  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, media, identity, content, profile: control.profile, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
+  const control = startShellControl({
+    serverUrl: settings.serverOrigin,
+    identity,
+    config: config.kiosk,
+    content,
+    hardware,
+    log,
+    selfTest: technician.selfTest,
+    // Called only once the bridge below exists (an action runs after start-up).
+    endSession: async () => {
+      gate.close();
+      return invokeBridgeCall(bridge, 'endSession', null);
+    },
+    reload: async () => {
+      if (!win || win.isDestroyed()) throw new Error('the kiosk window is not open');
+      win.webContents.reload();
+    },
+    restart: async () => restartApp(app, process.env.KIOSK_SUPERVISED === '1'),
+  });
+  app.on('will-quit', () => control.close());
+  const bridge = createBridgeImpl({ config: config.kiosk, shell: 'electron', hardware, media, identity, content, profile: control.profile, actions: control.actions, technician, signallingUrl: `${settings.serverSocketOrigin}${KIOSK_WS_PATH}` });
 
   const ses = session.defaultSession;
   lockSessionPermissions(ses, gate);

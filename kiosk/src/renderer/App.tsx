@@ -21,7 +21,7 @@ export { StateContext };
 
 export function App() {
   const kiosk = useKiosk();
-  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home, provisioning, technician } = kiosk;
+  const { content, contentProblem, t, call, receiptLang, lang, bridge, endResidentSession, screen, followUp, card, home, provisioning, technician, maintenance } = kiosk;
   /** A card was read this session: ask before its (masked) number goes to the agent. */
   const [askCard, setAskCard] = useState(false);
   const step = call.state.value;
@@ -29,6 +29,15 @@ export function App() {
   const ProvisioningScreen = useLazy(() => import('./provisioning/ProvisioningScreen').then((m) => m.ProvisioningScreen), provisioning.needed.value);
   const FollowUpScreen = useLazy(() => import('./followUp/FollowUpScreen').then((m) => m.FollowUpScreen), screen.value === 'follow-up');
   const TechnicianMode = useLazy(() => import('./technician/TechnicianMode').then((m) => m.TechnicianMode), technician.value);
+  if (maintenance.value)
+    return (
+      <Frame bare>
+        <div class="maintenance" role="alert" data-testid="maintenance-notice">
+          <h1>{t.value.maintenanceTitle}</h1>
+          <p>{t.value.maintenanceText(maintenance.value.seconds)}</p>
+        </div>
+      </Frame>
+    );
   if (technician.value) return <Frame bare>{TechnicianMode ? <TechnicianMode kiosk={kiosk} /> : <p class="notice">…</p>}</Frame>;
   if (provisioning.needed.value)
     return <Frame bare>{ProvisioningScreen ? <ProvisioningScreen provisioning={provisioning} /> : <p class="notice">…</p>}</Frame>;

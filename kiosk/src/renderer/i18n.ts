@@ -24,7 +24,7 @@ const PLAIN = [
   'lookupFailed', 'caseStatusLabel', 'nextStepLabel', 'receivedLabel', 'promisedLabel', 'resolvedLabel', 'achievedLabel', 'shareCardTitle',
   'shareCardYes', 'shareCardNo', 'cardRejected', 'attractTitle', 'attractHint', 'servicesTitle', 'otherHelp', 'back', 'startAgain', 'next', 'change',
   'confirm', 'useThisCard', 'presentCard', 'continueWithoutCard', 'finish', 'optional', 'language', 'stillThereTitle', 'stillThereContinue',
-  'stillThereEnd', 'contentProblem',
+  'stillThereEnd', 'contentProblem', 'maintenanceTitle',
 ] as const;
 
 type Fmt = (key: string, values?: Record<string, string | number>) => string;
@@ -44,6 +44,7 @@ const WITH_ARGS = {
   shareCardText: (f: Fmt) => (masked: string) => f('ui.shareCardText', { masked }),
   cardRead: (f: Fmt) => (masked: string) => f('ui.cardRead', { masked }),
   stillThereText: (f: Fmt) => (seconds: number) => f('ui.stillThereText', { seconds }),
+  maintenanceText: (f: Fmt) => (seconds: number) => f('ui.maintenanceText', { seconds }),
 } as const;
 
 const PRINTER_STATES: readonly PrinterState[] = ['ready', 'unknown', 'paper-out', 'cover-open', 'offline', 'not-responding', 'disconnected'];

@@ -147,6 +147,23 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   });
 
   /**
+   * A technician forced a remote action while a resident is here: they are
+   * told, full screen in their language, and their session is wiped after the
+   * notice's seconds (the shell waits for that, then runs the action).
+   */
+  const maintenance = signal<{ seconds: number } | null>(null);
+  bridge.on('maintenanceNotice', ({ seconds }) => {
+    maintenance.value = { seconds };
+    setTimeout(() => {
+      endResidentSession()
+        .catch((err: unknown) => log.error('ending the session for maintenance failed', { error: err }))
+        .finally(() => (maintenance.value = null));
+    }, seconds * 1000);
+  });
+  // The browser shell's remote reload (Electron's shell reloads its window itself).
+  bridge.on('reload', () => globalThis.location?.reload());
+
+  /**
    * The resident is done: forget what they presented and tell the shell to
    * drop its card data and cancel their waiting print jobs.
    */
@@ -201,7 +218,7 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
   }
 
   return {
-    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge, provisioning, technician,
+    content, contentProblem, lang, language, referenceFormat, localFormat, receiptLang, connection, shell, hardware, t, call, card, cardProblem, screen, display, followUp, flow, bridge, provisioning, technician, maintenance,
     loadContent, chooseLanguage, startFlow, home, endResidentSession, refresh, openTechnician, closeTechnician,
   };
 }
