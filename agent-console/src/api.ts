@@ -20,6 +20,9 @@ import {
   type EnrolmentCode,
   type KioskRevokeResponse,
   type KioskAuditList,
+  type KioskAction,
+  type KioskActionList,
+  type KioskActionRequest,
   type KioskProfileState,
   type KioskProfileStates,
   type ProfileHistory,
@@ -125,6 +128,8 @@ export function createApi(fetchImpl: Fetch = (input, init) => fetch(input, init)
     rollbackProfile: (name: string, toVersion: number) => request<ProfileVersion>('POST', `/api/profiles/${encodeURIComponent(name)}/rollback`, { toVersion }),
     kioskProfiles: () => request<KioskProfileStates>('GET', '/api/profiles/kiosks'),
     assignProfile: (kioskId: string, profile: string | null) => request<KioskProfileState>('PUT', `/api/kiosks/${encodeURIComponent(kioskId)}/profile`, { profile }),
+    kioskActions: (kioskId: string) => request<KioskActionList>('GET', `/api/kiosks/${encodeURIComponent(kioskId)}/actions`),
+    requestKioskAction: (kioskId: string, body: KioskActionRequest) => request<KioskAction>('POST', `/api/kiosks/${encodeURIComponent(kioskId)}/actions`, body),
   };
 }
 

@@ -18,6 +18,7 @@ import { browserFleetSocket, createFleetState, type FleetState } from './fleetSt
 import { AddKiosk, KioskIdentityActions } from './Enrolment';
 import { AssignProfile, ProfileCell, Profiles } from './Profiles';
 import { AuditLog } from './AuditLog';
+import { RemoteActions } from './RemoteActions';
 import './fleet.css';
 
 /** An administrator's work area: their accounts screen first, the fleet beside it. */
@@ -46,7 +47,7 @@ export function Fleet() {
     return () => fleet.stop();
   }, [fleet]);
   const kiosk = selected ? fleet.kiosks.value.get(selected) : undefined;
-  if (kiosk) return <KioskDetail kiosk={kiosk} profile={fleet.profiles.value.get(kiosk.id)} onBack={() => setSelected(null)} />;
+  if (kiosk) return <KioskDetail kiosk={kiosk} profile={fleet.profiles.value.get(kiosk.id)} fleet={fleet} onBack={() => setSelected(null)} />;
   return (
     <>
       <nav class="screens" aria-label="Fleet views">
@@ -218,13 +219,16 @@ function Sparkline({ values, label }: { values: readonly (number | null)[]; labe
   );
 }
 
-function KioskDetail({ kiosk, profile, onBack }: { kiosk: KioskHealth; profile: KioskProfileState | undefined; onBack: () => void }) {
+function KioskDetail({ kiosk, profile, fleet, onBack }: { kiosk: KioskHealth; profile: KioskProfileState | undefined; fleet: FleetState; onBack: () => void }) {
   const [detail, setDetail] = useState<KioskHealthDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Reloaded when a push changes the kiosk (a new heartbeat, an alert).
   useEffect(() => {
     api.fleetKiosk(kiosk.id).then(setDetail, (e: unknown) => setError(String(e)));
   }, [kiosk.id, kiosk.lastHeartbeatAt, kiosk.alerts.length]);
+  // The audit log is read again when the kiosk's profile or one of its remote actions changes.
+  const lastActionAt = [...fleet.actions.value.values()].filter((a) => a.kioskId === kiosk.id).reduce((m, a) => (a.updatedAt > m ? a.updatedAt : m), '');
+  const auditChanges = useMemo(() => ({}), [profile, lastActionAt]);
   const history = detail ? [...detail.history].reverse() : [];
   const data = useMemo(
     () => [history.map((h) => Date.parse(h.at) / 1000), history.map((h) => h.heartbeat.rttMs), history.map((h) => h.heartbeat.uptimeSeconds / 3600)] as [number[], (number | null)[], number[]],
@@ -247,6 +251,7 @@ function KioskDetail({ kiosk, profile, onBack }: { kiosk: KioskHealth; profile: 
       <Devices kiosk={kiosk} />
       <KioskIdentityActions kioskId={kiosk.id} />
       <AssignProfile kioskId={kiosk.id} state={profile} />
+      <RemoteActions kioskId={kiosk.id} fleet={fleet} />
       {error && <p role="alert">{error}</p>}
       {detail && (
         <>
@@ -313,7 +318,7 @@ function KioskDetail({ kiosk, profile, onBack }: { kiosk: KioskHealth; profile: 
           </div>
         </>
       )}
-      <AuditLog kioskId={kiosk.id} changes={profile} />
+      <AuditLog kioskId={kiosk.id} changes={auditChanges} />
     </section>
   );
 }
