@@ -81,7 +81,7 @@ async function startHost(): Promise<void> {
     kiosk: { ...server.config.kiosk, serverUrl },
     identity: fixedIdentity(credential),
     hardware,
-    control: { backoff: { minMs: 50, maxMs: 200 }, noticeSeconds: 1 },
+    control: { backoff: { minMs: 50, maxMs: 200 }, noticeSeconds: 1, graceMs: 300 },
   });
   hostUrl = await host.listen({ host: '127.0.0.1', port: 0 });
 }
@@ -177,6 +177,43 @@ describe('remote actions on a real kiosk shell', () => {
     await expect.poll(() => stateOf(asked.id), { timeout: 10_000 }).toBe('succeeded');
     expect(receiptPlainText(await printed)).toContain('Kiosk test page');
     page.close();
+  });
+
+  it('forced, with a page that does not end the session: the shell ends it itself after the notice', async () => {
+    await startHost();
+    await bridge('sessionStart');
+    const card = host!.kioskHardware;
+    const ended = new Promise<number>((resolve) => {
+      const original = card.endSession.bind(card);
+      card.endSession = () => {
+        resolve(Date.now());
+        card.endSession = original;
+        return original();
+      };
+    });
+    const t0 = Date.now();
+    const asked = await ask('test-page', true);
+    const at = await ended;
+    // The notice's second and the grace, not before.
+    expect(at - t0).toBeGreaterThanOrEqual(1000);
+    await expect.poll(() => stateOf(asked.id), { timeout: 10_000 }).toBe('succeeded');
+  });
+
+  it('answers an action sent again (a reconnect) with its state, and runs it once', async () => {
+    await startHost();
+    await bridge('sessionStart');
+    const asked = await ask('test-page');
+    await expect.poll(() => stateOf(asked.id)).toBe('deferred');
+    const before = vp.receipts.length;
+    // The server drops the channel; the kiosk reconnects and is sent the action again.
+    server.app.kioskControl.registry.close(KIOSK, 1001, 'test: dropped');
+    await expect.poll(() => server.app.kioskControl.registry.isConnected(KIOSK), { timeout: 5000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await stateOf(asked.id)).toBe('deferred');
+    await bridge('endSession');
+    await expect.poll(() => stateOf(asked.id), { timeout: 10_000 }).toBe('succeeded');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(vp.receipts.length).toBe(before + 1);
   });
 
   it('reload tells an open page to reload; with no page open it fails, saying so', async () => {

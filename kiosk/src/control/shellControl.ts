@@ -36,8 +36,9 @@ export function startShellControl(deps: {
   reload: () => Promise<void>;
   /** Absent where the shell cannot restart itself: a restart action then fails, saying so. */
   restart?: () => Promise<void>;
-  /** Seconds a resident is told before a forced action (tests shorten it). */
+  /** Seconds a resident is told before a forced action, and how long after it the shell waits for the page to end the session (tests shorten them). */
   noticeSeconds?: number;
+  graceMs?: number;
 }): ShellControl {
   let client: ControlClient | null = null;
   const profile = new KioskProfile({
@@ -58,6 +59,7 @@ export function startShellControl(deps: {
     reload: deps.reload,
     ...(deps.restart ? { restart: deps.restart } : {}),
     ...(deps.noticeSeconds !== undefined ? { noticeSeconds: deps.noticeSeconds } : {}),
+    ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
     log: deps.log,
   });
   client = new ControlClient({

@@ -38,7 +38,7 @@ export interface KioskHostOptions {
   /** Limits of one event stream to a reader that does not keep up (defaults below; tests shorten them). */
   eventStream?: Partial<EventStreamLimits>;
   /** Open the control channel to booth-server and run its configuration profile (the shell does; unit tests of other things leave it off). */
-  control?: boolean | { backoff?: { minMs: number; maxMs: number }; noticeSeconds?: number };
+  control?: boolean | { backoff?: { minMs: number; maxMs: number }; noticeSeconds?: number; graceMs?: number };
   /**
    * Restarts this host (remote action restart): the launcher's (shell.ts closes
    * the host and builds it again in the same process). Absent: a restart
@@ -182,6 +182,7 @@ export async function buildKioskHost(opts: KioskHostOptions): Promise<FastifyIns
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
         ...(controlOpts.backoff ? { backoff: controlOpts.backoff } : {}),
         ...(controlOpts.noticeSeconds !== undefined ? { noticeSeconds: controlOpts.noticeSeconds } : {}),
+        ...(controlOpts.graceMs !== undefined ? { graceMs: controlOpts.graceMs } : {}),
         selfTest: technician.selfTest,
         // Called only once the bridge below exists (an action runs after the host is built).
         endSession: () => bridge.endSession(null),
