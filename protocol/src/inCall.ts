@@ -85,3 +85,22 @@ export const Invitation = Type.Object({
   language: LanguageTag,
 });
 export type Invitation = Static<typeof Invitation>;
+
+/**
+ * In-call text chat between the resident and staff, through the signalling
+ * channel: for a deaf or hard-of-hearing resident from the first moment, and
+ * when sound or video fail. A message is plain text, one line or a few, up to
+ * CHAT_MAX_CHARS characters (the server also drops control characters).
+ */
+export const CHAT_MAX_CHARS = 1000;
+export const ChatText = Type.String({ minLength: 1, maxLength: CHAT_MAX_CHARS });
+export const ChatMessage = Type.Object({
+  callId: Id,
+  messageId: Id,
+  /** Who wrote it, as the call's participants are named. */
+  from: Type.Object({ participantId: Id, role: Type.Union([Type.Literal('resident'), Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('interpreter')]), displayName: Text(120) }),
+  text: ChatText,
+  at: Type.String({ format: 'date-time' }),
+});
+export type ChatMessage = Static<typeof ChatMessage>;
+

@@ -78,6 +78,12 @@ const printedFields = { kind: Type.Literal('printed-at-kiosk'), title: Type.Stri
 /** The call went on to another queue or agent. */
 const transferredFields = { kind: Type.Literal('transferred'), toQueue: Nullable(Type.String()), toUser: Nullable(Type.String()), note: Nullable(Type.String()) };
 
+/** A call's text chat, kept because the resident chose to (signalling keepChat). */
+const chatFields = {
+  kind: Type.Literal('chat-transcript'),
+  messages: Type.Array(Type.Object({ role: Type.String(), name: Type.String(), text: Type.String(), at: Type.String({ description: 'ISO 8601 time' }) }), { maxItems: 500 }),
+};
+
 /** What happened, without when and by whom: what the store is given to record. */
 export const InquiryEventData = Type.Union([
   Type.Object(createdFields),
@@ -91,6 +97,7 @@ export const InquiryEventData = Type.Union([
   Type.Object(pushAnsweredFields),
   Type.Object(printedFields),
   Type.Object(transferredFields),
+  Type.Object(chatFields),
 ]);
 export type InquiryEventData = Static<typeof InquiryEventData>;
 export type InquiryEventKind = InquiryEventData['kind'];
@@ -109,6 +116,7 @@ export const InquiryEvent = Type.Union([
   Type.Object({ ...envelope, ...pushAnsweredFields }),
   Type.Object({ ...envelope, ...printedFields }),
   Type.Object({ ...envelope, ...transferredFields }),
+  Type.Object({ ...envelope, ...chatFields }),
 ]);
 export type InquiryEvent = Static<typeof InquiryEvent>;
 

@@ -17,7 +17,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
 import { CardKind, Need, ReferenceSchema } from './vocab';
-import { Invitation, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
+import { ChatMessage, ChatText, Invitation, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -317,6 +317,8 @@ export const COMMON_REQUESTS = {
   restartIce: req(obj({ transportId: Id }), Type.Object({ iceParameters: IceParameters })),
   getTransportStats: req(obj({ transportId: Id }), TransportStats),
   endCall: req(obj({ callId: Id }), Empty),
+  /** A chat message to everyone in the call (./inCall.ts ChatMessage); it comes back to all, the sender too, as `chatMessage`. */
+  sendChat: req(obj({ callId: Id, text: ChatText }), Type.Object({ messageId: Id, at: Type.String() })),
 } as const;
 
 export const KIOSK_REQUESTS = {
@@ -367,6 +369,8 @@ export const KIOSK_REQUESTS = {
     ),
     Type.Object({ reference: ReferenceSchema, promisedBy: Type.String() }),
   ),
+  /** The resident's choice: keep the call's chat with their case (true), or let it go when the call ends (false, the default). */
+  keepChat: req(obj({ callId: Id, keep: Type.Boolean() }), Empty),
   /** The resident's answer to what the agent showed on the screen. */
   answerPush: req(obj({ callId: Id, pushId: Id, answer: PushAnswer }), Empty),
   /** How the print the agent asked for went. */
@@ -439,6 +443,10 @@ export const NOTIFICATIONS = {
   callInvitation: Invitation,
   /** Staff: the invitation was declined or is void (the call ended). */
   invitationClosed: obj({ callId: Id, userId: Id, reason: Type.Union([Type.Literal('declined'), Type.Literal('call-ended'), Type.Literal('joined')]) }),
+  /** Everyone in the call: a chat message (also the sender's own, in the order the server took them). */
+  chatMessage: ChatMessage,
+  /** Staff: whether the resident chose to keep the chat with their case. */
+  chatKept: obj({ callId: Id, keep: Type.Boolean() }),
   /** Kiosk: the agent transferred the call; the resident waits again (same reference, place kept). */
   callTransferred: obj({ callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
 } as const;

@@ -84,5 +84,7 @@ export function describeEvent(e: InquiryEvent, naming: Naming): string {
       const to = e.toUser !== null ? staffName(e.toUser, naming) : e.toQueue !== null ? `the queue ${e.toQueue}` : 'another agent';
       return `Transferred to ${to}${e.note ? `: ${e.note}` : ''}`;
     }
+    case 'chat-transcript':
+      return `Chat kept at the resident's wish (${e.messages.length} message${e.messages.length === 1 ? '' : 's'}): ${e.messages.map((m) => `${m.name}: ${m.text}`).join(' · ')}`;
   }
 }

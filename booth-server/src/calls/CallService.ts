@@ -23,6 +23,7 @@ import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
 import type { QueueSet } from '../routing/queues';
 import { liveView } from './supervision';
+import { CallChat } from './CallChat';
 import { InCallTools } from './InCallTools';
 import { QueueFigures, type QueueInfo } from './QueueFigures';
 import { WindowLimit } from '../util/WindowLimit';
@@ -73,6 +74,8 @@ export class CallService {
   readonly agents: AgentStates;
   /** During a call: show on the kiosk, print there, invite, transfer; joining and leaving. */
   readonly tools: InCallTools;
+  /** In-call text chat. */
+  readonly chat: CallChat;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -163,6 +166,7 @@ export class CallService {
       closeEndpoint: (s) => this.#endpoints.close(s.id),
       log: opts.log,
     });
+    this.chat = new CallChat({ calls: this.#calls, sessions: this.sessions, store: opts.store, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
   }
 
@@ -332,6 +336,7 @@ export class CallService {
     this.#endpoints.close(call.kiosk.id);
     if (reason !== 'server-shutdown' && reason !== 'callback') this.#queue.ended(call, was.step === 'in-call' ? was.startedAt : null);
     this.tools.callEnded(call.id);
+    this.chat.callEnded(call.id);
     const told = new Set<Session | undefined>([call.kiosk]);
     if (was.step === 'in-call') {
       for (const p of was.room.participants()) told.add(this.sessions.byId(p.participantId));

@@ -64,6 +64,7 @@ function mediaHandlers(service: CallService): HandlerTable<CommonRequests, Sessi
       service.endCall(s, callId);
       return empty;
     },
+    sendChat: (s, { callId, text }) => service.chat.send(s, callId, text),
   };
 }
 
@@ -82,6 +83,10 @@ export function kioskHandlers(service: CallService): HandlerTable<KioskRequests,
     queueStatus: (_s, request) => service.callbacks.queueStatus(request),
     requestCallback: (s, data) => service.callbacks.requestCallback(s, data),
     submitWrittenInquiry: (s, data) => service.callbacks.submitWrittenInquiry(s, data),
+    keepChat: (s, { callId, keep }) => {
+      service.chat.keep(s, callId, keep);
+      return empty;
+    },
     answerPush: (s, { callId, pushId, answer }) => {
       service.tools.answerPush(s, callId, pushId, answer);
       return empty;
