@@ -19,9 +19,24 @@ const ACTION_LABEL: Record<string, string> = {
   'profile-applied': 'Profile applied',
   'profile-failed': 'Profile could not be applied',
   'action-requested': 'Remote action requested',
-  'action-result': 'Remote action finished',
-  'action-expired': 'Remote action expired',
 };
+
+/** What the kiosk (or booth-server) reported of a remote action: `action-result` entries carry the state as `outcome`. */
+const OUTCOME_LABEL: Record<string, string> = {
+  deferred: 'waits for the resident to finish',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  expired: 'expired (the kiosk did not run it in time)',
+};
+
+function what(e: KioskAuditEntry): string {
+  if (e.action === 'action-result') {
+    const outcome = typeof e.data.outcome === 'string' ? e.data.outcome : '';
+    return `Remote action ${typeof e.data.action === 'string' ? e.data.action : ''}: ${OUTCOME_LABEL[outcome] ?? outcome}`.replace(/\s+:/, ':');
+  }
+  return ACTION_LABEL[e.action] ?? e.action;
+}
 
 const who = (a: KioskAuditEntry['actor']): string => (a.kind === 'user' ? `${a.displayName} (${a.username})` : a.kind === 'kiosk' ? 'the kiosk' : 'booth-server');
 
@@ -69,7 +84,7 @@ export function AuditLog({ kioskId, changes }: { kioskId: string; changes: unkno
               <tr key={`${e.at}-${i}`}>
                 <td>{new Date(e.at).toLocaleString()}</td>
                 <td>{who(e.actor)}</td>
-                <td>{ACTION_LABEL[e.action] ?? e.action}</td>
+                <td>{what(e)}</td>
                 <td>{details(e.data)}</td>
               </tr>
             ))}
