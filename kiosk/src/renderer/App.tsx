@@ -9,6 +9,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { DeviceStatus } from '../contract';
 import { StateContext, useKiosk } from './context';
+import { hoursToday } from './openingHours';
 import { EndedScreen, InCallScreen, WaitingScreen } from './call/CallScreens';
 import { CallbackForm, ClosedScreen, WrittenForm } from './call/LeaveWord';
 import { FlowScreen } from './flows/FlowScreen';
@@ -240,6 +241,7 @@ function Home({ onTalk }: { onTalk: () => void }) {
             {c.kiosk.name} · {c.kiosk.location}
           </p>
         )}
+        <OpenToday />
       </header>
       {c.state === 'loading' && <p class="notice">{t.value.loading}</p>}
       {c.state === 'offline' && (
@@ -277,6 +279,18 @@ function Home({ onTalk }: { onTalk: () => void }) {
       <CardNotice />
       <Devices />
     </Frame>
+  );
+}
+
+/** The building's opening hours today, when the kiosk's profile gives them (the kiosk itself serves around the clock). */
+function OpenToday() {
+  const { shell, t } = useKiosk();
+  const today = hoursToday(shell.value?.openingHours, new Date());
+  if (!today) return null;
+  return (
+    <p class="opening-hours" data-testid="opening-hours">
+      {today.spans.length ? t.value.openToday(today.spans.join(', ')) : t.value.closedToday}
+    </p>
   );
 }
 

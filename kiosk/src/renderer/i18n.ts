@@ -24,7 +24,7 @@ const PLAIN = [
   'lookupFailed', 'caseStatusLabel', 'nextStepLabel', 'receivedLabel', 'promisedLabel', 'resolvedLabel', 'achievedLabel', 'shareCardTitle',
   'shareCardYes', 'shareCardNo', 'cardRejected', 'attractTitle', 'attractHint', 'servicesTitle', 'otherHelp', 'back', 'startAgain', 'next', 'change',
   'confirm', 'useThisCard', 'presentCard', 'continueWithoutCard', 'finish', 'optional', 'language', 'stillThereTitle', 'stillThereContinue',
-  'stillThereEnd', 'contentProblem', 'maintenanceTitle',
+  'stillThereEnd', 'contentProblem', 'maintenanceTitle', 'closedToday',
 ] as const;
 
 type Fmt = (key: string, values?: Record<string, string | number>) => string;
@@ -45,6 +45,7 @@ const WITH_ARGS = {
   cardRead: (f: Fmt) => (masked: string) => f('ui.cardRead', { masked }),
   stillThereText: (f: Fmt) => (seconds: number) => f('ui.stillThereText', { seconds }),
   maintenanceText: (f: Fmt) => (seconds: number) => f('ui.maintenanceText', { seconds }),
+  openToday: (f: Fmt) => (hours: string) => f('ui.openToday', { hours }),
 } as const;
 
 const PRINTER_STATES: readonly PrinterState[] = ['ready', 'unknown', 'paper-out', 'cover-open', 'offline', 'not-responding', 'disconnected'];
