@@ -1,12 +1,16 @@
+/**
+ * What is SQLite's own: the file, its durability pragmas, and migrations
+ * that rebuild tables or move data in an existing file. The store contract
+ * both stores keep is in testing/storeConformance.ts (conformance.test.ts).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kioskId, userId } from '@citizen/protocol';
+import { userId } from '@citizen/protocol';
 import { SqliteStore } from './SqliteStore';
 import { MIGRATIONS } from './migrations';
-import { StoreClosedError, StoreConflictError } from './Store';
 
 const stores: SqliteStore[] = [];
 const open = (file = ':memory:'): SqliteStore => {
@@ -14,8 +18,10 @@ const open = (file = ':memory:'): SqliteStore => {
   stores.push(s);
   return s;
 };
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 const user = {
@@ -26,17 +32,7 @@ const user = {
   skills: { languages: { da: 3, en: 2 }, topics: { passport: 1 } },
   passwordHash: 'x',
 };
-const kiosk = {
-  id: kioskId('k-test-1'),
-  name: 'Test',
-  location: 'Lab',
-  languages: ['da'],
-  credentialHash: 'h',
-  publicKey: null,
-  revokedAt: null,
-  enrolledAt: new Date('2026-01-01T00:00:00Z'),
-  lastSeenAt: null,
-};
+const t0 = new Date('2026-03-02T09:00:00Z');
 
 describe('SqliteStore', () => {
   it('applies every migration to a new database file, once', async () => {
@@ -54,75 +50,6 @@ describe('SqliteStore', () => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  it('round-trips users and refuses a duplicate username', async () => {
-    const s = open();
-    await s.createUser(user);
-    const account = { ...user, disabledAt: null, totp: null };
-    expect(await s.findUserByUsername('anna')).toEqual(account);
-    expect(await s.findUserById(user.id)).toEqual(account);
-    await expect(s.createUser({ ...user, id: userId('u-fedcba9876543210') })).rejects.toBeInstanceOf(StoreConflictError);
-  });
-
-  it('finds sessions only until they expire and purges expired ones', async () => {
-    const s = open();
-    await s.createUser(user);
-    const t0 = new Date('2026-01-01T10:00:00Z');
-    await s.createSession({ tokenHash: 'a', userId: user.id, createdAt: t0, expiresAt: new Date(t0.getTime() + 60_000), lastSeenAt: t0, idleExpiresAt: new Date(t0.getTime() + 60_000) });
-    expect(await s.findSession('a', new Date(t0.getTime() + 59_000))).toMatchObject({ userId: user.id });
-    expect(await s.findSession('a', new Date(t0.getTime() + 60_000))).toBeUndefined();
-    expect(await s.deleteExpiredSessions(new Date(t0.getTime() + 61_000))).toBe(1);
-  });
-
-  it('enrols kiosks, refuses duplicates, records last seen and rotates credentials', async () => {
-    const s = open();
-    await s.createKiosk(kiosk);
-    await expect(s.createKiosk(kiosk)).rejects.toBeInstanceOf(StoreConflictError);
-    const seen = new Date('2026-02-02T12:00:00Z');
-    await s.touchKiosk(kiosk.id, seen);
-    expect((await s.findKiosk(kiosk.id))?.lastSeenAt).toEqual(seen);
-    expect(await s.setKioskCredential(kiosk.id, 'h2')).toBe(true);
-    expect(await s.setKioskCredential(kioskId('k-unknown-1'), 'h3')).toBe(false);
-    expect((await s.listKiosks()).map((k) => k.credentialHash)).toEqual(['h2']);
-  });
-
-  it('keeps inquiries with unique references and records how they ended', async () => {
-    const s = open();
-    await s.createKiosk(kiosk);
-    await s.createUser(user);
-    const inquiry = {
-      id: 'c1',
-      reference: 'BS-7K3Q-92XD',
-      kioskId: kiosk.id,
-      language: 'da',
-      topic: 'housing-benefit',
-      answers: { postcode: '1620' },
-      status: 'queued' as const,
-      createdAt: new Date('2026-03-01T09:00:00Z'),
-    };
-    await s.createInquiry(inquiry);
-    await expect(s.createInquiry({ ...inquiry, id: 'c2' })).rejects.toBeInstanceOf(StoreConflictError);
-    await s.updateInquiry('c1', { status: 'in-call', agentId: user.id });
-    await s.updateInquiry('c1', { status: 'ended', endReason: 'hangup-agent', endedAt: new Date('2026-03-01T09:10:00Z') });
-    expect(await s.findInquiryByReference('BS-7K3Q-92XD')).toMatchObject({
-      id: 'c1',
-      status: 'ended',
-      agentId: user.id,
-      endReason: 'hangup-agent',
-      answers: { postcode: '1620' },
-      endedAt: new Date('2026-03-01T09:10:00Z'),
-    });
-    expect(await s.findInquiryByReference('BS-0000-0000')).toBeUndefined();
-  });
-
-  it('answers ping until closed, and close is idempotent', async () => {
-    const s = open();
-    expect(await s.ping()).toBe(true);
-    await s.close();
-    await s.close();
-    expect(await s.ping()).toBe(false);
-    await expect(s.listKiosks()).rejects.toBeInstanceOf(StoreClosedError);
-  });
 });
 
 describe('SqliteStore durability', () => {
@@ -134,19 +61,6 @@ describe('SqliteStore durability', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  it('closes open inquiries in one go and leaves finished ones alone', async () => {
-    const s = open();
-    await s.createKiosk(kiosk);
-    const base = { kioskId: kiosk.id, language: 'da', topic: null, answers: {}, createdAt: new Date() };
-    await s.createInquiry({ ...base, id: 'a', reference: 'BS-0000-001Y', status: 'queued' });
-    await s.createInquiry({ ...base, id: 'b', reference: 'BS-0000-002W', status: 'in-call' });
-    await s.createInquiry({ ...base, id: 'c', reference: 'BS-0000-003T', status: 'abandoned', endReason: 'left-queue', endedAt: new Date() });
-    expect(await s.closeOpenInquiries(new Date(), 'interrupted')).toBe(2);
-    expect((await s.findInquiry('a'))?.status).toBe('abandoned');
-    expect((await s.findInquiry('b'))?.status).toBe('ended');
-    expect((await s.findInquiry('c'))?.endReason).toBe('left-queue');
   });
 });
 
@@ -169,92 +83,46 @@ describe('migration 4: agent skills', () => {
   });
 });
 
-describe('accounts', () => {
-  const t0 = new Date('2026-04-01T08:00:00Z');
-  const plus = (ms: number): Date => new Date(t0.getTime() + ms);
-  const session = (tokenHash: string, userIdValue = user.id, expiresAt = plus(3_600_000), idleExpiresAt = plus(1_800_000)) => ({
-    tokenHash,
-    userId: userIdValue,
-    createdAt: t0,
-    expiresAt,
-    lastSeenAt: t0,
-    idleExpiresAt,
-  });
+describe('migration 5: inquiries as cases', () => {
+  it('keeps a version-4 database’s inquiries as received cases with their place and a created event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-cases-'));
+    const file = join(dir, 'booth.sqlite');
+    const v4 = new SqliteStore(file, MIGRATIONS.filter((m) => m.version <= 4));
+    expect(await v4.schemaVersion()).toBe(4);
+    await v4.close();
+    const raw = new Database(file);
+    raw.prepare("INSERT INTO kiosks (id, name, location, languages, credential_hash, enrolled_at) VALUES ('k-old-1', 'Old', 'Town hall, east entrance', '[\"da\"]', 'h', 0)").run();
+    raw.prepare("INSERT INTO users (id, username, display_name, role, password_hash) VALUES ('u-00000000000000aa', 'old', 'Old Agent', 'agent', 'x')").run();
+    const insert = raw.prepare(
+      'INSERT INTO inquiries (id, reference, kiosk_id, language, topic, answers, status, agent_id, end_reason, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('c-old-1', 'BS-AB12-CD34', 'k-old-1', 'uk', 'passport', '{"postcode":"8000"}', 'ended', 'u-00000000000000aa', 'hangup-agent', t0.getTime(), t0.getTime() + 600_000);
+    insert.run('c-old-2', 'BS-EF56-0789', 'k-old-1', 'da', null, '{}', 'abandoned', null, 'left-queue', t0.getTime() + 1000, t0.getTime() + 2000);
+    raw.close();
 
-  it('lists, edits, disables and enables users', async () => {
-    const s = open();
-    await s.createUser(user);
-    await s.createUser({ ...user, id: userId('u-00000000000000b0'), username: 'bo', role: 'admin' });
-    expect((await s.listUsers()).map((u) => u.username)).toEqual(['anna', 'bo']);
-    const edited = await s.updateUser(user.id, { role: 'supervisor', skills: { languages: { uk: 3 }, topics: {} } });
-    expect(edited).toMatchObject({ displayName: 'Anna', role: 'supervisor', skills: { languages: { uk: 3 }, topics: {} } });
-    expect(await s.updateUser(userId('u-00000000000000ff'), { displayName: 'x' })).toBeUndefined();
-    expect(await s.setUserDisabled(user.id, t0)).toBe(true);
-    expect((await s.findUserById(user.id))?.disabledAt).toEqual(t0);
-    await s.setUserDisabled(user.id, null);
-    expect((await s.findUserById(user.id))?.disabledAt).toBeNull();
-  });
-
-  it('ends sessions on their idle end or their absolute end, whichever comes first, and records use', async () => {
-    const s = open();
-    await s.createUser(user);
-    await s.createSession(session('idle', user.id, plus(3_600_000), plus(600_000)));
-    expect(await s.findSession('idle', plus(599_000))).toBeDefined();
-    expect(await s.findSession('idle', plus(600_000))).toBeUndefined();
-    await s.touchSession('idle', plus(500_000), plus(1_100_000));
-    expect(await s.findSession('idle', plus(1_000_000))).toMatchObject({ lastSeenAt: plus(500_000), idleExpiresAt: plus(1_100_000) });
-    // A use never carries the idle end past the absolute end.
-    await s.touchSession('idle', plus(3_000_000), plus(5_000_000));
-    expect((await s.findSession('idle', plus(3_100_000)))?.idleExpiresAt).toEqual(plus(3_600_000));
-    expect(await s.findSession('idle', plus(3_600_000))).toBeUndefined();
-    expect(await s.deleteExpiredSessions(plus(3_600_000))).toBe(1);
-  });
-
-  it('counts and ends a user’s sessions, keeping one when asked', async () => {
-    const s = open();
-    await s.createUser(user);
-    const other = userId('u-00000000000000b0');
-    await s.createUser({ ...user, id: other, username: 'bo' });
-    for (const h of ['a', 'b', 'c']) await s.createSession(session(h));
-    await s.createSession(session('o', other));
-    await s.createSession(session('gone', user.id, plus(1000), plus(1000)));
-    expect(await s.countSessions(plus(2000))).toEqual(new Map([[user.id, 3], [other, 1]]));
-    expect(await s.deleteUserSessions(user.id, 'b')).toBe(3);
-    expect(await s.findSession('b', plus(2000))).toBeDefined();
-    expect(await s.findSession('o', plus(2000))).toBeDefined();
-    expect(await s.deleteUserSessions(user.id)).toBe(1);
-  });
-
-  it('keeps a TOTP enrolment pending until it expires, and accepts each time step once', async () => {
-    const s = open();
-    await s.createUser(user);
-    await s.setTotpPending(user.id, { secret: 'PENDING', expiresAt: plus(600_000) });
-    expect(await s.findTotpPending(user.id, plus(1000))).toEqual({ secret: 'PENDING', expiresAt: plus(600_000) });
-    expect(await s.findTotpPending(user.id, plus(600_000))).toBeUndefined();
-    expect(await s.useTotpStep(user.id, 10)).toBe(false);
-    await s.setTotp(user.id, { secret: 'PENDING', lastStep: 100 });
-    expect((await s.findUserById(user.id))?.totp).toEqual({ secret: 'PENDING', lastStep: 100 });
-    expect(await s.findTotpPending(user.id, plus(1000))).toBeUndefined();
-    expect(await s.useTotpStep(user.id, 100)).toBe(false);
-    expect(await s.useTotpStep(user.id, 101)).toBe(true);
-    expect(await s.useTotpStep(user.id, 101)).toBe(false);
-    await s.setTotp(user.id, null);
-    expect((await s.findUserById(user.id))?.totp).toBeNull();
-  });
-
-  it('lets a sign-in challenge be used once, before it expires, and counts wrong codes', async () => {
-    const s = open();
-    await s.createUser(user);
-    await s.createLoginChallenge({ tokenHash: 'c', userId: user.id, expiresAt: plus(180_000), failures: 0 });
-    expect(await s.failLoginChallenge('c')).toBe(1);
-    expect(await s.failLoginChallenge('c')).toBe(2);
-    expect(await s.findLoginChallenge('c', plus(1000))).toMatchObject({ userId: user.id, failures: 2 });
-    expect(await s.consumeLoginChallenge('c', plus(180_000))).toBe(false);
-    expect(await s.consumeLoginChallenge('c', plus(1000))).toBe(true);
-    expect(await s.consumeLoginChallenge('c', plus(1000))).toBe(false);
-    expect(await s.failLoginChallenge('c')).toBe(0);
-    await s.createLoginChallenge({ tokenHash: 'old', userId: user.id, expiresAt: plus(1000), failures: 0 });
-    expect(await s.deleteExpiredLoginChallenges(plus(1000))).toBe(1);
+    const s = open(file);
+    dirs.push(dir);
+    expect(await s.schemaVersion()).toBeGreaterThanOrEqual(5);
+    const found = await s.findInquiryCase('c-old-1', { kind: 'all' });
+    expect(found?.inquiry).toMatchObject({
+      reference: 'BS-AB12-CD34',
+      status: 'ended',
+      agentId: 'u-00000000000000aa',
+      endReason: 'hangup-agent',
+      answers: { postcode: '8000' },
+      caseStatus: 'received',
+      outcomeCode: null,
+      nextStep: null,
+      place: 'Town hall, east entrance',
+      promisedBy: null,
+      resolvedAt: null,
+      assigneeId: null,
+    });
+    expect(found?.events).toEqual([{ id: expect.any(Number), inquiryId: 'c-old-1', at: t0, actor: { kind: 'kiosk' }, kind: 'created', place: 'Town hall, east entrance' }]);
+    // The contact status is untouched, and the old row API still reads both rows.
+    expect(await s.findInquiry('c-old-2')).toMatchObject({ status: 'abandoned', endReason: 'left-queue' });
+    expect((await s.findInquiryCaseByReference('BS-EF56-0789'))?.caseStatus).toBe('received');
+    expect((await s.listInquiryCases({ kind: 'all' }, { limit: 10, offset: 0 })).total).toBe(2);
   });
 });
 
