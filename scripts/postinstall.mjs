@@ -7,11 +7,16 @@
 //       chromium     browser tests, and the kiosk's fallback shell without Electron
 //       libssl-dev   OpenSSL 3 headers the mediasoup worker is linked against
 //       python3 make g++  the worker's gyp build
+//       postgresql   server binaries (initdb, postgres) the PostgreSQL store's
+//                    tests start their own server from; the package's own
+//                    service is not used
 //  2. patch-package applies patches/ (mediasoup 3.8.4 fixes, see README "Why this mediasoup").
 //  3. Builds the mediasoup worker (scripts/build-mediasoup-worker.mjs), with progress.
+//  4. As root, the `citizen-pg` system user: PostgreSQL refuses to run as root,
+//     so tests started as root run their server as this user.
 // KIOSK_NO_APT=1 forbids apt-get even as root.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +27,12 @@ const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'i
 const dpkgInstalled = (pkg) =>
   spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed') ?? false;
 
+function postgresInstalled() {
+  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'postgres'));
+  const root = '/usr/lib/postgresql';
+  return existsSync(root) && readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'postgres')));
+}
+
 const needs = [
   { pkg: 'socat', why: 'virtual serial devices', present: () => onPath('socat') },
   { pkg: 'fonts-dejavu-core', why: 'the virtual printer renders receipts to PNG in DejaVu Sans Mono', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf') },
@@ -30,6 +41,7 @@ const needs = [
   { pkg: 'python3', why: 'mediasoup worker build (gyp)', present: () => onPath('python3') },
   { pkg: 'make', why: 'mediasoup worker build', present: () => onPath('make') },
   { pkg: 'g++', why: 'mediasoup worker build', present: () => onPath('g++') },
+  { pkg: 'postgresql', why: 'the PostgreSQL store and its tests (initdb, postgres)', present: postgresInstalled },
 ];
 const missing = needs.filter((n) => !n.present());
 
@@ -53,6 +65,14 @@ if (missing.length) {
       process.exit(1);
     }
   }
+}
+
+// Keep in step with PG_TEST_USER in booth-server/src/store/testing/postgres.ts.
+const PG_USER = 'citizen-pg';
+if (process.getuid?.() === 0 && spawnSync('id', ['-u', PG_USER], { stdio: 'ignore' }).status !== 0) {
+  say(`creating the ${PG_USER} system user (test PostgreSQL servers run as it; PostgreSQL refuses root)`);
+  const r = spawnSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', PG_USER], { stdio: 'inherit' });
+  if (r.status !== 0) say(`useradd failed; tests will run PostgreSQL as nobody instead`);
 }
 
 const run = (cmd, args) => {

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resolveFromRoot, REPO_ROOT, type BoothConfig } from '@citizen/config';
 import { buildApp } from './app';
-import { SqliteStore } from './store/SqliteStore';
+import { openStore } from './store/openStore';
 import { WorkerPool } from './sfu/WorkerPool';
 import { accountsWithDemoPasswords, seedDemo } from './demo/seed';
 
@@ -32,7 +32,7 @@ export async function startServer(config: BoothConfig, opts: { withUi?: boolean 
     ? { level: config.log.level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
     : { level: config.log.level };
   const dataDir = resolveFromRoot(config.dataDir);
-  const store = new SqliteStore(resolve(dataDir, config.store.file));
+  const store = await openStore(config.store, dataDir);
   let sfu: WorkerPool;
   try {
     sfu = await WorkerPool.create({

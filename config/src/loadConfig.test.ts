@@ -126,4 +126,25 @@ describe('loadConfig: kiosk hardware', () => {
     const tz = file('tz.json', { kiosk: { receipt: { timeZone: 'Mars/Olympus' } } });
     expect(problemsOf(() => loadConfig({ files: [tz], env: {} }))[0]).toMatchObject({ source: tz, path: '/kiosk/receipt/timeZone' });
   });
+  it('keeps the SQLite store by default and takes PostgreSQL with its URL from a file or the environment', () => {
+    expect(loadConfig({ files: [], env: {} }).store).toEqual({ kind: 'sqlite', file: 'booth.sqlite' });
+    const site = file('pg.json', { store: { kind: 'postgres', postgresUrl: 'postgres://booth:secret@db.example:5432/booth', postgresMaxConnections: 20 } });
+    expect(loadConfig({ files: [site], env: {} }).store).toMatchObject({ kind: 'postgres', postgresUrl: 'postgres://booth:secret@db.example:5432/booth', postgresMaxConnections: 20 });
+    const env = loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'postgres', BOOTH_STORE_POSTGRES_URL: 'postgresql://127.0.0.1/booth' } });
+    expect(env.store).toMatchObject({ kind: 'postgres', postgresUrl: 'postgresql://127.0.0.1/booth' });
+  });
+
+  it('names the store field that is wrong, without repeating a URL that may hold a password', () => {
+    expect(problemsOf(() => loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'mysql' } }))).toEqual([
+      { source: 'env BOOTH_STORE_KIND', path: '/store/kind', message: 'expected one of "sqlite", "postgres", got "mysql"' },
+    ]);
+    expect(problemsOf(() => loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'postgres' } }))).toEqual([
+      { source: expect.any(String), path: '/store/postgresUrl', message: 'required when store.kind is "postgres"' },
+    ]);
+    const bad = problemsOf(() => loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'postgres', BOOTH_STORE_POSTGRES_URL: 'mysql://root:hunter2@db/booth' } }));
+    expect(bad).toEqual([{ source: 'env BOOTH_STORE_POSTGRES_URL', path: '/store/postgresUrl', message: 'expected a postgres:// or postgresql:// URL, got a mysql:// one' }]);
+    expect(JSON.stringify(bad)).not.toContain('hunter2');
+    expect(problemsOf(() => loadConfig({ files: [file('pgbad.json', { store: { kind: 'postgres', postgresUrl: 'db:5432' } })], env: {} }))[0]?.path).toBe('/store/postgresUrl');
+    expect(problemsOf(() => loadConfig({ files: [file('pgmax.json', { store: { postgresMaxConnections: 0 } })], env: {} }))[0]?.path).toBe('/store/postgresMaxConnections');
+  });
 });

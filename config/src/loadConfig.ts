@@ -44,6 +44,8 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   BOOTH_LOG_LEVEL: { path: '/log/level', type: 'string' },
   BOOTH_LOG_PRETTY: { path: '/log/pretty', type: 'boolean' },
   BOOTH_DATA_DIR: { path: '/dataDir', type: 'string' },
+  BOOTH_STORE_KIND: { path: '/store/kind', type: 'string' },
+  BOOTH_STORE_POSTGRES_URL: { path: '/store/postgresUrl', type: 'string' },
   BOOTH_METRICS_TOKEN: { path: '/auth/metricsToken', type: 'string' },
   BOOTH_SECURE_COOKIES: { path: '/auth/secureCookies', type: 'boolean' },
   BOOTH_SFU_WORKERS: { path: '/sfu/numWorkers', type: 'integer' },
@@ -184,6 +186,8 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
       },
     ]);
   }
+  const storeProblem = checkPostgresUrl(config.store);
+  if (storeProblem) throw new ConfigError([{ source: sourceOf('/store/postgresUrl', origin), path: '/store/postgresUrl', message: storeProblem }]);
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.kiosk.receipt.timeZone });
   } catch {
@@ -192,6 +196,25 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
     ]);
   }
   return config;
+}
+
+/**
+ * The PostgreSQL URL is required with kind postgres and must be one. The
+ * message never repeats the URL: it usually carries a password, and
+ * configuration errors end up in logs.
+ */
+function checkPostgresUrl(store: BoothConfig['store']): string | undefined {
+  if (store.kind !== 'postgres') return undefined;
+  if (store.postgresUrl === undefined || store.postgresUrl === '') return 'required when store.kind is "postgres"';
+  let url: URL;
+  try {
+    url = new URL(store.postgresUrl);
+  } catch {
+    return 'not a URL (expected postgres://user:password@host:port/database)';
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `expected a postgres:// or postgresql:// URL, got a ${url.protocol}// one`;
+  if (!url.hostname) return 'the URL names no host (expected postgres://user:password@host:port/database)';
+  return undefined;
 }
 
 function sourceOf(path: string, origin: Map<string, Source>): Source {

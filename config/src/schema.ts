@@ -165,7 +165,16 @@ export const BoothConfig = Type.Object(
     log: Type.Object({ level: LogLevel, pretty: Type.Boolean() }, { additionalProperties: false }),
     dataDir: Type.String({ minLength: 1, description: 'Folder for the SQLite store and demo credentials (relative to the repo root)' }),
     store: Type.Object(
-      { kind: Type.Literal('sqlite'), file: Type.String({ minLength: 1 }) },
+      {
+        kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
+          description: 'sqlite: one process on an embedded file (the default); postgres: a PostgreSQL server several nodes share',
+        }),
+        file: Type.String({ minLength: 1, description: 'SQLite file inside dataDir (kind sqlite)' }),
+        postgresUrl: Type.Optional(
+          Type.String({ description: 'postgres://user:password@host:port/database (kind postgres; required then). Checked at start-up, never echoed in errors' }),
+        ),
+        postgresMaxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Connections this node keeps to PostgreSQL (default 10)' })),
+      },
       { additionalProperties: false },
     ),
     auth: Type.Object(

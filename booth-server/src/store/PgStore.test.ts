@@ -5,12 +5,16 @@
  * The store contract itself runs in conformance.test.ts.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kioskId, userId } from '@citizen/protocol';
-import { REPO_ROOT } from '@citizen/config';
+import { REPO_ROOT, loadConfig } from '@citizen/config';
+import { startServer } from '../server';
 import { MIGRATIONS } from './migrations';
 import { PG_MIGRATIONS } from './pgMigrations';
 import { PgStore } from './PgStore';
@@ -153,5 +157,36 @@ describe('PgStore durability', () => {
     const audited = (await check.listKioskAudit(kiosk.id, 1000)).map((a) => String(a.data.n));
     for (const [what, id] of acked) if (what === 'audit') expect(audited).toContain(id);
     expect(acked.filter(([what]) => what === 'audit').length).toBe(10);
+  }, 30_000);
+});
+
+describe('booth-server on PostgreSQL', () => {
+  it('starts from configuration (store.kind postgres) with the schema, demo seed and sign-in on the PostgreSQL database', async () => {
+    const url = await newDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'server-pg-'));
+    try {
+      const config = loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'postgres', BOOTH_STORE_POSTGRES_URL: url } });
+      config.dataDir = dir;
+      config.server.port = 0;
+      config.log.level = 'silent';
+      config.sfu.numWorkers = 1;
+      config.sfu.rtcMinPort = 50300;
+      config.sfu.rtcMaxPort = 50399;
+      config.kiosk.identityFile = join(dir, 'kiosk-identity.json');
+      config.kiosk.enrolmentCodeFile = join(dir, 'enrolment-code');
+      config.demo.seed = true;
+      const server = await startServer(config, { withUi: false });
+      try {
+        expect((await server.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+        expect((await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'tech', password: 'demo-tech' } })).statusCode).toBe(200);
+      } finally {
+        await server.close();
+      }
+      const c = await raw(url);
+      expect((await c.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM users WHERE username = 'tech'")).rows[0]?.n).toBe(1);
+      expect((await c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM sessions')).rows[0]?.n).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

@@ -75,7 +75,7 @@ export interface PgStoreOptions {
  * Durability: nothing is written behind. Every method's writes are one
  * statement (autocommit) or one transaction, and its promise resolves after
  * COMMIT returned, i.e. once the server flushed the commit to its WAL
- * (synchronous_commit is forced on for this store's connections if the
+ * (synchronous_commit is turned on for this store's connections if the
  * server runs with it off; a server with fsync=off is refused). A node
  * killed right after an acknowledgement loses nothing it acknowledged.
  *
@@ -97,19 +97,24 @@ export class PgStore implements Store {
   /** Connects, checks the server's durability settings and applies pending migrations. */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
     if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) throw new TypeError('PgStore: url must be a postgres:// or postgresql:// URL');
-    const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, connectionTimeoutMillis: 5000, types: TYPES });
     const onIdleError = opts.onIdleError ?? ((err: Error) => process.emitWarning(`PgStore: idle connection failed: ${err.message}`));
-    pool.on('error', onIdleError);
-    // A site may run the server with synchronous_commit off (commits acknowledged
-    // before they are on disk); this store's writes are acknowledged to people,
-    // so its sessions turn it back on. Stronger settings (remote_apply…) stay.
-    pool.on('connect', (client) => {
-      client.query("SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'").catch(onIdleError);
-    });
-    const store = new PgStore(pool);
+    const pool = (options?: string): pg.Pool => {
+      const p = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, connectionTimeoutMillis: 5000, types: TYPES, ...(options ? { options } : {}) });
+      p.on('error', onIdleError);
+      return p;
+    };
+    let store = new PgStore(pool());
     try {
       const d = await store.durability();
       if (d.fsync !== 'on') throw new Error('PgStore: the PostgreSQL server runs with fsync=off, so acknowledged writes would not survive a crash; turn fsync on');
+      // A site may run the server (or this database) with synchronous_commit
+      // off: commits acknowledged before they are on disk. This store's writes
+      // are acknowledged to people, so its sessions start with it on. Stronger
+      // settings (remote_write, remote_apply) are left as they are.
+      if (d.synchronousCommit === 'off') {
+        await store.close();
+        store = new PgStore(pool('-c synchronous_commit=on'));
+      }
       await store.#migrate(opts.migrations ?? PG_MIGRATIONS);
     } catch (err) {
       await store.close();
