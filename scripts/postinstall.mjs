@@ -7,6 +7,8 @@
 //       chromium     browser tests, and the kiosk's fallback shell without Electron
 //       libssl-dev   OpenSSL 3 headers the mediasoup worker is linked against
 //       python3 make g++  the worker's gyp build
+//       redis-server the shared live state of a site's nodes; tests start their own on a
+//                    free loopback port (the package's service is not used)
 //       postgresql   server binaries (initdb, postgres) the PostgreSQL store's
 //                    tests start their own server from; the package's own
 //                    service is not used
@@ -42,6 +44,7 @@ const needs = [
   { pkg: 'make', why: 'mediasoup worker build', present: () => onPath('make') },
   { pkg: 'g++', why: 'mediasoup worker build', present: () => onPath('g++') },
   { pkg: 'postgresql', why: 'the PostgreSQL store and its tests (initdb, postgres)', present: postgresInstalled },
+  { pkg: 'redis-server', why: 'shared live state of a site\'s nodes and its tests (redis-server)', present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
 ];
 const missing = needs.filter((n) => !n.present());
 
