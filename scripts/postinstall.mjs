@@ -7,8 +7,8 @@
 //       chromium     browser tests, and the kiosk's fallback shell without Electron
 //       libssl-dev   OpenSSL 3 headers the mediasoup worker is linked against
 //       python3 make g++  the worker's gyp build
-//       redis-server the shared live state of a site's nodes; tests start their own on a
-//                    free loopback port (the package's service is not used)
+//       coturn       the TURN server (`turnserver`) the demo and tests start on loopback;
+//                    when we install it, its own system service is stopped and disabled
 //       postgresql   server binaries (initdb, postgres) the PostgreSQL store's
 //                    tests start their own server from; the package's own
 //                    service is not used
@@ -43,8 +43,8 @@ const needs = [
   { pkg: 'python3', why: 'mediasoup worker build (gyp)', present: () => onPath('python3') },
   { pkg: 'make', why: 'mediasoup worker build', present: () => onPath('make') },
   { pkg: 'g++', why: 'mediasoup worker build', present: () => onPath('g++') },
+  { pkg: 'coturn', why: 'TURN server for the demo and tests (turnserver)', present: () => onPath('turnserver') || existsSync('/usr/bin/turnserver') },
   { pkg: 'postgresql', why: 'the PostgreSQL store and its tests (initdb, postgres)', present: postgresInstalled },
-  { pkg: 'redis-server', why: 'shared live state of a site\'s nodes and its tests (redis-server)', present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
 ];
 const missing = needs.filter((n) => !n.present());
 
@@ -68,6 +68,9 @@ if (missing.length) {
       process.exit(1);
     }
   }
+  // The demo and tests start their own turnserver on loopback ports; the package's service
+  // (all interfaces, port 3478, /etc/turnserver.conf) is not wanted on a development machine.
+  if (pkgs.includes('coturn') && onPath('systemctl')) spawnSync('systemctl', ['disable', '--now', 'coturn'], { stdio: 'ignore' });
 }
 
 // Keep in step with PG_TEST_USER in booth-server/src/store/testing/postgres.ts.

@@ -2,19 +2,23 @@
  * `npm start`: the whole demo on one machine. Starts, in order, the virtual
  * hardware (socat pty pairs with a virtual printer and card reader), the
  * booth-server (SFU workers, store, demo seed), and the kiosk shell; prints
- * the URLs and demo logins. Ctrl-C (or SIGTERM) stops every child and waits for
- * it, so no socat, mediasoup-worker or browser process is left behind.
+ * the URLs and demo logins. With `turn.enabled` and `turn.startLocal` it
+ * first starts a coturn on loopback (booth-server/src/turn/Coturn.ts).
+ * Ctrl-C (or SIGTERM) stops every child and waits for it, so no socat,
+ * mediasoup-worker, turnserver or browser process is left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { loadConfig, ConfigError, REPO_ROOT } from '@citizen/config';
 import { DEMO_ACCOUNTS } from '../booth-server/src/demo/seed';
+import { Coturn } from '../booth-server/src/turn/Coturn';
 import { DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH } from '../kiosk/src/technician/demoPin';
 
 const STOP_TIMEOUT_MS = 10_000;
 const colors = { hardware: 35, server: 36, kiosk: 33 } as const;
 type Part = keyof typeof colors;
+const TURN_COLOR = 32;
 
 let config;
 try {
@@ -28,6 +32,7 @@ try {
 }
 
 const children = new Map<Part, ChildProcess>();
+let coturn: Coturn | null = null;
 let stopping = false;
 
 function prefixLines(part: Part, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, onLine?: (line: string) => void): void {
@@ -89,6 +94,7 @@ async function stopAll(code: number): Promise<never> {
       await exited;
       clearTimeout(timer);
     }
+    await coturn?.stop();
     process.stdout.write('demo stopped\n');
   }
   process.exit(code);
@@ -97,6 +103,21 @@ process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
 
 try {
+  if (config.turn.enabled && config.turn.startLocal) {
+    const l = config.turn.local;
+    coturn = await Coturn.start({
+      secret: config.turn.secret,
+      realm: l.realm,
+      port: l.port,
+      ...(l.tlsPort ? { tlsPort: l.tlsPort, certFile: l.certFile, keyFile: l.keyFile } : {}),
+      relayMinPort: l.relayMinPort,
+      relayMaxPort: l.relayMaxPort,
+      // Everything here is 127.0.0.1, the SFU too: coturn refuses loopback peers unless told. Never on a real site.
+      allowLoopbackPeers: true,
+      onLog: (line) => process.stdout.write(`\x1b[${TURN_COLOR}m[turn]\x1b[0m ${line}\n`),
+    });
+    process.stdout.write(`\x1b[${TURN_COLOR}m[turn]\x1b[0m coturn ready on 127.0.0.1:${l.port} (UDP, TCP${l.tlsPort ? `, TLS ${l.tlsPort}` : ''}), relays ${l.relayMinPort}-${l.relayMaxPort}\n`);
+  }
   await startPart('hardware', 'hardware/src/virtual/main.ts', /^virtual hardware ready/);
   // The demo is the one place demo accounts (published passwords) are seeded.
   await startPart('server', 'booth-server/src/main.ts', /Server listening at/, {
@@ -119,6 +140,7 @@ const lines = [
   `  API docs        ${server}/docs`,
   `  Health          ${server}/health   ${server}/ready`,
   `  Metrics         ${server}/metrics  (technician session or metrics token)`,
+  ...(coturn ? [`  TURN            ${config.turn.urls.join('  ')}  (local coturn, credentials for ${config.turn.credentialTtlSeconds} s)`] : []),
   `  Virtual devices printer ${config.kiosk.printer.path}, card reader ${config.kiosk.cardReader.path} (${config.kiosk.cardReader.protocol})`,
   `  Receipts        ${join(config.dataDir, 'receipts')}/  (.txt and .png of every printed receipt)`,
   ...(config.kiosk.virtualHardwarePort

@@ -52,6 +52,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   BOOTH_RTC_MIN_PORT: { path: '/sfu/rtcMinPort', type: 'integer' },
   BOOTH_RTC_MAX_PORT: { path: '/sfu/rtcMaxPort', type: 'integer' },
   BOOTH_ANNOUNCED_IP: { path: '/sfu/listenIps/0/announcedIp', type: 'string' },
+  BOOTH_TURN_SECRET: { path: '/turn/secret', type: 'string' },
   BOOTH_DEMO_SEED: { path: '/demo/seed', type: 'boolean' },
   BOOTH_FLEET_WEBHOOK_URL: { path: '/fleet/webhook/url', type: 'string' },
   BOOTH_FLEET_WEBHOOK_SECRET: { path: '/fleet/webhook/secret', type: 'string' },
@@ -188,6 +189,8 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
   }
   const storeProblem = checkPostgresUrl(config.store);
   if (storeProblem) throw new ConfigError([{ source: sourceOf('/store/postgresUrl', origin), path: '/store/postgresUrl', message: storeProblem }]);
+  const turnProblem = checkTurn(config.turn);
+  if (turnProblem) throw new ConfigError([{ source: sourceOf(turnProblem.path, origin), path: turnProblem.path, message: turnProblem.message }]);
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.kiosk.receipt.timeZone });
   } catch {
@@ -214,6 +217,21 @@ function checkPostgresUrl(store: BoothConfig['store']): string | undefined {
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `expected a postgres:// or postgresql:// URL, got a ${url.protocol}// one`;
   if (!url.hostname) return 'the URL names no host (expected postgres://user:password@host:port/database)';
+  return undefined;
+}
+
+/** TURN needs its URIs and a real secret when on; the local coturn only with TURN on. The secret is never echoed. */
+function checkTurn(turn: BoothConfig['turn']): { path: string; message: string } | undefined {
+  if (turn.enabled) {
+    if (turn.urls.length === 0) return { path: '/turn/urls', message: 'at least one turn: or turns: URI is required when turn.enabled is true' };
+    if (turn.secret.length < 16) return { path: '/turn/secret', message: "required when turn.enabled is true: at least 16 characters, the same as coturn's static-auth-secret" };
+  }
+  if (turn.startLocal) {
+    if (!turn.enabled) return { path: '/turn/startLocal', message: 'a local coturn is only started with turn.enabled true' };
+    const l = turn.local;
+    if (l.relayMinPort > l.relayMaxPort) return { path: '/turn/local/relayMinPort', message: `must not exceed relayMaxPort (${l.relayMaxPort})` };
+    if (l.tlsPort && (!l.certFile || !l.keyFile)) return { path: l.certFile ? '/turn/local/keyFile' : '/turn/local/certFile', message: 'required when turn.local.tlsPort is set' };
+  }
   return undefined;
 }
 

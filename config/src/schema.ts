@@ -150,6 +150,38 @@ const Fleet = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * TURN (booth-server/src/turn): the relay kiosks and consoles fall back to when
+ * direct UDP/TCP to the SFU is blocked. booth-server gives each participant a
+ * credential that expires after credentialTtlSeconds (TURN REST API scheme,
+ * shared secret with coturn's `static-auth-secret`); the secret is never sent.
+ */
+const Turn = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Hand clients TURN servers with short-lived credentials (needs urls and secret)' }),
+    urls: Type.Array(Type.String({ pattern: '^turns?:[^\\s?]+(\\?transport=(udp|tcp))?$' }), {
+      maxItems: 10,
+      description: 'TURN URIs the clients use, e.g. turn:turn.example.org:3478?transport=udp, turn:turn.example.org:3478?transport=tcp, turns:turn.example.org:5349?transport=tcp',
+    }),
+    secret: Type.String({ description: "coturn's static-auth-secret (use-auth-secret); at least 16 characters when enabled; never sent to clients" }),
+    credentialTtlSeconds: Type.Integer({ minimum: 60, maximum: 86_400, description: 'How long a handed-out credential allows new allocations; clients refresh it before then' }),
+    startLocal: Type.Boolean({ description: 'Demo and tests only: `npm start` runs its own coturn on loopback with the settings in local (and the same secret)' }),
+    local: Type.Object(
+      {
+        port: Port,
+        tlsPort: Type.Integer({ minimum: 0, maximum: 65535, description: 'TURN over TLS (turns:); 0 = none; needs certFile and keyFile' }),
+        certFile: Type.String({ description: 'PEM certificate for tlsPort' }),
+        keyFile: Type.String({ description: 'PEM private key for tlsPort' }),
+        relayMinPort: Port,
+        relayMaxPort: Port,
+        realm: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9.-]+$' }),
+      },
+      { additionalProperties: false, description: 'The local coturn of startLocal (listens on 127.0.0.1 only, allows loopback peers)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const BoothConfig = Type.Object(
   {
     server: Type.Object(
@@ -205,6 +237,7 @@ export const BoothConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    turn: Turn,
     calls: Type.Object(
       {
         reconnectGraceSeconds: Type.Integer({ minimum: 1, maximum: 600, description: 'How long a dropped client may resume its session' }),
@@ -243,6 +276,11 @@ export const BoothConfig = Type.Object(
         cardReader: CardReader,
         receipt: Receipt,
         virtualHardwarePort: Type.Integer({ minimum: 0, maximum: 65535, description: 'Demo only: loopback port of the virtual hardware control endpoint; 0 = none' }),
+        iceTransportPolicy: Type.Optional(
+          Type.Union([Type.Literal('all'), Type.Literal('relay')], {
+            description: "relay: this kiosk's calls go through TURN only (a site whose network lets nothing else through); all (default): direct first, TURN when direct fails. A configuration profile's call.iceTransportPolicy wins",
+          }),
+        ),
         technicianPinHash: Type.Optional(
           Type.String({
             pattern: '^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$',

@@ -109,6 +109,24 @@ export const TransportParams = Type.Object({
 });
 export type TransportParams = Static<typeof TransportParams>;
 
+/**
+ * A TURN server entry as RTCPeerConnection takes it (RTCIceServer): the
+ * site's turn:/turns: URIs with a short-lived credential made for this
+ * participant (TURN REST API scheme: username "<expiry>:<who>", credential
+ * HMAC-SHA1 of it with a secret only the server and coturn know).
+ */
+export const IceServer = Type.Object({
+  urls: Type.Array(Type.String({ maxLength: 256, pattern: '^(turns?|stuns?):' }), { minItems: 1, maxItems: 10 }),
+  username: Type.String({ maxLength: 128 }),
+  credential: Type.String({ maxLength: 128 }),
+});
+export type IceServer = Static<typeof IceServer>;
+/** ICE servers with when their credential stops working for new allocations (null: none to refresh). */
+const IceServers = {
+  iceServers: Type.Array(IceServer, { maxItems: 4 }),
+  iceServersExpireAt: Type.Union([Type.String(), Type.Null()]),
+};
+
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
 export type MediaKind = Static<typeof MediaKind>;
@@ -291,7 +309,13 @@ export const COMMON_REQUESTS = {
    * (transports connected, no camera or microphone), an agent while available
    * for calls, so that a call's media starts on connections already made.
    */
-  openMedia: req(Empty, Type.Object({ routerRtpCapabilities: RtpCapabilities, maxVideoBitrate: Type.Integer({ minimum: 0 }) })),
+  openMedia: req(Empty, Type.Object({ routerRtpCapabilities: RtpCapabilities, maxVideoBitrate: Type.Integer({ minimum: 0 }), ...IceServers })),
+  /**
+   * Fresh TURN credentials for this session's transports (empty when the
+   * site has no TURN). Clients ask before an ICE restart, before making
+   * transports again, and before the ones they hold expire.
+   */
+  turnCredentials: req(Empty, Type.Object(IceServers)),
   /** `sctp`: the transport also carries data channels (the warm-up channel). */
   createTransport: req(obj({ direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]), sctp: Type.Optional(Type.Boolean()) }), TransportParams),
   connectTransport: req(obj({ transportId: Id, dtlsParameters: DtlsParameters }), Empty),

@@ -30,6 +30,7 @@ import { WindowLimit } from '../util/WindowLimit';
 import { AgentStates, PresenceBook } from './presence';
 import { CallbackDesk } from './callbacks';
 import { CallbackRequests } from './CallbackRequests';
+import type { TurnIssuer } from '../turn/credentials';
 import { SessionRegistry, newId, type ClientIdentity, type KioskSession, type Peer, type Session, type StaffSession } from './sessions';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
@@ -38,6 +39,8 @@ export interface CallServiceOptions {
   store: Store;
   routers: SharedRouters;
   media: EndpointOptions & { maxVideoBitrate: number };
+  /** TURN credentials handed to participants (booth-server/src/turn); absent: no TURN. */
+  turn?: TurnIssuer;
   reconnectGraceSeconds: number;
   offerTimeoutSeconds: number;
   averageHandleSeconds: number;
@@ -167,7 +170,7 @@ export class CallService {
       log: opts.log,
     });
     this.chat = new CallChat({ calls: this.#calls, sessions: this.sessions, store: opts.store, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log });
-    this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate });
+    this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate, ...(opts.turn ? { turn: opts.turn } : {}) });
   }
 
   hello(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): { session: Session; resumed: boolean; call: CallSnapshot | null } {

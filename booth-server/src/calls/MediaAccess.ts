@@ -11,6 +11,7 @@ import type { CallRoom } from './CallRoom';
 import type { EndpointRegistry } from './EndpointRegistry';
 import type { MediaEndpoint } from './MediaEndpoint';
 import type { OfferDispatcher } from './offers';
+import type { TurnIssuer } from '../turn/credentials';
 import { SignalFailure } from './errors';
 import type { Session, SessionRegistry } from './sessions';
 
@@ -20,6 +21,8 @@ export interface MediaAccessDeps {
   sessions: SessionRegistry;
   offers: OfferDispatcher;
   maxVideoBitrate: number;
+  /** TURN credentials for participants' transports; absent: no TURN (iceServers []). */
+  turn?: TurnIssuer;
 }
 
 export class MediaAccess {
@@ -34,7 +37,20 @@ export class MediaAccess {
     if (!this.mayHaveMedia(session)) throw new SignalFailure('WRONG_STATE', 'media opens while waiting for, offering or taking a call');
     const { endpoint, created } = await this.deps.endpoints.open(session.id, () => this.deps.sessions.isOpen(session) && this.mayHaveMedia(session));
     if (created) this.currentRoom(session)?.attachEndpoint(session.id, endpoint);
-    return { routerRtpCapabilities: endpoint.router.rtpCapabilities, maxVideoBitrate: this.deps.maxVideoBitrate };
+    return { routerRtpCapabilities: endpoint.router.rtpCapabilities, maxVideoBitrate: this.deps.maxVideoBitrate, ...this.#iceServers(session) };
+  }
+
+  /** Fresh TURN credentials for the session's transports (before an ICE restart, a rebuild, or expiry). */
+  turnCredentials(session: Session): RequestResult<CommonRequests, 'turnCredentials'> {
+    if (!this.mayHaveMedia(session)) throw new SignalFailure('WRONG_STATE', 'TURN credentials are for sessions that may have media');
+    return this.#iceServers(session);
+  }
+
+  /** Each credential names whose it is (the kiosk, the staff member) in its username, which coturn's log shows with each allocation. */
+  #iceServers(session: Session): { iceServers: RequestResult<CommonRequests, 'turnCredentials'>['iceServers']; iceServersExpireAt: string | null } {
+    if (!this.deps.turn) return { iceServers: [], iceServersExpireAt: null };
+    const { iceServers, expiresAt } = this.deps.turn.iceServersFor(session.kind === 'kiosk' ? session.kiosk.id : session.user.id);
+    return { iceServers, iceServersExpireAt: expiresAt };
   }
 
   /** The session's open media endpoint, for transport-level requests. */

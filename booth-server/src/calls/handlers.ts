@@ -24,6 +24,7 @@ const empty = {} as const;
 function mediaHandlers(service: CallService): HandlerTable<CommonRequests, Session> {
   return {
     openMedia: (s) => service.media.openMedia(s),
+    turnCredentials: (s) => service.media.turnCredentials(s),
     createTransport: (s, { direction, sctp }) => service.media.endpoint(s).createTransport(direction, sctp ?? false),
     connectTransport: async (s, { transportId, dtlsParameters }) => {
       const direction = await service.media.endpoint(s).connectTransport(transportId, dtlsParameters as ms.DtlsParameters);

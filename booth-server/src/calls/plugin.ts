@@ -27,6 +27,7 @@ import { SharedRouters } from '../sfu/SharedRouters';
 import { SkillRouting } from '../routing/SkillRouting';
 import { QueueSet } from '../routing/queues';
 import { promiseFor } from '../inquiries/serviceStandards';
+import { TurnIssuer } from '../turn/credentials';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,6 +57,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
       maxTransports: config.calls.maxTransportsPerParticipant,
       maxConsumers: config.calls.maxConsumersPerParticipant,
     },
+    ...(config.turn.enabled ? { turn: new TurnIssuer(config.turn) } : {}),
     reconnectGraceSeconds: config.calls.reconnectGraceSeconds,
     offerTimeoutSeconds: config.calls.offerTimeoutSeconds,
     averageHandleSeconds: config.calls.averageHandleSeconds,
