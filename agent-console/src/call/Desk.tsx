@@ -7,6 +7,7 @@ import type { ActiveCall, DeskState } from './deskState';
 import { CasePanel } from '../cases/CasePanel';
 import { WrapUpCase } from '../cases/WrapUpCase';
 import { InvitationBanner, Tools } from './Tools';
+import { ChatPanel } from './ChatPanel';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
 
@@ -292,6 +293,7 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
         </p>
         <Answers answers={call.snapshot.request.answers} />
       </CallStage>
+      <ChatPanel chat={desk.chat} />
       <Tools desk={desk} call={call} />
       <CasePanel inquiryId={call.snapshot.inquiryId} />
     </div>

@@ -7,7 +7,7 @@
 import { signal } from '@preact/signals';
 import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallbackInfo, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
 import { createToolsState } from './toolsState';
-import { DEV, MediaEndpoint, SignalClient, Timeline, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { DEV, MediaEndpoint, SignalClient, Timeline, createChat, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('desk');
 
@@ -48,6 +48,13 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   client.on('state', (s) => (connection.value = s));
   /** Show, print, invite, transfer during the call in progress; invitations into others' calls. */
   const tools = createToolsState(client, () => active.value?.snapshot.callId ?? null);
+  /** The call's text chat with the resident (and whoever joined); in memory for the call only. */
+  const chat = createChat({
+    send: (callId, text) => client.request('sendChat', { callId, text }),
+    own: (m) => m.from.participantId === active.value?.snapshot.participantId,
+  });
+  client.on('chatMessage', (m) => chat.receive(m));
+  client.on('chatKept', ({ callId, keep }) => chat.noteKept(callId, keep));
   client.on('presenceChanged', (p) => (presence.value = p));
   /** Set-up stages of the call on offer or in progress, from the offer on (diagnostics, set-up benchmark). */
   let timeline = new Timeline();
@@ -88,6 +95,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
 
   function finish(callId: string, reason: EndReason): void {
     tools.clear();
+    chat.clear();
     active.value?.view.stop();
     active.value = null;
     lastEnded.value = { callId, reason };
@@ -100,6 +108,8 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     // An agent's call runs on the warm endpoint; a supervisor's join opens one for the call.
     const ep = role === 'agent' && endpoint && !endpoint.closed ? endpoint : undefined;
     active.value = { view: startMedia(client, snapshot, { timeline: callTimeline, ...(ep ? { endpoint: ep } : {}) }), snapshot, role };
+    // Open from the start: the resident may write before they speak (a deaf resident, a kiosk without sound).
+    chat.begin(snapshot.callId, true);
   }
 
   async function refreshCallbacks(): Promise<void> {
@@ -198,6 +208,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
       }),
     join: (callId: string, as: 'supervisor' | 'interpreter') => guard(async () => enter(await client.request('joinCall', { callId, as }), as)),
     tools,
+    chat,
     /** Joins the call this staff member is invited into. */
     acceptInvitation: () =>
       guard(async () => {

@@ -58,7 +58,7 @@ export function App() {
   if (step.step === 'closed') return <Frame><ClosedScreen step={step} call={call} t={t.value} lang={lang.value} /></Frame>;
   if (step.step === 'callback-form') return <Frame><CallbackForm step={step} call={call} t={t.value} /></Frame>;
   if (step.step === 'written-form') return <Frame><WrittenForm call={call} t={t.value} lang={lang.value} /></Frame>;
-  if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} /></Frame>;
+  if (step.step === 'in-call') return <Frame><InCallScreen step={step} call={call} t={t.value} lang={lang.value} /></Frame>;
   if (step.step === 'ended')
     return (
       <Frame>

@@ -4,6 +4,8 @@ import type { UiStrings } from '../i18n';
 import type { CallState, CallStep } from './callState';
 import type { KioskShellApi, ReceiptLanguage } from '../../contract';
 import { ReferenceReceipt, useCasePromise } from './Receipt';
+import { useLazy } from '../lazy';
+import { textLayout } from '../keyboard/layouts';
 
 type T = UiStrings;
 
@@ -30,7 +32,9 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
   );
 }
 
-export function InCallScreen({ step, call, t }: { step: Extract<CallStep, { step: 'in-call' }>; call: CallState; t: T }) {
+export function InCallScreen({ step, call, t, lang }: { step: Extract<CallStep, { step: 'in-call' }>; call: CallState; t: T; lang: string }) {
+  const ChatPanel = useLazy(() => import('./ChatPanel').then((m) => m.ChatPanel), true);
+  const chat = call.chat.value;
   return (
     <section class="screen in-call">
       <CallStage
@@ -56,6 +60,7 @@ export function InCallScreen({ step, call, t }: { step: Extract<CallStep, { step
       >
         <h2 class="with">{t.inCallWith(step.agentName)}</h2>
         <Shown call={call} t={t} />
+        {ChatPanel && chat && <ChatPanel chat={chat} t={t} layout={textLayout(lang)} />}
       </CallStage>
     </section>
   );

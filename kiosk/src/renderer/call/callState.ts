@@ -13,7 +13,7 @@ import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot,
 import { DEV } from '@citizen/call-client/dev';
 import { createLogger, drop } from '@citizen/call-client/log';
 import { Timeline } from '@citizen/call-client/timeline';
-import type { MediaCallView, MediaEndpoint, SignalClient, SocketLike, startMediaCall } from '@citizen/call-client';
+import type { Chat, MediaCallView, MediaEndpoint, SignalClient, SocketLike, startMediaCall } from '@citizen/call-client';
 
 /** The signalling client and mediasoup-client: loaded when a resident first needs the server, not at start-up. */
 type CallLib = typeof import('@citizen/call-client');
@@ -79,6 +79,8 @@ export function createCallState(deps: CallDeps) {
   const shown = signal<ShownItem[]>([]);
   const printing = signal<PrintNotice | null>(null);
   const connection = signal<'open' | 'reconnecting' | 'closed'>('closed');
+  /** The call's text chat: made with the signalling client, in memory only, gone with the session. */
+  const chat = signal<Chat | null>(null);
   let client: SignalClient<KioskRequests> | null = null;
   /** The most recent call's media, kept for diagnostics (were camera and mic released?). */
   let lastCall: MediaCallView | null = null;
@@ -137,6 +139,8 @@ export function createCallState(deps: CallDeps) {
     }
     const agent = snapshot.participants.find((p) => p.role === 'agent');
     timeline.mark('callStarted');
+    // A resident who said they are deaf or hard of hearing finds the chat open.
+    chat.value?.begin(snapshot.callId, snapshot.request.needs?.includes('hearing'));
     // The resident waits for the agent's face: wire it before producing the kiosk's own camera (at most 600 ms).
     lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, maxVideoBitrate: deps.maxVideoBitrate?.() ?? null, ...(endpoint ? { endpoint } : {}) });
     state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
@@ -146,6 +150,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     shown.value = [];
     printing.value = null;
+    chat.value?.clear();
     if (cur.step === 'in-call') cur.call.stop();
     closeGate();
     coolDown();
@@ -200,6 +205,13 @@ export function createCallState(deps: CallDeps) {
       const cur = state.value;
       if (cur.step === 'in-call' && cur.call.callId === callId) shown.value = [...shown.value, { pushId, item }];
     });
+    const ch = lib!.createChat({
+      send: (callId, text) => c.request('sendChat', { callId, text }),
+      keep: (callId, keep) => c.request('keepChat', { callId, keep }),
+      own: (m) => m.from.role === 'resident',
+    });
+    c.on('chatMessage', (m) => ch.receive(m));
+    chat.value = ch;
     c.on('printRequest', (r) => void printForAgent(c, r));
     c.on('callTransferred', ({ callId, position, estimatedWaitSeconds }) => {
       const cur = state.value;
@@ -358,6 +370,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     shown.value = [];
     printing.value = null;
+    chat.value?.clear();
     if (cur.step === 'in-call') cur.call.stop();
     closeGate();
     coolDown();
@@ -387,6 +400,7 @@ export function createCallState(deps: CallDeps) {
     const c = client;
     reset();
     client = null;
+    chat.value = null;
     connection.value = 'closed';
     deps.storage.removeItem(RESUME_KEY);
     lastRequest = null;
@@ -398,6 +412,6 @@ export function createCallState(deps: CallDeps) {
     c.close();
   }
 
-  return { state, shown, printing, answer, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, submitFromFlow, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
+  return { state, shown, printing, chat, answer, connection, talkToAPerson, leaveQueue, hangUp, reset, endSession, rate, offerCallback, writeInquiry, cancelForm, requestCallback, submitWritten, submitFromFlow, client: () => client, lastCall: () => lastCall, resumes: () => resumes, timeline: () => timeline, endpoint: () => endpoint };
 }
 export type CallState = ReturnType<typeof createCallState>;
