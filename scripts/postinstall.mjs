@@ -9,6 +9,8 @@
 //       python3 make g++  the worker's gyp build
 //       coturn       the TURN server (`turnserver`) the demo and tests start on loopback;
 //                    when we install it, its own system service is stopped and disabled
+//       redis-server the shared live state of a site's nodes; tests start their own on a
+//                    free loopback port (the package's service is not used)
 //       postgresql   server binaries (initdb, postgres) the PostgreSQL store's
 //                    tests start their own server from; the package's own
 //                    service is not used
@@ -45,6 +47,7 @@ const needs = [
   { pkg: 'g++', why: 'mediasoup worker build', present: () => onPath('g++') },
   { pkg: 'coturn', why: 'TURN server for the demo and tests (turnserver)', present: () => onPath('turnserver') || existsSync('/usr/bin/turnserver') },
   { pkg: 'postgresql', why: 'the PostgreSQL store and its tests (initdb, postgres)', present: postgresInstalled },
+  { pkg: 'redis-server', why: 'shared live state of a site\'s nodes and its tests (redis-server)', present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
 ];
 const missing = needs.filter((n) => !n.present());
 
