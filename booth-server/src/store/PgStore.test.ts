@@ -190,3 +190,48 @@ describe('booth-server on PostgreSQL', () => {
     }
   }, 30_000);
 });
+
+// Last in the file: it kills the file's server and starts it again.
+describe('the PostgreSQL server killed', () => {
+  it('keeps every write acknowledged before a SIGKILL of the whole server, and the store recovers by itself', async () => {
+    const url = await newDatabase();
+    const idleErrors: Error[] = [];
+    const s = await open(url, { maxConnections: 10, onIdleError: (e) => idleErrors.push(e) });
+    await s.createKiosk(kiosk);
+    await Promise.all(Array.from({ length: 10 }, () => s.ping()));
+    const acked: string[] = [];
+    const refused: unknown[] = [];
+    let crashing: Promise<void> | undefined;
+    let n = 0;
+    // Ten writers until the server goes: about 200 acknowledged, ten in flight when it does.
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (;;) {
+          const id = `crash-${n++}`;
+          try {
+            await s.createInquiry({ id, reference: `BS-CR${String(n).padStart(2, '0').slice(-2)}-${String(n).padStart(4, '0')}`, kioskId: kiosk.id, language: 'da', topic: null, answers: {}, status: 'queued', createdAt: new Date() });
+          } catch (err) {
+            refused.push(err);
+            return;
+          }
+          acked.push(id);
+          if (acked.length === 200) crashing = server.crash();
+        }
+      }),
+    );
+    await crashing;
+    expect(refused.length).toBe(10);
+    expect(await s.ping()).toBe(false);
+
+    await server.restart();
+    // The pool drops the dead connections and opens new ones: no reopening.
+    const deadline = Date.now() + 10_000;
+    while (!(await s.ping()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await s.ping()).toBe(true);
+    const c = await raw(url);
+    const stored = new Set((await c.query<{ id: string }>('SELECT id FROM inquiries')).rows.map((r) => r.id));
+    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+    expect(acked.length).toBeGreaterThanOrEqual(200);
+    expect((await s.findInquiry(acked[0]!))?.kioskId).toBe(kiosk.id);
+  }, 60_000);
+});

@@ -23,7 +23,7 @@ export interface TestPostgres {
   readonly port: number;
   /** Data folder (owned by the server's user). */
   readonly dataDir: string;
-  /** The server's process id (the postmaster). */
+  /** The server's process id (the postmaster); 0 while it is down. */
   readonly pid: number;
   /** postgres:// URL of a database on this server. */
   url(database?: string): string;
@@ -34,6 +34,13 @@ export interface TestPostgres {
    * order shows up in tests).
    */
   createDatabase(name: string, template?: string): Promise<string>;
+  /**
+   * Kills the postmaster and every backend with SIGKILL at once (no shutdown
+   * checkpoint): the next start recovers from the WAL, as after a power cut.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again on the same port and data (after crash()). */
+  restart(): Promise<void>;
   /** Immediate shutdown, then the folder is removed. Idempotent. */
   stop(): Promise<void>;
 }
@@ -96,11 +103,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
 
   const logFile = join(dir, 'postgres.log');
-  let child: ChildProcess | undefined;
-  let port = 0;
-  // A port found free can be taken before the server binds it: try another.
-  for (let attempt = 0; attempt < 5 && !child; attempt++) {
-    port = await freePort();
+  /** Starts the server on `port`; resolves undefined if it exited instead of coming up. */
+  const launch = async (port: number): Promise<ChildProcess | undefined> => {
     const log = openSync(logFile, 'a');
     const [cmd, args] = command(user, join(bin, 'postgres'), [
       '-D', dataDir, '-p', String(port),
@@ -110,24 +114,30 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     ]);
     const proc = spawn(cmd, args, { stdio: ['ignore', log, log] });
     closeSync(log);
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    const ready = await Promise.race([waitReady(port, 30_000), exited.then(() => false)]);
-    if (ready) child = proc;
-    else {
-      proc.kill('SIGKILL');
-      await exited;
-      if (!/could not bind|Address already in use/.test(readFileSync(logFile, 'utf8'))) break;
-    }
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    if (await Promise.race([waitReady(port, 30_000), exited.then(() => false)])) return proc;
+    proc.kill('SIGKILL');
+    await exited;
+    return undefined;
+  };
+
+  let child: ChildProcess | undefined;
+  let port = 0;
+  // A port found free can be taken before the server binds it: try another.
+  for (let attempt = 0; attempt < 5 && !child; attempt++) {
+    port = await freePort();
+    child = await launch(port);
+    if (!child && !/could not bind|Address already in use/.test(readFileSync(logFile, 'utf8'))) break;
   }
   if (!child) {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`PostgreSQL did not start:\n${log}`);
   }
-  const server = child;
-  const exited = new Promise<void>((r) => (server.exitCode !== null ? r() : server.once('exit', () => r())));
+  let server: ChildProcess | undefined = child;
+  const gone = (proc: ChildProcess) => new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
   // A test runner that exits without stop() must not leave a server behind.
-  const onExit = () => server.kill('SIGQUIT');
+  const onExit = () => server?.kill('SIGQUIT');
   process.once('exit', onExit);
 
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
@@ -135,8 +145,36 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   return {
     port,
     dataDir,
-    pid: server.pid!,
+    get pid() {
+      return server?.pid ?? 0;
+    },
     url,
+    async crash() {
+      const postmaster = server;
+      if (!postmaster?.pid) throw new Error('crash: the server is not running');
+      // The postmaster and every backend at once, as a power cut would: no shutdown checkpoint.
+      const ps = spawnSync('ps', ['-o', 'pid=', '--ppid', String(postmaster.pid)], { encoding: 'utf8' });
+      const backends = ps.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+      postmaster.kill('SIGKILL');
+      for (const pid of backends) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
+      await gone(postmaster);
+      server = undefined;
+    },
+    async restart() {
+      if (server) throw new Error('restart: the server is running');
+      // Backends killed with the postmaster may take a moment to release the port.
+      for (let attempt = 0; attempt < 20 && !server; attempt++) {
+        server = await launch(port);
+        if (!server) await sleep(100);
+      }
+      if (!server) throw new Error(`PostgreSQL did not start again:\n${readFileSync(logFile, 'utf8')}`);
+    },
     async createDatabase(name, template) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name) || (template !== undefined && !/^[a-z_][a-z0-9_]*$/.test(template))) throw new TypeError(`createDatabase: bad name ${name}`);
       const admin = new pg.Client({ connectionString: url() });
@@ -160,8 +198,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     stop() {
       stopped ??= (async () => {
         process.removeListener('exit', onExit);
-        server.kill('SIGQUIT');
-        await exited;
+        if (server) {
+          const last = server;
+          last.kill('SIGQUIT');
+          await gone(last);
+        }
         rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;
