@@ -38,7 +38,7 @@ export function ChatPanel({ chat, t, layout }: { chat: Chat; t: UiStrings; layou
     const unread = chat.unread.value;
     return (
       <button type="button" class="big primary chat-open" onClick={() => chat.setOpen(true)} data-testid="chat-open">
-        ✍ {w.chatOpen}
+        <span aria-hidden="true">✍</span> {w.chatOpen}
         {unread > 0 && (
           <span class="badge" data-testid="chat-unread">
             {w.chatUnread(unread)}
