@@ -105,7 +105,9 @@ export class PgStore implements Store {
     };
     let store = new PgStore(pool());
     try {
-      const d = await store.durability();
+      const d = await store.durability().catch((err: unknown) => {
+        throw new Error(`PgStore: cannot reach PostgreSQL at ${where(url)}: ${(err as Error).message}`, { cause: err });
+      });
       if (d.fsync !== 'on') throw new Error('PgStore: the PostgreSQL server runs with fsync=off, so acknowledged writes would not survive a crash; turn fsync on');
       // A site may run the server (or this database) with synchronous_commit
       // off: commits acknowledged before they are on disk. This store's writes
@@ -1071,6 +1073,16 @@ interface KioskProfileRow {
   applied_profile_at: number | null;
   profile_failed_version: number | null;
   profile_failure: string | null;
+}
+
+/** Host, port and database of a URL, for messages: never its password. */
+function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '(an unparsable URL)';
+  }
 }
 
 /** Positional parameters collected while a query is put together. */
