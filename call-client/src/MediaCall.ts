@@ -31,10 +31,14 @@ export interface MediaCallView {
 export function startMediaCall(
   signalClient: CallSignal,
   snapshot: InCall,
-  opts: { video?: boolean; timeline?: Timeline; endpoint?: MediaEndpoint; receiveFirstMs?: number; maxVideoBitrate?: number | null } = {},
+  opts: { video?: boolean; timeline?: Timeline; endpoint?: MediaEndpoint; receiveFirstMs?: number; maxVideoBitrate?: number | null; iceTransportPolicy?: 'all' | 'relay' } = {},
 ): MediaCallView {
   const timeline = opts.timeline ?? new Timeline();
-  const media = new CallMedia(signalClient, snapshot, timeline, opts.endpoint, { receiveFirstMs: opts.receiveFirstMs ?? 0, maxVideoBitrate: opts.maxVideoBitrate ?? null });
+  const media = new CallMedia(signalClient, snapshot, timeline, opts.endpoint, {
+    receiveFirstMs: opts.receiveFirstMs ?? 0,
+    maxVideoBitrate: opts.maxVideoBitrate ?? null,
+    ...(opts.iceTransportPolicy ? { iceTransportPolicy: opts.iceTransportPolicy } : {}),
+  });
   const offs: (() => void)[] = [];
   const view: MediaCallView = {
     callId: snapshot.callId,

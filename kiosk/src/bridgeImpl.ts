@@ -77,6 +77,7 @@ export function createBridgeImpl(deps: {
       ...(deps.profile
         ? ((s) => ({ profile: s.profile, openingHours: s.openingHours, maxVideoBitrate: s.maxVideoBitrate }))(deps.profile.effective())
         : {}),
+      iceTransportPolicy: deps.profile?.effective().iceTransportPolicy ?? config.iceTransportPolicy ?? 'all',
     }),
     // The permission gate is the Electron main process's (kiosk/src/main/callGate.ts moves it when these succeed).
     // The browser shell's Chromium has no per-call gate: these only acknowledge.

@@ -47,6 +47,8 @@ export const ShellInfo = Type.Object({
   openingHours: Type.Optional(Type.Union([KioskOpeningHours, Type.Null()])),
   /** The profile's cap on the camera's encoding in calls (bps); null: the server's. */
   maxVideoBitrate: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  /** relay: calls through TURN only (the profile's call.iceTransportPolicy, else the kiosk configuration's); absent: all. */
+  iceTransportPolicy: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('relay')])),
 });
 export type ShellInfo = Static<typeof ShellInfo>;
 

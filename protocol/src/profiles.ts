@@ -94,6 +94,11 @@ export const ProfileBody = Type.Object(
           maximum: 5_000_000,
           description: "Cap on the kiosk camera's encoding (bps) in calls; the server's sfu.maxVideoBitrate still caps it (a kiosk on a weak uplink gets less)",
         }),
+        iceTransportPolicy: Type.Optional(
+          Type.Union([Type.Literal('all'), Type.Literal('relay')], {
+            description: "relay: the kiosk's calls go through the site's TURN server only (a network that lets nothing else through); all: direct first, TURN when direct fails. Absent: the kiosk's own configuration (kiosk.iceTransportPolicy, default all)",
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -46,8 +46,12 @@ export interface Demo {
 /**
  * `routing`: replaces the site's routing section (e.g. queues closed for an out-of-hours test).
  * `autoEnrol: false`: the kiosk shell leaves the demo enrolment code alone, so the kiosk starts on its provisioning screen.
+ * `turn`: the site's turn section (with startLocal the demo runs its own coturn); `kiosk`: more kiosk settings (e.g. iceTransportPolicy).
  */
-export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number; routing?: Record<string, unknown>; autoEnrol?: boolean } = {}): Promise<Demo> {
+export async function startDemo(
+  rtcMinPort: number,
+  opts: { numWorkers?: number; routing?: Record<string, unknown>; autoEnrol?: boolean; turn?: Record<string, unknown>; kiosk?: Record<string, unknown> } = {},
+): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
   const hostPort = await freePort();
@@ -63,7 +67,9 @@ export async function startDemo(rtcMinPort: number, opts: { numWorkers?: number;
     // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.
     calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600 },
     ...(opts.routing ? { routing: opts.routing } : {}),
+    ...(opts.turn ? { turn: opts.turn } : {}),
     kiosk: {
+      ...opts.kiosk,
       serverUrl,
       hostPort,
       virtualHardwarePort: hardwarePort,

@@ -58,7 +58,7 @@ export class CallMedia {
     private readonly options: CallMediaOptions = { receiveFirstMs: 0 },
   ) {
     this.#snapshot = snapshot;
-    this.#endpoint = endpoint ?? new MediaEndpoint(signal, timeline);
+    this.#endpoint = endpoint ?? new MediaEndpoint(signal, timeline, options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {});
     this.#ownsEndpoint = !endpoint;
     for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
     this.#unsubscribe.push(
@@ -324,6 +324,11 @@ export class CallMedia {
     const { stats, sample } = readStats({ recv, send }, this.#lastBytes, Date.now(), { iceRestarts: this.#endpoint.iceRestarts, mediaResets: this.#mediaResets });
     this.#lastBytes = sample;
     return stats;
+  }
+
+  /** The transports this call's media runs on (its own, or the one opened while waiting). */
+  get endpoint(): MediaEndpoint {
+    return this.#endpoint;
   }
 
   /** Ids of the live transports (for server-side stats). */

@@ -14,10 +14,18 @@
  * `failed` gets an ICE restart; `mediaReset` (the server moved this endpoint
  * off a dead worker) makes the transports again and emits `rebuilt`, on which
  * a call re-produces and re-consumes.
+ *
+ * TURN: openMedia hands it the site's TURN servers with a short-lived
+ * credential for this participant. Both transports get them (and the kiosk's
+ * `iceTransportPolicy`: `relay` sends everything through TURN). Before the
+ * credential expires, before every ICE restart and before transports are made
+ * again it asks for a fresh one (`turnCredentials`), so a new allocation never
+ * uses a stale credential; allocations already made live on (coturn checks the
+ * expiry when it allocates).
  */
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
-import type { CallSnapshot } from '@citizen/protocol';
+import type { CallSnapshot, IceServer } from '@citizen/protocol';
 import type { CallSignal } from './types';
 import { createLogger } from '../log';
 import { Timeline } from '../timeline';
@@ -34,6 +42,14 @@ export type EndpointEvents = {
 
 type Direction = 'send' | 'recv';
 
+export interface MediaEndpointOptions {
+  /** relay: only TURN relay candidates (a kiosk on a network that lets nothing else through); all (default): direct first. */
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+/** Fresh credentials are fetched this long before the held ones expire. */
+const TURN_REFRESH_MARGIN_MS = 60_000;
+
 export class MediaEndpoint {
   #device: Device | null = null;
   #send: msc.Transport | null = null;
@@ -42,19 +58,25 @@ export class MediaEndpoint {
   #closed = false;
   #iceRestarts = 0;
   #maxVideoBitrate = 0;
+  #iceServers: IceServer[] = [];
+  #turnRefresh: ReturnType<typeof setTimeout> | null = null;
+  readonly #policy: 'all' | 'relay';
   readonly #listeners: { [K in keyof EndpointEvents]: Set<() => void> } = { rebuilt: new Set(), connection: new Set() };
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly signal: CallSignal,
     readonly timeline: Timeline = new Timeline(),
+    options: MediaEndpointOptions = {},
   ) {
+    this.#policy = options.iceTransportPolicy ?? 'all';
     this.#unsubscribe.push(
       signal.on('mediaReset', ({ routerRtpCapabilities }) => {
         if (this.#closed || !this.#opening) return;
         log.info('media endpoint moved by the server; making transports again');
         this.#opening = this.#opening
           .catch(() => undefined) // a failed first open is retried by the rebuild itself
+          .then(() => this.#refreshTurnQuietly())
           .then(() => this.#build(routerRtpCapabilities))
           .then(() => this.#emit('rebuilt'));
         this.#opening.catch((err: unknown) => log.error('rebuild after mediaReset failed', { error: err }));
@@ -82,8 +104,10 @@ export class MediaEndpoint {
     if (this.#closed) return Promise.reject(new Error('media endpoint closed'));
     this.#opening ??= (async () => {
       this.timeline.mark('media.open');
-      const { routerRtpCapabilities, maxVideoBitrate } = await this.signal.request('openMedia', {});
+      const { routerRtpCapabilities, maxVideoBitrate, iceServers, iceServersExpireAt } = await this.signal.request('openMedia', {});
       this.#maxVideoBitrate = maxVideoBitrate;
+      this.#setIceServers(iceServers, iceServersExpireAt);
+      if (this.#policy === 'relay' && iceServers.length === 0) log.warn('iceTransportPolicy is relay but the server hands no TURN servers: media cannot connect');
       await this.#build(routerRtpCapabilities);
     })();
     return this.#opening;
@@ -100,6 +124,10 @@ export class MediaEndpoint {
   }
   get maxVideoBitrate(): number {
     return this.#maxVideoBitrate;
+  }
+  /** The transports' ICE transport policy. */
+  get iceTransportPolicy(): 'all' | 'relay' {
+    return this.#policy;
   }
   get iceRestarts(): number {
     return this.#iceRestarts;
@@ -140,7 +168,7 @@ export class MediaEndpoint {
 
   async #transport(device: Device, direction: Direction): Promise<msc.Transport> {
     const params = await this.signal.request('createTransport', { direction, sctp: true });
-    const options = transportOptions(params);
+    const options = { ...transportOptions(params), iceServers: this.#iceServers, iceTransportPolicy: this.#policy };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     this.timeline.mark(`media.transport.${direction}`);
     transport.on('connect', ({ dtlsParameters }, ok, fail) => {
@@ -177,6 +205,8 @@ export class MediaEndpoint {
   async #restartIce(transport: msc.Transport): Promise<void> {
     if (transport.closed || this.#closed) return;
     try {
+      // A restart gathers again: new TURN allocations need a credential that has not expired.
+      await this.#refreshTurnQuietly();
       const { iceParameters } = await this.signal.request('restartIce', { transportId: transport.id });
       if (transport.closed) return;
       await transport.restartIce({ iceParameters });
@@ -186,9 +216,64 @@ export class MediaEndpoint {
     }
   }
 
+  /**
+   * The path each transport's media takes now (diagnostics and tests): the
+   * selected ICE candidate pair's local and remote candidate types (`relay`
+   * when through TURN) and, for a relay, how this side reaches TURN.
+   */
+  async paths(): Promise<{ direction: Direction; local: string | null; remote: string | null; relayProtocol: string | null }[]> {
+    const out = [];
+    for (const [direction, t] of [['send', this.#send], ['recv', this.#recv]] as const) {
+      if (!t || t.closed) continue;
+      const report = await t.getStats();
+      const all = [...report.values()] as Record<string, unknown>[];
+      const transport = all.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
+      const pair =
+        (transport && report.get(transport.selectedCandidatePairId as string)) ??
+        all.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true);
+      const local = pair ? (report.get(pair.localCandidateId as string) as Record<string, unknown> | undefined) : undefined;
+      const remote = pair ? (report.get(pair.remoteCandidateId as string) as Record<string, unknown> | undefined) : undefined;
+      out.push({
+        direction,
+        local: (local?.candidateType as string | undefined) ?? null,
+        remote: (remote?.candidateType as string | undefined) ?? null,
+        relayProtocol: (local?.relayProtocol as string | undefined) ?? null,
+      });
+    }
+    return out;
+  }
+
   /** Restarts ICE on both transports now (diagnostics and tests). */
   async restartIce(): Promise<void> {
     await Promise.all([this.#send, this.#recv].filter((t): t is msc.Transport => !!t).map((t) => this.#restartIce(t)));
+  }
+
+  /** Keeps the servers and schedules the next refresh before they expire. */
+  #setIceServers(iceServers: IceServer[], expireAt: string | null): void {
+    this.#iceServers = iceServers;
+    if (this.#turnRefresh) clearTimeout(this.#turnRefresh);
+    this.#turnRefresh = null;
+    if (!expireAt || this.#closed || iceServers.length === 0) return;
+    const delay = Math.max(5_000, Date.parse(expireAt) - Date.now() - TURN_REFRESH_MARGIN_MS);
+    this.#turnRefresh = setTimeout(() => {
+      this.#turnRefresh = null;
+      void this.#refreshTurnQuietly();
+    }, delay);
+  }
+
+  /** A failed refresh keeps the servers held: direct paths and existing allocations still work. */
+  #refreshTurnQuietly(): Promise<void> {
+    return this.#refreshTurn().catch((err: unknown) => log.warn('refreshing TURN credentials failed; keeping the ones held', { error: err }));
+  }
+
+  /** Fresh TURN credentials onto both transports (nothing to do without TURN). */
+  async #refreshTurn(): Promise<void> {
+    if (this.#closed || this.#iceServers.length === 0) return;
+    const { iceServers, iceServersExpireAt } = await this.signal.request('turnCredentials', {});
+    this.#setIceServers(iceServers, iceServersExpireAt);
+    await Promise.all(
+      [this.#send, this.#recv].filter((t): t is msc.Transport => !!t && !t.closed).map((t) => t.updateIceServers({ iceServers: this.#iceServers })),
+    );
   }
 
   #closeTransports(): void {
@@ -202,6 +287,8 @@ export class MediaEndpoint {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#turnRefresh) clearTimeout(this.#turnRefresh);
+    this.#turnRefresh = null;
     for (const off of this.#unsubscribe.splice(0)) off();
     this.#closeTransports();
     this.#emit('connection');

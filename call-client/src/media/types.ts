@@ -33,6 +33,8 @@ export interface CallMediaOptions {
   receiveFirstMs: number;
   /** This side's own cap on its camera encoding (bps), e.g. a kiosk profile's for a weak uplink; the server's cap applies too. */
   maxVideoBitrate?: number | null;
+  /** relay: this side's transports use TURN relay candidates only (a kiosk's or console's setting); applies when the call makes its own endpoint. */
+  iceTransportPolicy?: 'all' | 'relay';
 }
 
 /** The camera encoding's cap: the server's, lowered by this side's own when it has one. */

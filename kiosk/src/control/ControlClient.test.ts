@@ -23,7 +23,7 @@ const body: ProfileBody = {
   languages: ['en', 'da'],
   session: { idleWarnSeconds: 45, idleWipeSeconds: 15, readAloudOnArrival: true },
   openingHours: null,
-  call: { maxVideoBitrate: 400_000 },
+  call: { maxVideoBitrate: 400_000, iceTransportPolicy: 'relay' },
 };
 
 const bridge = async <T,>(call: string): Promise<T> => (await (await fetch(`${hostUrl}/bridge/${call}`, { method: 'POST' })).json()) as T;
@@ -64,13 +64,15 @@ describe('configuration profile over the control channel', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await state())?.appliedVersion).toBeNull();
     expect((await bridge<{ session: unknown; profile?: unknown }>('info')).profile).toBeNull();
+    // The local configuration says nothing: direct paths first.
+    expect((await bridge<{ iceTransportPolicy?: string }>('info')).iceTransportPolicy).toBe('all');
     const before = await bridge<{ languages: { code: string }[] }>('content');
     expect(before.languages.length).toBeGreaterThan(2);
 
     // The session ends: applied, acknowledged, and the page gets the profile's languages, flows and time-outs.
     await bridge('endSession');
     await expect.poll(async () => (await state())?.appliedVersion).toBe(2);
-    expect(await bridge('info')).toMatchObject({ profile: { name: 'station-default', version: 2 }, session: body.session, maxVideoBitrate: 400_000, openingHours: null });
+    expect(await bridge('info')).toMatchObject({ profile: { name: 'station-default', version: 2 }, session: body.session, maxVideoBitrate: 400_000, openingHours: null, iceTransportPolicy: 'relay' });
     const after = await bridge<{ languages: { code: string }[]; flows: { id: string }[] }>('content');
     // The demo kiosk's record lists da, en, ar, …: the profile's languages it lists, in the profile's order.
     expect(after.languages.map((l) => l.code)).toEqual(['en', 'da']);
@@ -82,6 +84,7 @@ describe('configuration profile over the control channel', () => {
     await expect.poll(async () => (await state())?.appliedVersion).toBe(3);
     expect((await bridge<{ flows: unknown[] }>('content')).flows.length).toBe(9);
     expect((await bridge<{ session: unknown }>('info')).session).toEqual({ idleWarnSeconds: 90, idleWipeSeconds: 20, readAloudOnArrival: false });
+    expect((await bridge<{ iceTransportPolicy?: string }>('info')).iceTransportPolicy).toBe('all');
   });
 
   it('acknowledges a version whose printer port does not open as failed, and keeps the one before', async () => {

@@ -36,6 +36,8 @@ export interface EffectiveSettings {
   session: { idleWarnSeconds: number; idleWipeSeconds: number; readAloudOnArrival?: boolean };
   openingHours: KioskOpeningHours | null;
   maxVideoBitrate: number | null;
+  /** The profile's ICE transport policy for calls; null: the local configuration's. */
+  iceTransportPolicy: 'all' | 'relay' | null;
 }
 
 export interface KioskProfileOptions {
@@ -66,7 +68,7 @@ export class KioskProfile {
 
   constructor(opts: KioskProfileOptions) {
     this.#o = opts;
-    this.#settings = { profile: null, flows: null, languages: null, session: opts.local.session ?? DEFAULT_SESSION, openingHours: null, maxVideoBitrate: null };
+    this.#settings = { profile: null, flows: null, languages: null, session: opts.local.session ?? DEFAULT_SESSION, openingHours: null, maxVideoBitrate: null, iceTransportPolicy: null };
   }
 
   effective(): EffectiveSettings {
@@ -142,6 +144,7 @@ export class KioskProfile {
       session: s.session,
       openingHours: s.openingHours,
       maxVideoBitrate: s.call.maxVideoBitrate,
+      iceTransportPolicy: s.call.iceTransportPolicy ?? null,
     };
     this.#o.log.info(`profile applied [profile:${msg.profile}, version:${msg.version}]`);
     this.#o.onChange(this.#settings);

@@ -31,6 +31,12 @@ if (new URLSearchParams(location.search).has('debug')) {
     resumes: () => state.call.resumes(),
     timeline: () => state.call.timeline().toJSON(),
     endpointStates: () => state.call.endpoint()?.states() ?? null,
+    /** The selected ICE candidate pair of each transport (relay: through TURN) and the endpoint's policy. */
+    mediaPaths: async () => {
+      const s = state.call.state.value;
+      const endpoint = s.step === 'in-call' ? s.call.media.endpoint : state.call.endpoint();
+      return endpoint ? { policy: endpoint.iceTransportPolicy, paths: await endpoint.paths() } : null;
+    },
     endSession: () => state.endResidentSession(),
     localTracks: () => state.call.lastCall()?.media.localStream.getTracks().map((t) => `${t.kind}:${t.readyState}`) ?? [],
   };

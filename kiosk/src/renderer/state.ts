@@ -44,6 +44,8 @@ export function createKioskState(bridge: KioskShellApi, callDeps: CallDeps, fetc
     mediaGate: { open: () => bridge.callStart(), close: () => bridge.callEnd() },
     // The configuration profile's cap on the kiosk camera (a weak uplink), as the shell last said.
     maxVideoBitrate: () => shell.value?.maxVideoBitrate ?? null,
+    // relay: this kiosk's calls go through TURN only (its profile's or configuration's choice).
+    iceTransportPolicy: () => shell.value?.iceTransportPolicy ?? 'all',
     ...callDeps,
   });
   /** The card the resident presented in this session, masked (the clear number never leaves the shell). */

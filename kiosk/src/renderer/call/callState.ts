@@ -58,6 +58,8 @@ export interface CallDeps {
   mediaGate?: { open(): Promise<unknown>; close(): Promise<unknown> };
   /** The kiosk's own cap on its camera encoding (its configuration profile's), read when a call starts. */
   maxVideoBitrate?: () => number | null;
+  /** relay: the call's transports use TURN relay candidates only (the kiosk's profile or configuration), read when media opens. */
+  iceTransportPolicy?: () => 'all' | 'relay';
 }
 
 /** What the agent shows on the screen during the call, until the resident answers it. */
@@ -101,7 +103,7 @@ export function createCallState(deps: CallDeps) {
   function warmUp(): void {
     if (endpoint || !client) return;
     // The library is in once a client exists (ensureClient loads it first).
-    endpoint = new lib!.MediaEndpoint(client, timeline);
+    endpoint = new lib!.MediaEndpoint(client, timeline, { iceTransportPolicy: deps.iceTransportPolicy?.() ?? 'all' });
     drop(endpoint.open(), log, 'opening media while waiting failed (the call opens it again)');
   }
 
@@ -142,7 +144,7 @@ export function createCallState(deps: CallDeps) {
     // A resident who said they are deaf or hard of hearing finds the chat open.
     chat.value?.begin(snapshot.callId, snapshot.request.needs?.includes('hearing'));
     // The resident waits for the agent's face: wire it before producing the kiosk's own camera (at most 600 ms).
-    lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, maxVideoBitrate: deps.maxVideoBitrate?.() ?? null, ...(endpoint ? { endpoint } : {}) });
+    lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, maxVideoBitrate: deps.maxVideoBitrate?.() ?? null, iceTransportPolicy: deps.iceTransportPolicy?.() ?? 'all', ...(endpoint ? { endpoint } : {}) });
     state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
   }
 
