@@ -15,7 +15,8 @@
  *   kiosk sets it, staff are told with `chatKept`).
  */
 import { signal } from '@preact/signals';
-import { CHAT_MAX_CHARS, type ChatMessage } from '@citizen/protocol';
+import { CHAT_MAX_CHARS, type COMMON_REQUESTS, type ChatMessage, type KIOSK_REQUESTS, type Requester } from '@citizen/protocol';
+import type { SignalClient } from './SignalClient';
 
 export { CHAT_MAX_CHARS };
 
@@ -123,3 +124,23 @@ export function createChat(link: ChatLink) {
   };
 }
 export type Chat = ReturnType<typeof createChat>;
+
+type SendMethods = Pick<typeof COMMON_REQUESTS, 'sendChat'>;
+/** What the chat needs of a signalling client: kiosk's and staff's both have it. */
+export type ChatClient = Requester<SendMethods> & Pick<SignalClient<SendMethods>, 'on'>;
+
+/**
+ * A chat on a signalling client: sends with `sendChat`, takes `chatMessage`
+ * and `chatKept`; `keeper` (the kiosk's client) lets the resident choose to
+ * keep it.
+ */
+export function connectChat(client: ChatClient, own: ChatLink['own'], keeper?: Requester<Pick<typeof KIOSK_REQUESTS, 'keepChat'>>): Chat {
+  const chat = createChat({
+    send: (callId, text) => client.request('sendChat', { callId, text }),
+    ...(keeper ? { keep: (callId: string, keep: boolean) => keeper.request('keepChat', { callId, keep }) } : {}),
+    own,
+  });
+  client.on('chatMessage', (m) => chat.receive(m));
+  client.on('chatKept', ({ callId, keep }) => chat.noteKept(callId, keep));
+  return chat;
+}

@@ -8,4 +8,4 @@ export { createLogger, drop, recentLogs, type Logger } from './log';
 export { DEV } from './dev';
 export { CallStage, type CallStageLabels, type CallStageProps } from './CallStage.dom';
 export { Timeline, wallClock } from './timeline';
-export { createChat, type Chat, type ChatLink, type ChatProblem } from './chat';
+export { connectChat, createChat, type Chat, type ChatClient, type ChatLink, type ChatProblem } from './chat';

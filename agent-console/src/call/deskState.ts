@@ -7,7 +7,7 @@
 import { signal } from '@preact/signals';
 import { STAFF_REQUESTS, STAFF_WS_PATH, type AgentPresence, type CallOffer, type CallbackInfo, type CallSnapshot, type EndReason, type OngoingCall } from '@citizen/protocol';
 import { createToolsState } from './toolsState';
-import { DEV, MediaEndpoint, SignalClient, Timeline, createChat, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
+import { DEV, MediaEndpoint, SignalClient, Timeline, connectChat, createLogger, drop, startMediaCall, type MediaCallView, type SocketLike } from '@citizen/call-client';
 
 const log = createLogger('desk');
 
@@ -49,12 +49,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   /** Show, print, invite, transfer during the call in progress; invitations into others' calls. */
   const tools = createToolsState(client, () => active.value?.snapshot.callId ?? null);
   /** The call's text chat with the resident (and whoever joined); in memory for the call only. */
-  const chat = createChat({
-    send: (callId, text) => client.request('sendChat', { callId, text }),
-    own: (m) => m.from.participantId === active.value?.snapshot.participantId,
-  });
-  client.on('chatMessage', (m) => chat.receive(m));
-  client.on('chatKept', ({ callId, keep }) => chat.noteKept(callId, keep));
+  const chat = connectChat(client, (m) => m.from.participantId === active.value?.snapshot.participantId);
   client.on('presenceChanged', (p) => (presence.value = p));
   /** Set-up stages of the call on offer or in progress, from the offer on (diagnostics, set-up benchmark). */
   let timeline = new Timeline();

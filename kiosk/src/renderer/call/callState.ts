@@ -207,13 +207,7 @@ export function createCallState(deps: CallDeps) {
       const cur = state.value;
       if (cur.step === 'in-call' && cur.call.callId === callId) shown.value = [...shown.value, { pushId, item }];
     });
-    const ch = lib!.createChat({
-      send: (callId, text) => c.request('sendChat', { callId, text }),
-      keep: (callId, keep) => c.request('keepChat', { callId, keep }),
-      own: (m) => m.from.role === 'resident',
-    });
-    c.on('chatMessage', (m) => ch.receive(m));
-    chat.value = ch;
+    chat.value = lib!.connectChat(c, (m) => m.from.role === 'resident', c);
     c.on('printRequest', (r) => void printForAgent(c, r));
     c.on('callTransferred', ({ callId, position, estimatedWaitSeconds }) => {
       const cur = state.value;
