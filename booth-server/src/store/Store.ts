@@ -345,8 +345,12 @@ export interface DailyContactFigures {
 
 /**
  * Durability: every write has reached stable storage when its promise
- * resolves (SQLite: WAL with synchronous=FULL), so what the server has
+ * resolves (SQLite: WAL with synchronous=FULL; PostgreSQL: COMMIT with
+ * synchronous_commit on, nothing written behind), so what the server has
  * acknowledged to a client survives a crash or a power loss.
+ *
+ * Implementations: SqliteStore, PgStore; both pass the same suite
+ * (testing/storeConformance.ts).
  */
 export interface Store {
   /** Cheap round trip for /ready. Resolves false instead of throwing. */
