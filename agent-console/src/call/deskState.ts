@@ -23,6 +23,18 @@ export function browserConnect(): () => SocketLike {
   return () => new WebSocket(url) as unknown as SocketLike;
 }
 
+/**
+ * relay: this console's calls go through TURN only. A per-workstation setting for a desk on a
+ * network that lets nothing else through: localStorage `console.iceTransportPolicy` = `relay`.
+ */
+export function consoleIcePolicy(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): 'all' | 'relay' {
+  try {
+    return storage?.getItem('console.iceTransportPolicy') === 'relay' ? 'relay' : 'all';
+  } catch {
+    return 'all'; // storage disabled: the default
+  }
+}
+
 export function createDeskState(connect: () => SocketLike, startMedia: typeof startMediaCall = startMediaCall) {
   const available = signal(false);
   /** Presence as the server keeps it: available, in call, wrap-up (with its end), away. */
@@ -80,7 +92,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
   let endpoint: MediaEndpoint | null = null;
   function warmUp(): void {
     if (endpoint) return;
-    endpoint = new MediaEndpoint(client);
+    endpoint = new MediaEndpoint(client, undefined, { iceTransportPolicy: consoleIcePolicy() });
     drop(endpoint.open(), log, 'opening media while available failed (the next call opens it again)');
   }
   function coolDown(): void {
@@ -102,7 +114,7 @@ export function createDeskState(connect: () => SocketLike, startMedia: typeof st
     lastEnded.value = null;
     // An agent's call runs on the warm endpoint; a supervisor's join opens one for the call.
     const ep = role === 'agent' && endpoint && !endpoint.closed ? endpoint : undefined;
-    active.value = { view: startMedia(client, snapshot, { timeline: callTimeline, ...(ep ? { endpoint: ep } : {}) }), snapshot, role };
+    active.value = { view: startMedia(client, snapshot, { timeline: callTimeline, iceTransportPolicy: consoleIcePolicy(), ...(ep ? { endpoint: ep } : {}) }), snapshot, role };
     // Open from the start: the resident may write before they speak (a deaf resident, a kiosk without sound).
     chat.begin(snapshot.callId, true);
   }
