@@ -9,3 +9,5 @@ export { DEV } from './dev';
 export { CallStage, type CallStageLabels, type CallStageProps } from './CallStage.dom';
 export { Timeline, wallClock } from './timeline';
 export { connectChat, createChat, type Chat, type ChatClient, type ChatLink, type ChatProblem } from './chat';
+/** The kiosk's signalling methods, loaded with this library rather than at the kiosk page's start-up. */
+export { KIOSK_REQUESTS, STAFF_REQUESTS } from '@citizen/protocol';

@@ -1,5 +1,6 @@
 export * from './ids';
 export * from './http';
+export * from './paths';
 export * from './signalling';
 export * from './vocab';
 export * from './inquiries';

@@ -524,5 +524,4 @@ export const SIGNAL_ERRORS = {
 } as const;
 export type SignalErrorCode = keyof typeof SIGNAL_ERRORS;
 
-export const KIOSK_WS_PATH = '/ws/kiosk';
-export const STAFF_WS_PATH = '/ws/agent';
+

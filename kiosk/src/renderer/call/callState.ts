@@ -9,7 +9,7 @@
  * else when the resident's session ends.
  */
 import { signal } from '@preact/signals';
-import { KIOSK_REQUESTS, KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskPush, type KioskRequests, type PushAnswer } from '@citizen/protocol';
+import { KIOSK_WS_PATH, type CallRequestInfo, type CallSnapshot, type EndReason, type KioskPush, type KioskRequests, type PushAnswer } from '@citizen/protocol';
 import { DEV } from '@citizen/call-client/dev';
 import { createLogger, drop } from '@citizen/call-client/log';
 import { Timeline } from '@citizen/call-client/timeline';
@@ -182,7 +182,7 @@ export function createCallState(deps: CallDeps) {
 
   async function ensureClient(): Promise<SignalClient<KioskRequests>> {
     if (client) return client;
-    const { SignalClient } = await loadCallLib();
+    const { SignalClient, KIOSK_REQUESTS } = await loadCallLib();
     if (client) return client;
     const c = new SignalClient({
       methods: KIOSK_REQUESTS,
