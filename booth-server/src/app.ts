@@ -30,6 +30,8 @@ import actionsPlugin from './actions/plugin';
 import type { FleetClock } from './fleet/FleetMonitor';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
+import { RedisKioskTokens } from './kiosks/RedisKioskTokens';
+import { KIOSK_CHALLENGE_MS, KIOSK_TOKEN_MS } from './kiosks/KioskTokens';
 import { staticRoutes, type StaticOptions } from './web/static';
 import { BoothError, ERROR_CODES } from './errors';
 import type { Store } from './store/Store';
@@ -77,12 +79,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(securityHeaders, { hsts: config.auth.secureCookies });
   // Before any plugin that adds routes: its onRoute hook gives every route its
   // check of the caller (and refuses a route that declares none).
+  // A site's nodes share the kiosks' short-lived credentials in Redis; one node keeps them in memory.
+  const kioskTokens = config.cluster.redisUrl
+    ? new RedisKioskTokens({ url: config.cluster.redisUrl, prefix: config.cluster.keyPrefix, challengeMs: KIOSK_CHALLENGE_MS, tokenMs: KIOSK_TOKEN_MS })
+    : undefined;
   await app.register(authPlugin, {
     store,
     sessions,
     metricsToken: config.auth.metricsToken,
     publicPrefixes: ['/kiosk/', '/console/', '/docs'],
     now,
+    ...(kioskTokens ? { kioskTokens } : {}),
   });
   // After the auth plugin: its check goes right after the route's check of the caller.
   await app.register(csrfPlugin, { secureCookies: config.auth.secureCookies });
@@ -110,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     staticCSP: { ...CSP_DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] },
   });
   await app.register(metricsPlugin, { store, sfu });
-  await app.register(healthRoutes, { store, sfu });
+  await app.register(healthRoutes, { store, sfu, ...(kioskTokens ? { redis: kioskTokens } : {}) });
   // One throttle for every step that checks a secret (password, sign-in code, the codes of one's own second factor).
   const throttle = new LoginThrottle({ globalPerMinute: config.auth.loginAttemptsPerMinuteGlobal, now: () => now().getTime() });
   await app.register(authRoutes, {

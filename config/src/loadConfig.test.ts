@@ -134,6 +134,19 @@ describe('loadConfig: kiosk hardware', () => {
     expect(env.store).toMatchObject({ kind: 'postgres', postgresUrl: 'postgresql://127.0.0.1/booth' });
   });
 
+  it('runs one node without Redis by default and takes a site Redis from a file or the environment; a bad URL is named, never repeated', () => {
+    expect(loadConfig({ files: [], env: {} }).cluster).toEqual({ redisUrl: '', keyPrefix: 'citizen:' });
+    expect(loadConfig({ files: [file('redis.json', { cluster: { redisUrl: 'rediss://:pw@redis.example:6380', keyPrefix: 'aarhus:' } })], env: {} }).cluster).toEqual({
+      redisUrl: 'rediss://:pw@redis.example:6380',
+      keyPrefix: 'aarhus:',
+    });
+    expect(loadConfig({ files: [], env: { BOOTH_REDIS_URL: 'redis://127.0.0.1:6379' } }).cluster.redisUrl).toBe('redis://127.0.0.1:6379');
+    const bad = problemsOf(() => loadConfig({ files: [], env: { BOOTH_REDIS_URL: 'http://user:hunter2@redis.example' } }));
+    expect(bad).toEqual([{ source: 'env BOOTH_REDIS_URL', path: '/cluster/redisUrl', message: 'expected a redis:// or rediss:// URL, got a http:// one' }]);
+    expect(JSON.stringify(problemsOf(() => loadConfig({ files: [], env: { BOOTH_REDIS_URL: 'not a url hunter2' } })))).not.toContain('hunter2');
+    expect(problemsOf(() => loadConfig({ files: [file('p.json', { cluster: { redisUrl: '', keyPrefix: 'a b' } })], env: {} }))[0]).toMatchObject({ path: '/cluster/keyPrefix' });
+  });
+
   it('names the store field that is wrong, without repeating a URL that may hold a password', () => {
     expect(problemsOf(() => loadConfig({ files: [], env: { BOOTH_STORE_KIND: 'mysql' } }))).toEqual([
       { source: 'env BOOTH_STORE_KIND', path: '/store/kind', message: 'expected one of "sqlite", "postgres", got "mysql"' },

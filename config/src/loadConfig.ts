@@ -46,6 +46,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'int
   BOOTH_DATA_DIR: { path: '/dataDir', type: 'string' },
   BOOTH_STORE_KIND: { path: '/store/kind', type: 'string' },
   BOOTH_STORE_POSTGRES_URL: { path: '/store/postgresUrl', type: 'string' },
+  BOOTH_REDIS_URL: { path: '/cluster/redisUrl', type: 'string' },
   BOOTH_METRICS_TOKEN: { path: '/auth/metricsToken', type: 'string' },
   BOOTH_SECURE_COOKIES: { path: '/auth/secureCookies', type: 'boolean' },
   BOOTH_SFU_WORKERS: { path: '/sfu/numWorkers', type: 'integer' },
@@ -189,6 +190,8 @@ export function loadConfig(options: LoadOptions = {}): BoothConfig {
   }
   const storeProblem = checkPostgresUrl(config.store);
   if (storeProblem) throw new ConfigError([{ source: sourceOf('/store/postgresUrl', origin), path: '/store/postgresUrl', message: storeProblem }]);
+  const redisProblem = checkRedisUrl(config.cluster.redisUrl);
+  if (redisProblem) throw new ConfigError([{ source: sourceOf('/cluster/redisUrl', origin), path: '/cluster/redisUrl', message: redisProblem }]);
   const turnProblem = checkTurn(config.turn);
   if (turnProblem) throw new ConfigError([{ source: sourceOf(turnProblem.path, origin), path: turnProblem.path, message: turnProblem.message }]);
   try {
@@ -217,6 +220,20 @@ function checkPostgresUrl(store: BoothConfig['store']): string | undefined {
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `expected a postgres:// or postgresql:// URL, got a ${url.protocol}// one`;
   if (!url.hostname) return 'the URL names no host (expected postgres://user:password@host:port/database)';
+  return undefined;
+}
+
+/** Empty (one node) or a redis:// or rediss:// URL with a host; never repeated, as it may carry a password. */
+function checkRedisUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not a URL (expected redis://host:port or rediss://host:port, or empty for one node)';
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `expected a redis:// or rediss:// URL, got a ${url.protocol}// one`;
+  if (!url.hostname) return 'the URL names no host (expected redis://host:port)';
   return undefined;
 }
 

@@ -209,6 +209,15 @@ export const BoothConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    cluster: Type.Object(
+      {
+        redisUrl: Type.String({
+          description: "Redis a site's booth-server nodes share (redis://host:port, rediss:// with TLS); empty: one node, its live state in process. Checked at start-up, never echoed in errors",
+        }),
+        keyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,40}$', description: 'Prefix of every key and channel this site uses, so sites can share a Redis' }),
+      },
+      { additionalProperties: false },
+    ),
     auth: Type.Object(
       {
         idleTimeoutMinutes: Type.Integer({ minimum: 5, maximum: 24 * 60, description: 'A staff session ends after this long unused (an open signalling socket counts as use); at most absoluteTimeoutMinutes' }),

@@ -272,6 +272,8 @@ export const ReadyResponse = Type.Object({
   checks: Type.Object({
     store: Type.Boolean(),
     sfu: Type.Object({ workers: Type.Integer(), alive: Type.Integer() }),
+    /** Only when the node shares live state with others (cluster.redisUrl): Redis answers. */
+    redis: Type.Optional(Type.Boolean()),
   }),
 });
 export type ReadyResponse = Static<typeof ReadyResponse>;

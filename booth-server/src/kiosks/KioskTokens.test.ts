@@ -124,7 +124,7 @@ describe('KioskTokens shared by several nodes (Redis)', () => {
       expect(await s.ping()).toBe(true);
       await own.stop({ hard: true });
       expect(await s.ping()).toBe(false);
-      await expect(s.findToken(token, t0)).rejects.toThrow();
+      await expect(s.findToken(token, t0)).rejects.toMatchObject({ code: 'LIVE_STATE_UNAVAILABLE', statusCode: 503 });
     } finally {
       s.close();
       await own.stop();

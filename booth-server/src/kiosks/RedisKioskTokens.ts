@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { kioskId as toKioskId, type KioskId } from '@citizen/protocol';
 import { hashSecret } from '../auth/secrets';
 import type { KioskTokens, TokenGrant } from './KioskTokens';
+import { BoothError } from '../errors';
 
 const MAX_CHALLENGES_PER_KIOSK = 4;
 
@@ -53,6 +54,15 @@ export interface RedisKioskTokensOptions {
   tokenMs: number;
 }
 
+/** A failed Redis command as the API says it: unavailable for now, not an internal error (and no Redis details to the caller). */
+async function shared<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw Object.assign(new BoothError('LIVE_STATE_UNAVAILABLE', 'kiosk credentials cannot be checked right now'), { cause: err });
+  }
+}
+
 export class RedisKioskTokens implements KioskTokens {
   readonly #redis: Redis & TokenCommands;
   readonly #p: string;
@@ -82,35 +92,39 @@ export class RedisKioskTokens implements KioskTokens {
     const challenge = randomBytes(32).toString('base64url');
     const expiresAt = now.getTime() + this.#challengeMs;
     const key = this.#challengeKey(kioskId);
-    await this.#redis
-      .multi()
-      .zadd(key, expiresAt, challenge)
-      // Bounded: the lowest scores (the oldest) go beyond the newest few.
-      .zremrangebyrank(key, 0, -(MAX_CHALLENGES_PER_KIOSK + 1))
-      .pexpire(key, this.#challengeMs)
-      .exec();
+    await shared(
+      this.#redis
+        .multi()
+        .zadd(key, expiresAt, challenge)
+        // Bounded: the lowest scores (the oldest) go beyond the newest few.
+        .zremrangebyrank(key, 0, -(MAX_CHALLENGES_PER_KIOSK + 1))
+        .pexpire(key, this.#challengeMs)
+        .exec(),
+    );
     return { challenge, expiresAt: new Date(expiresAt) };
   }
 
   async takeChallenge(kioskId: KioskId, challenge: string, now: Date): Promise<boolean> {
-    return (await this.#redis.takeChallenge(this.#challengeKey(kioskId), challenge, now.getTime())) === 1;
+    return (await shared(this.#redis.takeChallenge(this.#challengeKey(kioskId), challenge, now.getTime()))) === 1;
   }
 
   async issueToken(kioskId: KioskId, keyHash: string, now: Date): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.#tokenMs);
     const hash = hashSecret(token);
-    await this.#redis
-      .multi()
-      .set(`${this.#tokenPrefix()}${hash}`, JSON.stringify({ kioskId, keyHash, expiresAt: expiresAt.getTime() }), 'PX', this.#tokenMs)
-      .sadd(this.#kioskKey(kioskId), hash)
-      .pexpire(this.#kioskKey(kioskId), this.#tokenMs)
-      .exec();
+    await shared(
+      this.#redis
+        .multi()
+        .set(`${this.#tokenPrefix()}${hash}`, JSON.stringify({ kioskId, keyHash, expiresAt: expiresAt.getTime() }), 'PX', this.#tokenMs)
+        .sadd(this.#kioskKey(kioskId), hash)
+        .pexpire(this.#kioskKey(kioskId), this.#tokenMs)
+        .exec(),
+    );
     return { token, expiresAt };
   }
 
   async findToken(token: string, now: Date): Promise<TokenGrant | undefined> {
-    const raw = await this.#redis.get(`${this.#tokenPrefix()}${hashSecret(token)}`);
+    const raw = await shared(this.#redis.get(`${this.#tokenPrefix()}${hashSecret(token)}`));
     if (!raw) return undefined;
     const g = JSON.parse(raw) as { kioskId: string; keyHash: string; expiresAt: number };
     if (!(g.expiresAt > now.getTime())) return undefined;
@@ -118,7 +132,7 @@ export class RedisKioskTokens implements KioskTokens {
   }
 
   async dropKiosk(kioskId: KioskId): Promise<void> {
-    await this.#redis.dropKioskTokens(this.#challengeKey(kioskId), this.#kioskKey(kioskId), this.#tokenPrefix());
+    await shared(this.#redis.dropKioskTokens(this.#challengeKey(kioskId), this.#kioskKey(kioskId), this.#tokenPrefix()));
   }
 
   /** Redis answers (readiness). */
