@@ -98,7 +98,7 @@ describe('KioskHost (browser shell stand-in for Electron main)', () => {
 
   it('answers bridge calls with schema-shaped results', async () => {
     const info = await fetch(`${hostUrl}/bridge/info`, { method: 'POST' });
-    expect(await info.json()).toEqual({ shell: 'browser', kioskId: 'k-demo-central-1', version: '0.1.0', session: { idleWarnSeconds: 90, idleWipeSeconds: 20 } });
+    expect(await info.json()).toEqual({ shell: 'browser', kioskId: 'k-demo-central-1', version: '0.1.0', session: { idleWarnSeconds: 90, idleWipeSeconds: 20 }, iceTransportPolicy: 'all' });
     const hw = (await (await fetch(`${hostUrl}/bridge/hardwareStatus`, { method: 'POST' })).json()) as {
       printer: { reachable: boolean; detail: string };
     };
