@@ -40,7 +40,7 @@ import {
   type UserChange,
   type UserRecord,
 } from './Store';
-import { quantile } from '../util/quantile';
+import { dailyFigures, responseTimesByTopic, type DailyFiguresRow } from './figures';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -777,13 +777,7 @@ export class PgStore implements Store {
         [from.getTime(), to.getTime()],
       )
     ).rows;
-    const byTopic = new Map<string | null, number[]>();
-    for (const r of rows) {
-      const list = byTopic.get(r.topic);
-      if (list) list.push(r.ms);
-      else byTopic.set(r.topic, [r.ms]);
-    }
-    return [...byTopic].map(([topic, ms]) => ({ topic, resolvedCount: ms.length, medianMs: quantile(ms, 0.5), p90Ms: quantile(ms, 0.9) }));
+    return responseTimesByTopic(rows);
   }
 
   async dailyContactFigures(query: DailyContactQuery): Promise<DailyContactFigures[]> {
@@ -833,31 +827,7 @@ export class PgStore implements Store {
       ).rows;
       return { groups, waits };
     });
-    const waitsOf = new Map<string, number[]>();
-    for (const w of waits) {
-      const key = `${w.day} ${w.queue_id ?? ''}`;
-      const list = waitsOf.get(key);
-      if (list) list.push(w.ms);
-      else waitsOf.set(key, [w.ms]);
-    }
-    return groups.map((g) => {
-      const sorted = waitsOf.get(`${g.day} ${g.queue_id ?? ''}`) ?? [];
-      const known = g.within_ms !== null;
-      return {
-        day: g.day,
-        queueId: g.queue_id,
-        contacts: g.contacts,
-        answered: g.answered,
-        abandoned: g.abandoned,
-        waitAvgMs: g.wait_avg_ms,
-        waitP90Ms: sorted.length > 0 ? quantile(sorted, 0.9) : null,
-        answeredWithinTarget: known ? g.answered_within : null,
-        serviceLevelCounted: known ? g.answered + g.abandoned_after : null,
-        handleAvgMs: g.handle_avg_ms,
-        ratingAvg: g.rating_avg,
-        ratings: g.ratings,
-      };
-    });
+    return dailyFigures(groups, waits);
   }
 
   async addHeartbeats(records: readonly HeartbeatRecord[]): Promise<void> {
@@ -1012,20 +982,6 @@ interface CallbackRow {
   agent_id: string | null;
   attempts: number;
   not_before: number | null;
-}
-interface DailyFiguresRow {
-  day: string;
-  queue_id: string | null;
-  within_ms: number | null;
-  contacts: number;
-  answered: number;
-  abandoned: number;
-  wait_avg_ms: number | null;
-  answered_within: number;
-  abandoned_after: number;
-  handle_avg_ms: number | null;
-  rating_avg: number | null;
-  ratings: number;
 }
 interface HeartbeatRow {
   kiosk_id: string;

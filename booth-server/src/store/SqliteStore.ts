@@ -37,7 +37,7 @@ import {
   type TopicResponseTimes,
   type UserRecord,
 } from './Store';
-import { quantile } from '../util/quantile';
+import { dailyFigures, responseTimesByTopic, type DailyFiguresRow } from './figures';
 
 interface UserRow {
   id: string;
@@ -112,20 +112,6 @@ interface InquiryEventRow {
   data: string;
 }
 /** One (day, queue) group of dailyContactFigures. */
-interface DailyFiguresRow {
-  day: string;
-  queue_id: string | null;
-  within_ms: number | null;
-  contacts: number;
-  answered: number;
-  abandoned: number;
-  wait_avg_ms: number | null;
-  answered_within: number;
-  abandoned_after: number;
-  handle_avg_ms: number | null;
-  rating_avg: number | null;
-  ratings: number;
-}
 interface KioskRow {
   id: string;
   name: string;
@@ -783,13 +769,7 @@ export class SqliteStore implements Store {
          WHERE case_status = 'resolved' AND resolved_at >= ? AND resolved_at < ? ORDER BY topic, ms`,
       )
       .all(from.getTime(), to.getTime()) as { topic: string | null; ms: number }[];
-    const byTopic = new Map<string | null, number[]>();
-    for (const r of rows) {
-      const list = byTopic.get(r.topic);
-      if (list) list.push(r.ms);
-      else byTopic.set(r.topic, [r.ms]);
-    }
-    return [...byTopic].map(([topic, ms]) => ({ topic, resolvedCount: ms.length, medianMs: quantile(ms, 0.5), p90Ms: quantile(ms, 0.9) }));
+    return responseTimesByTopic(rows);
   }
 
   async dailyContactFigures(query: DailyContactQuery): Promise<DailyContactFigures[]> {
@@ -835,31 +815,7 @@ export class SqliteStore implements Store {
       return { groups, waits };
     });
     const { groups, waits } = read();
-    const waitsOf = new Map<string, number[]>();
-    for (const w of waits) {
-      const key = `${w.day} ${w.queue_id ?? ''}`;
-      const list = waitsOf.get(key);
-      if (list) list.push(w.ms);
-      else waitsOf.set(key, [w.ms]);
-    }
-    return groups.map((g) => {
-      const sorted = waitsOf.get(`${g.day} ${g.queue_id ?? ''}`) ?? [];
-      const known = g.within_ms !== null;
-      return {
-        day: g.day,
-        queueId: g.queue_id,
-        contacts: g.contacts,
-        answered: g.answered,
-        abandoned: g.abandoned,
-        waitAvgMs: g.wait_avg_ms,
-        waitP90Ms: sorted.length > 0 ? quantile(sorted, 0.9) : null,
-        answeredWithinTarget: known ? g.answered_within : null,
-        serviceLevelCounted: known ? g.answered + g.abandoned_after : null,
-        handleAvgMs: g.handle_avg_ms,
-        ratingAvg: g.rating_avg,
-        ratings: g.ratings,
-      };
-    });
+    return dailyFigures(groups, waits);
   }
 
   async addHeartbeats(records: readonly HeartbeatRecord[]): Promise<void> {
