@@ -9,7 +9,7 @@
 import Fastify from 'fastify';
 import { KioskList } from '@citizen/protocol';
 import { createTestApp, signIn, signInHeaders } from '../booth-server/src/testing';
-import { publicKiosk } from '../booth-server/src/kiosks/routes';
+import { createKiosk, publicKiosk } from '../booth-server/src/kiosks/routes';
 
 export interface RestServers {
   appUrl: string;
@@ -17,8 +17,8 @@ export interface RestServers {
   /** What a browser sends: a technician's session cookie; an agent's session and CSRF cookies. */
   cookies: { technician: string; agent: string };
 }
-export type ToServer = { cmd: 'cpu' } | { cmd: 'close' };
-export type FromServer = { ready: RestServers } | { cpuMicros: number };
+export type ToServer = { cmd: 'cpu' } | { cmd: 'close' } | { cmd: 'fleet'; size: number };
+export type FromServer = { ready: RestServers } | { cpuMicros: number } | { fleetSize: number };
 
 const send = (m: FromServer): void => void process.send?.(m);
 
@@ -44,8 +44,20 @@ const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
 // Closed when the bench says so, or when the bench is gone (the IPC channel closes with it).
 process.on('disconnect', () => void Promise.all([bare.close(), t.app.close()]));
+/** Adds kiosk records (as the console creates them, at five sites) until the fleet has `size`. */
+async function growFleet(size: number): Promise<number> {
+  const sites = ['Central Station', 'Main Library', 'Town Hall', 'North Library', 'Harbour Service Centre'];
+  let n = (await t.store.listKiosks()).length;
+  for (; n < size; n++) {
+    const req = { id: `k-bench-${n}`, name: `Borgerservice kiosk ${n}`, location: `${sites[n % sites.length]!}, entrance ${1 + (n % 3)}`, languages: ['da', 'en', 'uk', 'ar', 'pl'] };
+    await createKiosk(t.store, req, { by: 'system', now: new Date(), codeLifetimeMs: 60_000 });
+  }
+  return n;
+}
+
 process.on('message', (m: ToServer) => {
   if (m.cmd === 'close') return process.disconnect();
+  if (m.cmd === 'fleet') return void growFleet(m.size).then((fleetSize) => send({ fleetSize }));
   const { user, system } = process.cpuUsage();
   send({ cpuMicros: user + system });
 });
