@@ -11,6 +11,8 @@
  * Memory is bounded: at most `maxEntries` (name, address) pairs are tracked,
  * the least recently failed one is forgotten first.
  */
+import { MinuteBudget } from './MinuteBudget';
+
 export interface LoginThrottleOptions {
   /** Password checks per minute over every address. */
   globalPerMinute: number;
@@ -32,12 +34,13 @@ interface Failures {
 
 export class LoginThrottle {
   readonly #failures = new Map<string, Failures>();
-  #window = { start: 0, used: 0 };
+  readonly #global: MinuteBudget;
   readonly #o: Required<LoginThrottleOptions>;
 
   constructor(opts: LoginThrottleOptions) {
     if (!(opts.globalPerMinute >= 1)) throw new TypeError('LoginThrottle: globalPerMinute must be >= 1');
     this.#o = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, maxEntries: 10_000, now: Date.now, ...opts };
+    this.#global = new MinuteBudget(this.#o.globalPerMinute, this.#o.now);
   }
 
   /** May this attempt go on to the password check? Counts it against the global budget when it may. */
@@ -48,10 +51,8 @@ export class LoginThrottle {
       const wait = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (f.count - this.#o.freeFailures));
       if (now - f.last < wait) return { ok: false, retryAfterMs: wait - (now - f.last), scope: 'user' };
     }
-    if (now - this.#window.start >= 60_000) this.#window = { start: now, used: 0 };
-    if (this.#window.used >= this.#o.globalPerMinute) return { ok: false, retryAfterMs: 60_000 - (now - this.#window.start), scope: 'global' };
-    this.#window.used++;
-    return { ok: true };
+    const wait = this.#global.take();
+    return wait === null ? { ok: true } : { ok: false, retryAfterMs: wait, scope: 'global' };
   }
 
   failed(username: string, address: string): void {

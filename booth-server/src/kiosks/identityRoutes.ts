@@ -25,6 +25,7 @@ import {
 import { BoothError } from '../errors';
 import { revokeKioskSockets } from '../auth/access';
 import { perAddressRateLimit } from '../auth/routes';
+import { MinuteBudget } from '../auth/MinuteBudget';
 import type { Store } from '../store/Store';
 import { enrolmentCodeHash } from './routes';
 
@@ -68,15 +69,8 @@ const identityRateLimit = (perMinute: number) => perAddressRateLimit(perMinute, 
 export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: Store; now: () => Date }): Promise<void> {
   const { store, now } = opts;
   const tokens = app.kioskTokens;
-  // The global enrolment budget: a fixed one-minute window, on the server's clock.
-  const enrolWindow = { start: 0, used: 0 };
-  const takeEnrolBudget = (): number | null => {
-    const at = now().getTime();
-    if (at - enrolWindow.start >= 60_000) Object.assign(enrolWindow, { start: at, used: 0 });
-    if (enrolWindow.used >= KIOSK_IDENTITY_LIMITS.enrolPerMinuteGlobal) return enrolWindow.start + 60_000 - at;
-    enrolWindow.used++;
-    return null;
-  };
+  // Over all addresses, on the server's clock: each code tried costs a slow hash.
+  const enrolBudget = new MinuteBudget(KIOSK_IDENTITY_LIMITS.enrolPerMinuteGlobal, () => now().getTime());
 
   app.post<{ Body: KioskEnrolRequest }>(
     '/api/kiosk/enrol',
@@ -98,7 +92,7 @@ export async function kioskIdentityRoutes(app: FastifyInstance, opts: { store: S
       }
       const key = parsePublicKey(request.body.publicKey);
       const keyHash = keyFingerprint(key);
-      const wait = takeEnrolBudget();
+      const wait = enrolBudget.take();
       if (wait !== null) throw new BoothError('KIOSK_IDENTITY_THROTTLED', `too many enrolment attempts right now; retry in ${Math.ceil(wait / 1000)} s`);
       const result = await store.redeemEnrolmentCode(await enrolmentCodeHash(parsed.code), key.export({ format: 'der', type: 'spki' }).toString('base64'), keyHash, now());
       if (!result.ok) {
