@@ -40,6 +40,8 @@ import {
   type UserChange,
   type UserRecord,
 } from './Store';
+import { applyCaseChange } from './caseChange';
+import { actorText, toActor, toSession, type SessionRow } from './rows';
 import { dailyFigures, responseTimesByTopic, type DailyFiguresRow } from './figures';
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -727,23 +729,7 @@ export class PgStore implements Store {
     return this.#tx(async (tx) => {
       const row = await caseRow(tx, id, by.scope, 'FOR UPDATE');
       if (!row) return undefined;
-      const before = toCase(row);
-      const after = { ...before };
-      const events: InquiryEventData[] = [];
-      if (change.caseStatus !== undefined && change.caseStatus !== before.caseStatus) {
-        after.caseStatus = change.caseStatus;
-        after.resolvedAt = change.caseStatus === 'resolved' ? by.at : null;
-        events.push({ kind: 'status-changed', from: before.caseStatus, to: change.caseStatus });
-      }
-      if (change.outcomeCode !== undefined) after.outcomeCode = change.outcomeCode;
-      if (change.nextStep !== undefined) after.nextStep = change.nextStep;
-      if (after.outcomeCode !== before.outcomeCode || after.nextStep !== before.nextStep) {
-        events.push({ kind: 'outcome', outcomeCode: after.outcomeCode, nextStep: after.nextStep });
-      }
-      if (change.assigneeId !== undefined && change.assigneeId !== before.assigneeId) {
-        after.assigneeId = change.assigneeId;
-        events.push({ kind: 'assigned', from: before.assigneeId, to: change.assigneeId });
-      }
+      const { after, events } = applyCaseChange(toCase(row), change, by.at);
       if (events.length > 0) {
         await tx.query('UPDATE inquiries SET case_status = $1, resolved_at = $2, outcome_code = $3, next_step = $4, assignee_id = $5 WHERE id = $6', [
           after.caseStatus, after.resolvedAt?.getTime() ?? null, after.outcomeCode, after.nextStep, after.assigneeId, id,
@@ -913,14 +899,6 @@ interface UserRow {
   totp_secret: string | null;
   totp_last_step: number | null;
 }
-interface SessionRow {
-  token_hash: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
-}
 interface ChallengeRow {
   token_hash: string;
   user_id: string;
@@ -1060,13 +1038,7 @@ async function caseRow(on: Queryable, id: string, scope: InquiryScope, lock: '' 
 }
 
 /** Actors are stored as 'kiosk', 'system' or the staff member's user id (which always starts with `u-`). */
-function actorText(actor: InquiryActor): string {
-  return actor.kind === 'staff' ? actor.userId : actor.kind;
-}
 
-function toActor(text: string): InquiryActor {
-  return text === 'kiosk' || text === 'system' ? { kind: text } : { kind: 'staff', userId: text };
-}
 
 async function insertEvent(on: Queryable, inquiryId: string, at: Date, actor: InquiryActor, event: InquiryEventData): Promise<number> {
   const { kind, ...fields } = event;
@@ -1109,16 +1081,6 @@ function toAccount(r: UserRow): UserAccount {
   };
 }
 
-function toSession(r: SessionRow): SessionRecord {
-  return {
-    tokenHash: r.token_hash,
-    userId: userId(r.user_id),
-    createdAt: new Date(r.created_at),
-    expiresAt: new Date(r.expires_at),
-    lastSeenAt: new Date(r.last_seen_at),
-    idleExpiresAt: new Date(r.idle_expires_at),
-  };
-}
 
 function toKiosk(r: KioskRow): KioskRecord {
   return {

@@ -37,6 +37,8 @@ import {
   type TopicResponseTimes,
   type UserRecord,
 } from './Store';
+import { applyCaseChange } from './caseChange';
+import { actorText, toActor, toSession, type SessionRow } from './rows';
 import { dailyFigures, responseTimesByTopic, type DailyFiguresRow } from './figures';
 
 interface UserRow {
@@ -49,14 +51,6 @@ interface UserRow {
   disabled_at: number | null;
   totp_secret: string | null;
   totp_last_step: number | null;
-}
-interface SessionRow {
-  token_hash: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
 }
 interface ChallengeRow {
   token_hash: string;
@@ -720,23 +714,7 @@ export class SqliteStore implements Store {
     const update = db.transaction(() => {
       const row = caseRow(db, id, by.scope);
       if (!row) return undefined;
-      const before = toCase(row);
-      const after = { ...before };
-      const events: InquiryEventData[] = [];
-      if (change.caseStatus !== undefined && change.caseStatus !== before.caseStatus) {
-        after.caseStatus = change.caseStatus;
-        after.resolvedAt = change.caseStatus === 'resolved' ? by.at : null;
-        events.push({ kind: 'status-changed', from: before.caseStatus, to: change.caseStatus });
-      }
-      if (change.outcomeCode !== undefined) after.outcomeCode = change.outcomeCode;
-      if (change.nextStep !== undefined) after.nextStep = change.nextStep;
-      if (after.outcomeCode !== before.outcomeCode || after.nextStep !== before.nextStep) {
-        events.push({ kind: 'outcome', outcomeCode: after.outcomeCode, nextStep: after.nextStep });
-      }
-      if (change.assigneeId !== undefined && change.assigneeId !== before.assigneeId) {
-        after.assigneeId = change.assigneeId;
-        events.push({ kind: 'assigned', from: before.assigneeId, to: change.assigneeId });
-      }
+      const { after, events } = applyCaseChange(toCase(row), change, by.at);
       if (events.length > 0) {
         this.#prep('UPDATE inquiries SET case_status = ?, resolved_at = ?, outcome_code = ?, next_step = ?, assignee_id = ? WHERE id = ?').run(
           after.caseStatus, after.resolvedAt?.getTime() ?? null, after.outcomeCode, after.nextStep, after.assigneeId, id,
@@ -932,13 +910,7 @@ function caseRow(db: Database.Database, id: string, scope: InquiryScope): Inquir
 }
 
 /** Actors are stored as 'kiosk', 'system' or the staff member's user id (which always starts with `u-`). */
-function actorText(actor: InquiryActor): string {
-  return actor.kind === 'staff' ? actor.userId : actor.kind;
-}
 
-function toActor(text: string): InquiryActor {
-  return text === 'kiosk' || text === 'system' ? { kind: text } : { kind: 'staff', userId: text };
-}
 
 function insertEvent(db: Database.Database, inquiryId: string, at: Date, actor: InquiryActor, event: InquiryEventData): number {
   const { kind, ...fields } = event;
@@ -978,16 +950,6 @@ function toAccount(r: UserRow): UserAccount {
   };
 }
 
-function toSession(r: SessionRow): SessionRecord {
-  return {
-    tokenHash: r.token_hash,
-    userId: userId(r.user_id),
-    createdAt: new Date(r.created_at),
-    expiresAt: new Date(r.expires_at),
-    lastSeenAt: new Date(r.last_seen_at),
-    idleExpiresAt: new Date(r.idle_expires_at),
-  };
-}
 
 interface HeartbeatRow {
   kiosk_id: string;
