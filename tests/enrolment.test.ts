@@ -8,8 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
+import { openFleet } from './support/pages';
 import { startDemo, type Demo } from './support/demo';
 
 let demo: Demo;
@@ -71,7 +72,7 @@ describe('kiosk enrolment', () => {
     await kiosk.goto(`${demo.kioskUrl}?debug`);
     await kiosk.getByTestId('attract').waitFor({ timeout: 10_000 });
 
-    const tech = await openFleetAsTechnician();
+    const tech = await openFleet(browser, demo.serverUrl);
     await tech.locator('[data-kiosk="k-enrol-library-1"] button.link').click();
     await tech.getByTestId('revoke-kiosk').click();
     await tech.getByTestId('confirm-revoke').click();
@@ -95,12 +96,3 @@ describe('kiosk enrolment', () => {
   });
 });
 
-async function openFleetAsTechnician(): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${demo.serverUrl}/console/`);
-  await page.getByLabel('Username').fill('tech');
-  await page.getByLabel('Password').fill('demo-tech');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('fleet-connection').textContent(), { timeout: 10_000 }).toBe('live');
-  return page;
-}

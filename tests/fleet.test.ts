@@ -9,10 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { hardwareControl, startDemo, type Demo } from './support/demo';
-import { openKiosk } from './support/pages';
+import { openFleet, openKiosk } from './support/pages';
 
 let demo: Demo;
 let browser: Browser;
@@ -28,21 +28,12 @@ afterAll(async () => {
 
 const control = (path: string, body?: unknown): Promise<unknown> => hardwareControl(demo, path, body);
 
-async function openFleet(): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${demo.serverUrl}/console/`);
-  await page.getByLabel('Username').fill('tech');
-  await page.getByLabel('Password').fill('demo-tech');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('fleet-connection').textContent(), { timeout: 10_000 }).toBe('live');
-  return page;
-}
 
 describe('fleet health', () => {
   it('shows the demo kiosk online with its devices, a paper-out alert live, its history and audit log, and runs a remote action', async () => {
     // The kiosk page reports its camera and microphone to the shell, which sends a heartbeat at once.
     const kiosk = await openKiosk(browser, demo.kioskUrl);
-    const page = await openFleet();
+    const page = await openFleet(browser, demo.serverUrl);
     const row = page.locator('[data-kiosk="k-demo-central-1"]');
     await expect.poll(() => row.getByTestId('health-badge').getAttribute('data-status'), { timeout: 15_000 }).toBe('online');
     const device = (name: string) => row.locator(`[data-device="${name}"]`);

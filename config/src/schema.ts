@@ -3,7 +3,7 @@
  * has a default in config/default.json; site files override what they need.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CardReaderSettings, NEEDS, PrinterSettings, ReceiptLanguage } from '@citizen/protocol';
+import { CardReaderSettings, KioskOpeningHours, NEEDS, PrinterSettings, ReceiptLanguage } from '@citizen/protocol';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
@@ -70,9 +70,6 @@ const Receipt = Type.Object(
   { additionalProperties: false },
 );
 
-const HHMM = '([01][0-9]|2[0-3]):[0-5][0-9]';
-const Span = Type.String({ pattern: `^${HHMM}-(${HHMM}|24:00)$`, description: 'Opening span, e.g. 08:00-16:00 (24:00 for midnight)' });
-const Day = Type.Array(Span, { maxItems: 6 });
 const Queue = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,40}$' }),
@@ -81,16 +78,10 @@ const Queue = Type.Object(
       description: 'Topics this queue takes; exactly one queue has [] and takes every other topic (and calls without one)',
     }),
     fallbackLanguages: Type.Array(Type.String({ pattern: '^[a-z]{2,3}$' }), { description: 'Languages a resident may be served in when nobody speaks theirs (widening step fallback-language)' }),
+    // A kiosk profile's opening hours (protocol), with the holidays read in the queue's time zone.
     openingHours: Type.Object(
       {
-        timeZone: Type.String({ minLength: 1 }),
-        mon: Day,
-        tue: Day,
-        wed: Day,
-        thu: Day,
-        fri: Day,
-        sat: Day,
-        sun: Day,
+        ...KioskOpeningHours.properties,
         closedDates: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { description: 'Public holidays, YYYY-MM-DD in the queue time zone' }),
       },
       { additionalProperties: false },

@@ -21,6 +21,17 @@ export async function openConsole(browser: Browser, serverUrl: string, username:
   return page;
 }
 
+/** The console signed in as the demo technician, on the fleet view with its live socket open. */
+export async function openFleet(browser: Browser, serverUrl: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${serverUrl}/console/`);
+  await page.getByLabel('Username').fill('tech');
+  await page.getByLabel('Password').fill('demo-tech');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('fleet-connection').textContent(), { timeout: 10_000 }).toBe('live');
+  return page;
+}
+
 export async function openKiosk(browser: Browser, kioskUrl: string): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -2,7 +2,7 @@
  * Messages between the booth-server nodes of a site: a notification for a
  * socket another node holds, a change every node must hear of. One node (the
  * default, `cluster.redisUrl` empty) uses the in-process bus; several share a
- * Redis and use its pub/sub. Same interface, same tests (NodeBus.test.ts).
+ * Redis and use its pub/sub. Same interface, same tests (cluster.test.ts).
  *
  * Delivery is at most once and in order per publisher and channel, as Redis
  * pub/sub gives it: a node that is not connected when a message goes misses
@@ -16,7 +16,8 @@
 import { EventEmitter } from 'node:events';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './redis';
 
 export type Unsubscribe = () => Promise<void>;
 
@@ -89,11 +90,9 @@ export class RedisNodeBus implements NodeBus {
   constructor(opts: NodeBusOptions & { url: string; prefix?: string }) {
     this.#o = opts;
     this.#prefix = opts.prefix ?? 'citizen:';
-    this.#pub = new Redis(opts.url, { maxRetriesPerRequest: 2 });
-    this.#sub = new Redis(opts.url, { maxRetriesPerRequest: 2 });
-    // Failed commands reach their callers; ioredis reconnects and resubscribes on its own.
-    this.#pub.on('error', () => {});
-    this.#sub.on('error', () => {});
+    // ioredis resubscribes on its own after a reconnect.
+    this.#pub = connectRedis(opts.url);
+    this.#sub = connectRedis(opts.url);
     this.#sub.on('message', (full: string, raw: string) => {
       for (const l of this.#listeners.get(full.slice(this.#prefix.length)) ?? []) l(raw);
     });

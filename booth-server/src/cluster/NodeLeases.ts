@@ -13,7 +13,8 @@
  * different nodes, so the nodes' clocks must agree to well within ttlMs, as
  * NTP gives them).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, redisAnswers } from './redis';
 
 export interface NodeInfo {
   nodeId: string;
@@ -59,8 +60,7 @@ export class NodeLeases {
     this.#o = opts;
     this.#p = opts.prefix ?? 'citizen:';
     this.#now = opts.now ?? Date.now;
-    const redis = new Redis(opts.url, { maxRetriesPerRequest: 2 });
-    redis.on('error', () => {});
+    const redis = connectRedis(opts.url);
     redis.defineCommand('claimLost', { numberOfKeys: 1, lua: CLAIM_LOST });
     this.#redis = redis as Redis & LeaseCommands;
   }
@@ -113,12 +113,8 @@ export class NodeLeases {
   }
 
   /** Redis answers (readiness). */
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.#redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return redisAnswers(this.#redis);
   }
 
   /** Stops renewing without giving the lease up (as a crash would); the connection closes. */

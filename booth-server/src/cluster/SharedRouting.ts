@@ -19,7 +19,8 @@
  * (→ userId) and `rt:offer:agent:<userId>` (→ callId), both with the offer's
  * expiry. The snapshot is read in one MULTI, so a pass sees one moment.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './redis';
 import type { AgentSkills } from '@citizen/protocol';
 import type { Assignment, CallRouting, WaitingCall } from '../routing/CallRouting';
 
@@ -99,8 +100,7 @@ export class SharedRouting {
     if (!(opts.offerTtlMs > 0)) throw new TypeError('SharedRouting: offerTtlMs must be > 0');
     this.#o = opts;
     this.#p = opts.prefix ?? 'citizen:';
-    const redis = new Redis(opts.url, { maxRetriesPerRequest: 2 });
-    redis.on('error', () => {});
+    const redis = connectRedis(opts.url);
     redis.defineCommand('reserveOffer', { numberOfKeys: 4, lua: RESERVE });
     redis.defineCommand('acceptOffer', { numberOfKeys: 4, lua: ACCEPT });
     redis.defineCommand('declineOffer', { numberOfKeys: 3, lua: DECLINE });

@@ -17,7 +17,8 @@
  * and its tests see the same rule as the in-memory store.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, redisAnswers } from '../cluster/redis';
 import { kioskId as toKioskId, type KioskId } from '@citizen/protocol';
 import { hashSecret } from '../auth/secrets';
 import type { KioskTokens, TokenGrant } from './KioskTokens';
@@ -75,10 +76,7 @@ export class RedisKioskTokens implements KioskTokens {
     this.#challengeMs = opts.challengeMs;
     this.#tokenMs = opts.tokenMs;
     // Commands wait (and fail after their retries) while Redis is away, rather than queueing without end.
-    const redis = new Redis(opts.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-    redis.on('error', () => {
-      // Reported to callers as failed commands; ioredis keeps reconnecting on its own.
-    });
+    const redis = connectRedis(opts.url);
     redis.defineCommand('takeChallenge', { numberOfKeys: 1, lua: TAKE_CHALLENGE });
     redis.defineCommand('dropKioskTokens', { numberOfKeys: 2, lua: DROP_KIOSK });
     this.#redis = redis as Redis & TokenCommands;
@@ -136,12 +134,8 @@ export class RedisKioskTokens implements KioskTokens {
   }
 
   /** Redis answers (readiness). */
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.#redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return redisAnswers(this.#redis);
   }
 
   close(): void {
