@@ -4,7 +4,7 @@
  * exposes everything a call screen shows as signals.
  */
 import { signal, type Signal } from '@preact/signals';
-import type { CallSnapshot } from '@citizen/protocol';
+import type { CallQuality, CallSnapshot } from '@citizen/protocol';
 import { CallMedia, type CallSignal, type MediaHealth, type RemoteMedia } from './media/CallMedia.dom';
 import type { MediaEndpoint } from './media/MediaEndpoint.dom';
 import { createLogger } from './log';
@@ -20,6 +20,8 @@ export interface MediaCallView {
   remotes: Signal<RemoteMedia[]>;
   health: Signal<MediaHealth>;
   local: Signal<{ stream: MediaStream | null; micMuted: boolean; cameraOn: boolean }>;
+  /** The call's quality stage on a bad network, for both sides to show in plain words. */
+  quality: Signal<CallQuality>;
   startedAt: number;
   media: CallMedia;
   /** Set-up stages of this call on this side (the app's own marks and `media.*`). */
@@ -46,6 +48,7 @@ export function startMediaCall(
     remotes: signal<RemoteMedia[]>([]),
     health: signal<MediaHealth>('connecting'),
     local: signal({ stream: null as MediaStream | null, micMuted: false, cameraOn: false }),
+    quality: signal(snapshot.stage),
     startedAt: Date.parse(snapshot.startedAt),
     media,
     timeline,
@@ -57,6 +60,7 @@ export function startMediaCall(
   media.on('remote', (r) => (view.remotes.value = r));
   media.on('health', (h) => (view.health.value = h));
   media.on('local', (l) => (view.local.value = l));
+  media.on('quality', (q) => (view.quality.value = q));
   const s = signalClient;
   offs.push(
     s.on('participantJoined', ({ callId, participant }) => {

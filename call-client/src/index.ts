@@ -11,3 +11,4 @@ export { Timeline, wallClock } from './timeline';
 export { connectChat, createChat, type Chat, type ChatClient, type ChatLink, type ChatProblem } from './chat';
 /** The kiosk's signalling methods, loaded with this library rather than at the kiosk page's start-up. */
 export { KIOSK_REQUESTS, STAFF_REQUESTS } from '@citizen/protocol';
+export { DEFAULT_QUALITY, QualityLadder, type QualitySample, type StageChange } from './media/quality';

@@ -3,7 +3,7 @@
  * has a default in config/default.json; site files override what they need.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { CardReaderSettings, KioskOpeningHours, NEEDS, PrinterSettings, ReceiptLanguage } from '@citizen/protocol';
+import { CardReaderSettings, KioskOpeningHours, NEEDS, PrinterSettings, QualityThresholds, ReceiptLanguage } from '@citizen/protocol';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
@@ -250,6 +250,7 @@ export const BoothConfig = Type.Object(
         maxTransportsPerParticipant: Type.Integer({ minimum: 2, maximum: 16 }),
         maxConsumersPerParticipant: Type.Integer({ minimum: 2, maximum: 64 }),
         maxCallRequestsPerKioskPerMinute: Type.Integer({ minimum: 1, maximum: 600, description: 'Inquiries one kiosk may open per minute' }),
+        quality: { ...QualityThresholds, description: 'When a call steps down on a bad network (lower video, sound only, text, callback) and back up; each end measures every periodMs' },
       },
       { additionalProperties: false },
     ),

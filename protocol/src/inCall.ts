@@ -104,3 +104,57 @@ export const ChatMessage = Type.Object({
 });
 export type ChatMessage = Static<typeof ChatMessage>;
 
+
+/**
+ * How much of a call a bad network leaves (issue #13): a lower resolution
+ * and frame rate, sound only, text only, and at last a callback that keeps
+ * the inquiry, what was said and the resident's place. Best first.
+ */
+export const QUALITY_STAGES = ['video', 'low-video', 'audio', 'text', 'callback'] as const;
+export const QualityStage = Type.Union([Type.Literal('video'), Type.Literal('low-video'), Type.Literal('audio'), Type.Literal('text'), Type.Literal('callback')]);
+export type QualityStage = Static<typeof QualityStage>;
+
+/** The limits a stage cannot be kept beyond (see call-client media/quality.ts). */
+export const StageLimits = Type.Object(
+  {
+    maxLoss: Type.Number({ minimum: 0, maximum: 1, description: 'Packet loss over a period, 0..1' }),
+    maxRttMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    minKbps: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'Below this available bitrate the stage cannot be kept; null: no minimum' }),
+  },
+  { additionalProperties: false },
+);
+export type StageLimits = Static<typeof StageLimits>;
+
+/** When each end steps down and back up: the server's config (`calls.quality`), sent with the in-call snapshot. */
+export const QualityThresholds = Type.Object(
+  {
+    video: StageLimits,
+    lowVideo: StageLimits,
+    audio: StageLimits,
+    downAfter: Type.Integer({ minimum: 1, maximum: 60, description: 'Bad periods in a row before stepping down' }),
+    upAfter: Type.Integer({ minimum: 1, maximum: 120, description: 'Good periods in a row before stepping back up' }),
+    upMargin: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Good for a stage means within its limits scaled by this, so an edge does not flap" }),
+    callbackAfterMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, description: 'In text, this long without any working media path offers a callback' }),
+    periodMs: Type.Integer({ minimum: 200, maximum: 60_000, description: 'How often each end measures' }),
+  },
+  { additionalProperties: false },
+);
+export type QualityThresholds = Static<typeof QualityThresholds>;
+
+/**
+ * The call's stage as everyone in it applies it: the lowest any participant
+ * measured for itself (a conversation is as good as its weakest link), or
+ * lower when the agent chose so by hand. `weak`: whose network it is (null
+ * when chosen by hand or recovered).
+ */
+export const CallQuality = Type.Object({
+  callId: Id,
+  stage: QualityStage,
+  by: Type.Union([Type.Literal('network'), Type.Literal('agent')]),
+  weak: Type.Union([Type.Literal('resident'), Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('interpreter'), Type.Null()]),
+  /** In plain words, what was measured (logs and the agent's details). */
+  reason: Text(200),
+  /** The stage the agent chose by hand, the highest the call may climb to; null: the network decides. */
+  chosen: Type.Union([QualityStage, Type.Null()]),
+});
+export type CallQuality = Static<typeof CallQuality>;

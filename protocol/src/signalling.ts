@@ -17,7 +17,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LanguageTag } from './http';
 import { CardKind, Need, ReferenceSchema } from './vocab';
-import { ChatMessage, ChatText, Invitation, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
+import { CallQuality, ChatMessage, ChatText, Invitation, QualityStage, QualityThresholds, KioskDocument, KioskPush, PrintOutcome, PushAnswer, StaffMember, TransferInfo, TransferTarget } from './inCall';
 
 // ---------------------------------------------------------------- mediasoup shapes (validated loosely; mediasoup checks the rest)
 const Str = (max = 256) => Type.String({ maxLength: max });
@@ -203,6 +203,10 @@ export const CallSnapshot = Type.Union([
     routerRtpCapabilities: RtpCapabilities,
     /** Cap the client applies to its camera encoding (from the server's config). */
     maxVideoBitrate: Type.Integer({ minimum: 0 }),
+    /** When to step down and back up on a bad network (the server's `calls.quality`). */
+    quality: QualityThresholds,
+    /** The call's stage now (a client that resumes applies it). */
+    stage: CallQuality,
     participants: Type.Array(ParticipantInfo),
     producers: Type.Array(ProducerInfo),
     request: CallRequestInfo,
@@ -343,6 +347,12 @@ export const COMMON_REQUESTS = {
   endCall: req(obj({ callId: Id }), Empty),
   /** A chat message to everyone in the call (./inCall.ts ChatMessage); it comes back to all, the sender too, as `chatMessage`. */
   sendChat: req(obj({ callId: Id, text: ChatText }), Type.Object({ messageId: Id, at: Type.String() })),
+  /**
+   * The stage this participant's own measurements allow (call-client
+   * media/quality.ts); the server makes the call's stage of everyone's and
+   * tells them all with `callQuality`.
+   */
+  reportQuality: req(obj({ callId: Id, stage: QualityStage, reason: Str(200) }), Empty),
 } as const;
 
 export const KIOSK_REQUESTS = {
@@ -433,6 +443,8 @@ export const STAFF_REQUESTS = {
    * with the call, and your part of it ends.
    */
   transferCall: req(obj({ callId: Id, to: TransferTarget, note: Type.Optional(Type.String({ maxLength: 500 })) }), Empty),
+  /** The agent moves the call to a stage by hand (e.g. to chat), or hands it back to the network (null). */
+  chooseQuality: req(obj({ callId: Id, stage: Type.Union([QualityStage, Type.Null()]) }), Empty),
 } as const;
 
 // ---------------------------------------------------------------- notifications: method → data schema
@@ -473,6 +485,8 @@ export const NOTIFICATIONS = {
   chatKept: obj({ callId: Id, keep: Type.Boolean() }),
   /** Kiosk: the agent transferred the call; the resident waits again (same reference, place kept). */
   callTransferred: obj({ callId: Id, position: Type.Integer({ minimum: 1 }), estimatedWaitSeconds: Type.Integer({ minimum: 0 }) }),
+  /** Everyone in the call: the call's quality stage changed (a bad network, its recovery, or the agent's choice). */
+  callQuality: CallQuality,
 } as const;
 
 export type KioskRequests = typeof KIOSK_REQUESTS;

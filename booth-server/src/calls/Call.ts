@@ -93,7 +93,7 @@ export class Call {
   snapshotFor(
     session: Session,
     queue: () => { position: number; estimatedWaitSeconds: number },
-    media: { routerRtpCapabilities: Extract<CallSnapshot, { step: 'in-call' }>['routerRtpCapabilities']; maxVideoBitrate: number },
+    media: Pick<Extract<CallSnapshot, { step: 'in-call' }>, 'routerRtpCapabilities' | 'maxVideoBitrate' | 'quality' | 'stage'>,
   ): CallSnapshot {
     const s = this.#state;
     switch (s.step) {
@@ -112,6 +112,8 @@ export class Call {
           participantId: session.id,
           routerRtpCapabilities: media.routerRtpCapabilities,
           maxVideoBitrate: media.maxVideoBitrate,
+          quality: media.quality,
+          stage: media.stage,
           participants: s.room.participants(),
           producers: s.room.producers(),
           request: this.request,

@@ -90,6 +90,11 @@ export class CallChat {
     }
   }
 
+  /** The call becomes a callback on a bad network: its chat is kept with the case, for whoever calls back. */
+  keepForCallback(callId: string): void {
+    this.#log(callId).keep = true;
+  }
+
   /** The call is over: its chat is written to the case if the resident chose so, and forgotten. */
   callEnded(callId: string): void {
     const log = this.#logs.get(callId);

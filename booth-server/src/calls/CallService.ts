@@ -7,7 +7,7 @@
  * decides whether a session may do what it asks; every request reaches it
  * already validated against its schema.
  */
-import type { CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications } from '@citizen/protocol';
+import type { CallQuality, CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, QualityThresholds } from '@citizen/protocol';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
@@ -24,6 +24,7 @@ import type { CallRouting } from '../routing/CallRouting';
 import type { QueueSet } from '../routing/queues';
 import { liveView } from './supervision';
 import { CallChat } from './CallChat';
+import { CallQualityBook } from './CallQualityBook';
 import { InCallTools } from './InCallTools';
 import { QueueFigures, type QueueInfo } from './QueueFigures';
 import { WindowLimit } from '../util/WindowLimit';
@@ -54,6 +55,10 @@ export interface CallServiceOptions {
   /** The configured queues (opening hours, the supervisors' live view); without them, one unnamed queue always open. */
   queues?: QueueSet;
   callbacks: { retryMinutes: number; maxAttempts: number; suggestAboveSeconds: number };
+  /** When calls step down on a bad network (config `calls.quality`), sent to clients with the in-call snapshot. */
+  quality: QualityThresholds;
+  /** Each change of a call's quality stage (metrics). */
+  qualityChanged?: (q: CallQuality) => void;
   log: Log;
 }
 
@@ -79,6 +84,8 @@ export class CallService {
   readonly tools: InCallTools;
   /** In-call text chat. */
   readonly chat: CallChat;
+  /** Each call's quality stage on a bad network. */
+  readonly quality: CallQualityBook;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -144,6 +151,8 @@ export class CallService {
       journal: this.journal,
       suggestAboveSeconds: opts.callbacks.suggestAboveSeconds,
       endCall: (call) => this.#end(call, 'callback'),
+      steppedDown: (call) => this.quality.steppedDownToText(call),
+      keepChat: (callId) => this.chat.keepForCallback(callId),
       agentDone: (agent) => this.agents.done(agent),
     });
     this.agents = new AgentStates({
@@ -169,6 +178,7 @@ export class CallService {
       closeEndpoint: (s) => this.#endpoints.close(s.id),
       log: opts.log,
     });
+    this.quality = new CallQualityBook({ calls: this.#calls, sessions: this.sessions, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log, ...(opts.qualityChanged ? { changed: opts.qualityChanged } : {}) });
     this.chat = new CallChat({ calls: this.#calls, sessions: this.sessions, store: opts.store, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate, ...(opts.turn ? { turn: opts.turn } : {}) });
   }
@@ -186,7 +196,12 @@ export class CallService {
   }
 
   #snapshot(call: Call, session: Session): CallSnapshot {
-    return call.snapshotFor(session, () => this.#queue.info(call), { routerRtpCapabilities: this.#endpoints.routerCapabilities(), maxVideoBitrate: this.opts.media.maxVideoBitrate });
+    return call.snapshotFor(session, () => this.#queue.info(call), {
+      routerRtpCapabilities: this.#endpoints.routerCapabilities(),
+      maxVideoBitrate: this.opts.media.maxVideoBitrate,
+      quality: this.opts.quality,
+      stage: this.quality.current(call),
+    });
   }
 
   #onSessionEnded(session: Session, reason: EndReason): void {

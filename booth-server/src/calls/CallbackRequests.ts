@@ -33,6 +33,10 @@ export interface CallbackRequestsDeps {
   suggestAboveSeconds: number;
   /** Ends a kiosk's call (it became a callback). */
   endCall: (call: Call) => void;
+  /** Whether a call in progress has stepped down to text or below on a bad network (it may become a callback then). */
+  steppedDown: (call: Call) => boolean;
+  /** A call that becomes a callback keeps its chat with the case (the callback form's consent covers it). */
+  keepChat: (callId: string) => void;
   /** The agent is done with a callback: wrap-up, as after a call. */
   agentDone: (agent: StaffSession) => void;
 }
@@ -65,8 +69,12 @@ export class CallbackRequests {
     let call: Call | undefined;
     if (callId !== undefined) {
       call = this.d.calls.member(session, callId);
-      if (call.state.step === 'connecting' || !call.waiting) throw new SignalFailure('WRONG_STATE', 'an agent is already taking this call');
+      // A call in progress becomes a callback only when a bad network has stepped it down to text (or the agent chose so).
+      const stepped = call.state.step === 'in-call' && this.d.steppedDown(call);
+      if (!stepped && (call.state.step === 'connecting' || !call.waiting)) throw new SignalFailure('WRONG_STATE', 'an agent is already taking this call');
       if (call.state.step === 'offered') this.d.offers.withdraw(call, true);
+      // Everything said so far goes with the case, for whoever calls back.
+      if (stepped) this.d.keepChat(call.id);
       inquiry = { id: call.id, reference: call.reference, queuedAt: call.queuedAt };
     }
     const callback = await this.d.desk.create({ origin: session.kiosk, phone, request: call?.request ?? request, ...(inquiry ? { inquiry } : {}) });

@@ -66,6 +66,10 @@ function mediaHandlers(service: CallService): HandlerTable<CommonRequests, Sessi
       return empty;
     },
     sendChat: (s, { callId, text }) => service.chat.send(s, callId, text),
+    reportQuality: (s, { callId, stage, reason }) => {
+      service.quality.report(s, callId, stage, reason);
+      return empty;
+    },
   };
 }
 
@@ -113,6 +117,7 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
     joinCall: (s, { callId, as }) => service.joinCall(s, callId, as),
     leaveCall: (s, { callId }) => {
       service.tools.leave(s, callId);
+      service.quality.refreshCall(callId);
       return empty;
     },
     listCallbacks: (s) => ({ callbacks: service.callbacks.list(s) }),
@@ -134,6 +139,10 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
     },
     transferCall: (s, { callId, to, note }) => {
       service.tools.transfer(s, callId, to, note);
+      return empty;
+    },
+    chooseQuality: (s, { callId, stage }) => {
+      service.quality.choose(s, callId, stage);
       return empty;
     },
   };

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { CallService } from './CallService';
 
 const live = { router: 0, transport: 0, pipe: 0, producer: 0, consumer: 0, data: 0 };
@@ -76,4 +76,9 @@ export function registerCallMetrics(app: FastifyInstance, service: CallService):
       this.set(service.journal.pending);
     },
   });
+}
+
+/** Each change of a call's quality stage on a bad network, by the stage it went to and who decided (network or agent). */
+export function qualityStepCounter(app: FastifyInstance): Counter<'stage' | 'by'> {
+  return new Counter({ name: 'booth_call_quality_steps_total', help: "Changes of calls' quality stage, by new stage and by whom", labelNames: ['stage', 'by'] as const, registers: [app.metrics] });
 }

@@ -21,7 +21,7 @@ import { SignalSocket } from '../signalling/SignalSocket';
 import { CallService, type ClientIdentity, type Session } from './CallService';
 import { SignalFailure } from './errors';
 import { invoke, kioskHandlers, staffHandlers, type HandlerTable } from './handlers';
-import { registerCallMetrics } from './metrics';
+import { qualityStepCounter, registerCallMetrics } from './metrics';
 import { MEDIA_CODECS } from './CallRoom';
 import { SharedRouters } from '../sfu/SharedRouters';
 import { SkillRouting } from '../routing/SkillRouting';
@@ -46,6 +46,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
   const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>): void => app.log[level](ctx ?? {}, msg);
   const routers = await SharedRouters.create(opts.sfu, MEDIA_CODECS, log);
   const queues = new QueueSet(config.routing.queues);
+  const qualitySteps = qualityStepCounter(app);
   const service = new CallService({
     store,
     routers,
@@ -71,6 +72,8 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
       maxAttempts: config.routing.callbackMaxAttempts,
       suggestAboveSeconds: config.routing.callbackOfferAboveSeconds,
     },
+    quality: config.calls.quality,
+    qualityChanged: (q) => qualitySteps.inc({ stage: q.stage, by: q.by }),
     log,
   });
   app.decorate('calls', service);

@@ -11,21 +11,27 @@
  * Camera and microphone are requested in `start` and released in `stop`.
  */
 import type { types as msc } from 'mediasoup-client';
-import type { ProducerInfo } from '@citizen/protocol';
+import { QUALITY_STAGES, type CallQuality, type ProducerInfo, type QualityStage } from '@citizen/protocol';
 import { createLogger } from '../log';
 import { Timeline } from '../timeline';
 import { CAMERA, localMediaConstraints } from './constraints';
 import { MediaEndpoint } from './MediaEndpoint.dom';
 import { readStats, type ByteSample, type CallStats } from './stats';
+import { PathSampler, readPath } from './pathSample';
+import { QualityLadder } from './quality';
 import { videoBitrateCap, type CallMediaEvents, type CallMediaOptions, type CallSignal, type InCall, type MediaHealth, type RemoteMedia } from './types';
 import { consumerRtpParameters, wireRtpCapabilities } from './wire';
 
 const log = createLogger('call-media');
 
+const rank = (s: QualityStage): number => QUALITY_STAGES.indexOf(s);
+/** The camera's cap at the low-video stage (half the resolution, 15 frames a second). */
+const LOW_VIDEO_BITRATE = 250_000;
+
 export type { CallSignal, CallMediaEvents, CallMediaOptions, CallStats, MediaHealth, RemoteMedia };
 
 export class CallMedia {
-  readonly #listeners: { [K in keyof CallMediaEvents]: Set<(...a: CallMediaEvents[K]) => void> } = { remote: new Set(), health: new Set(), local: new Set() };
+  readonly #listeners: { [K in keyof CallMediaEvents]: Set<(...a: CallMediaEvents[K]) => void> } = { remote: new Set(), health: new Set(), local: new Set(), quality: new Set() };
   readonly #endpoint: MediaEndpoint;
   /** The call made its endpoint itself (a supervisor joining) and closes it when it stops. */
   readonly #ownsEndpoint: boolean;
@@ -48,6 +54,15 @@ export class CallMedia {
   #mediaResets = 0;
   #lastBytes: ByteSample | null = null;
   readonly #unsubscribe: (() => void)[] = [];
+  /** The call's quality stage as the server last said it (everyone applies the same). */
+  #quality: CallQuality;
+  /** This end's own measurements: what they allow, reported to the server when it changes. */
+  readonly #ladder: QualityLadder;
+  readonly #sampler: PathSampler;
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #measuring = false;
+  /** Stage changes are applied to the producers one after another. */
+  #applying: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly signal: CallSignal,
@@ -58,6 +73,10 @@ export class CallMedia {
     private readonly options: CallMediaOptions = { receiveFirstMs: 0 },
   ) {
     this.#snapshot = snapshot;
+    this.#quality = snapshot.stage;
+    this.#ladder = new QualityLadder(snapshot.quality);
+    // Connectivity checks come every few seconds: count them over three periods, at least 6 s.
+    this.#sampler = new PathSampler(Math.max(3 * snapshot.quality.periodMs, 6000));
     this.#endpoint = endpoint ?? new MediaEndpoint(signal, timeline, options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {});
     this.#ownsEndpoint = !endpoint;
     for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
@@ -74,11 +93,13 @@ export class CallMedia {
       }),
       signal.on('producerPaused', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, true)),
       signal.on('producerResumed', ({ callId, producerId }) => callId === this.callId && this.#setRemotePaused(producerId, false)),
+      signal.on('callQuality', (q) => q.callId === this.callId && this.#setQuality(q)),
       signal.on('state', () => this.#updateHealth()),
       this.#endpoint.on('connection', () => this.#updateHealth()),
       this.#endpoint.on('rebuilt', () => {
         this.#mediaResets++;
         this.#producers.clear();
+        this.#sampler.reset();
         for (const id of [...this.#consumers.keys()]) this.#dropConsumer(id);
         void this.#wire();
       }),
@@ -132,6 +153,7 @@ export class CallMedia {
       await this.#firstRemoteVideo(this.options.receiveFirstMs);
       this.#localMedia = openLocal();
     }
+    this.#startWatch();
     await this.#localMedia;
     await this.#produceLocal();
     await consuming;
@@ -155,8 +177,9 @@ export class CallMedia {
     const video = this.#stream.getVideoTracks()[0];
     const audio = this.#stream.getAudioTracks()[0];
     // Camera first: the far side's first frame is what its resident is waiting for.
-    if (video && video.readyState === 'live') await this.#produce('camera', video, false);
-    if (audio) await this.#produce('microphone', audio, this.#micMuted);
+    if (video && video.readyState === 'live') await this.#produce('camera', video, this.#videoHeld());
+    if (audio) await this.#produce('microphone', audio, this.#micMuted || this.#soundHeld());
+    if (this.#quality.stage === 'low-video') this.#applyStage();
   }
 
   /**
@@ -200,6 +223,8 @@ export class CallMedia {
       track,
       appData: { source, paused, callId: this.callId },
       stopTracks: false,
+      // Paused (muted, or held by a bad network's stage) sends nothing at all, not silence or black frames.
+      zeroRtpOnPause: true,
       ...(source === 'camera'
         ? { encodings: [{ maxBitrate: videoBitrateCap(this.#snapshot.maxVideoBitrate, this.options.maxVideoBitrate) }], codecOptions: { videoGoogleStartBitrate: 600 } }
         : { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }),
@@ -269,6 +294,7 @@ export class CallMedia {
   /** After a signalling resume: catch up with producers added or closed while the socket was down. */
   resync(snapshot: InCall): void {
     this.#snapshot = { ...snapshot };
+    this.#setQuality(snapshot.stage);
     this.#remoteProducers.clear();
     for (const p of snapshot.producers) this.#remoteProducers.set(p.producerId, p);
     const live = new Set(snapshot.producers.map((p) => p.producerId));
@@ -285,11 +311,7 @@ export class CallMedia {
     this.#micMuted = muted;
     const producer = this.#producers.get('microphone');
     for (const t of this.#stream.getAudioTracks()) t.enabled = !muted;
-    if (producer) {
-      if (muted) producer.pause();
-      else producer.resume();
-      await this.signal.request(muted ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
-    }
+    if (producer) await this.#setPaused(producer, muted || this.#soundHeld());
     this.#emitLocal();
   }
 
@@ -313,7 +335,8 @@ export class CallMedia {
       const cam = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
       const track = cam.getVideoTracks()[0]!;
       this.#stream.addTrack(track);
-      await this.#produce('camera', track, false);
+      await this.#produce('camera', track, this.#videoHeld());
+      if (this.#quality.stage === 'low-video') this.#applyStage();
     }
     this.#emitLocal();
   }
@@ -369,10 +392,96 @@ export class CallMedia {
     return this.#health;
   }
 
+  // ------------------------------------------------------------ quality on a bad network
+
+  /** The call's stage now, as the server said it. */
+  get quality(): CallQuality {
+    return this.#quality;
+  }
+
+  /** The stage this end's own measurements allow (diagnostics and tests). */
+  get measuredStage(): QualityStage {
+    return this.#ladder.stage;
+  }
+
+  #videoHeld(): boolean {
+    return rank(this.#quality.stage) >= rank('audio');
+  }
+
+  #soundHeld(): boolean {
+    return rank(this.#quality.stage) >= rank('text');
+  }
+
+  #setQuality(q: CallQuality): void {
+    const was = this.#quality;
+    this.#quality = q;
+    if (was.stage !== q.stage) {
+      log.info('call quality stage', { call: this.callId, from: was.stage, to: q.stage, by: q.by, weak: q.weak, reason: q.reason });
+      this.timeline.mark(`quality.${q.stage}`);
+      this.#applyStage();
+    }
+    this.#emit('quality', q);
+  }
+
+  /** Applies the call's stage to what this end sends: encoder scaling, video held, sound held. */
+  #applyStage(): void {
+    this.#applying = this.#applying
+      .then(async () => {
+        if (this.#closed) return;
+        const stage = this.#quality.stage;
+        const camera = this.#producers.get('camera');
+        const mic = this.#producers.get('microphone');
+        if (camera && !camera.closed) {
+          if (!this.#videoHeld()) {
+            const cap = videoBitrateCap(this.#snapshot.maxVideoBitrate, this.options.maxVideoBitrate);
+            await camera.setRtpEncodingParameters(stage === 'low-video' ? { scaleResolutionDownBy: 2, maxFramerate: 15, maxBitrate: Math.min(cap, LOW_VIDEO_BITRATE) } : { scaleResolutionDownBy: 1, maxFramerate: 30, maxBitrate: cap });
+          }
+          await this.#setPaused(camera, this.#videoHeld());
+        }
+        if (mic && !mic.closed) await this.#setPaused(mic, this.#micMuted || this.#soundHeld());
+        this.#emitLocal();
+      })
+      .catch((err: unknown) => log.warn('applying the quality stage failed', { call: this.callId, stage: this.#quality.stage, error: err }));
+  }
+
+  async #setPaused(producer: msc.Producer, paused: boolean): Promise<void> {
+    if (producer.closed || producer.paused === paused) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.signal.request(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
+  }
+
+  #startWatch(): void {
+    if (this.#watch || this.#closed) return;
+    this.#watch = setInterval(() => void this.#measure(), this.#snapshot.quality.periodMs);
+  }
+
+  /** One period: what the path allows now; a change is reported to the server, which sets the call's stage. */
+  async #measure(): Promise<void> {
+    if (this.#measuring || this.#closed) return;
+    this.#measuring = true;
+    try {
+      const live = (t: msc.Transport | null): msc.Transport | null => (t && !t.closed ? t : null);
+      const [recv, send] = await Promise.all([live(this.#endpoint.recv)?.getStats() ?? null, live(this.#endpoint.send)?.getStats() ?? null]);
+      const camera = this.#producers.get('camera');
+      const sample = this.#sampler.next(readPath({ recv, send }, Date.now()), !!camera && !camera.paused && !camera.closed);
+      const change = sample && !this.#closed ? this.#ladder.sample(sample) : null;
+      if (!change) return;
+      log.info('this end measured a quality change', { call: this.callId, from: change.from, to: change.to, reason: change.reason });
+      await this.signal.request('reportQuality', { callId: this.callId, stage: change.to, reason: change.reason.slice(0, 200) });
+    } catch (err) {
+      log.warn('measuring call quality failed', { call: this.callId, error: err });
+    } finally {
+      this.#measuring = false;
+    }
+  }
+
   /** Closes this call's producers and consumers and releases camera and microphone; the endpoint stays unless the call made it. Idempotent. */
   stop(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = null;
     for (const off of this.#unsubscribe.splice(0)) off();
     for (const { consumer } of this.#consumers.values()) consumer.close();
     this.#consumers.clear();

@@ -24,7 +24,7 @@ describe('QualityLadder', () => {
 
   it('steps down on a bitrate too low for video, and on media that stops arriving', () => {
     const l = new QualityLadder();
-    expect(feed(l, times(3, { ...good, availableKbps: 300 })).map((c) => [c.to, c.reason])).toEqual([['low-video', 'available bitrate 300 kbps']]);
+    expect(feed(l, times(3, { ...good, availableKbps: 250 })).map((c) => [c.to, c.reason])).toEqual([['low-video', 'available bitrate 250 kbps']]);
     expect(feed(l, times(9, dead)).map((c) => c.to)).toEqual(['audio', 'text']);
   });
 

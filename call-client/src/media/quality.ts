@@ -19,8 +19,9 @@
  * the ladder then stays at or below it.
  */
 
-export const QUALITY_STAGES = ['video', 'low-video', 'audio', 'text', 'callback'] as const;
-export type QualityStage = (typeof QUALITY_STAGES)[number];
+import { QUALITY_STAGES, type QualityStage, type QualityThresholds, type StageLimits } from '@citizen/protocol';
+
+export { QUALITY_STAGES, type QualityStage, type StageLimits };
 
 /** One stats period as the ladder reads it. */
 export interface QualitySample {
@@ -34,32 +35,14 @@ export interface QualitySample {
   mediaFlowing: boolean;
 }
 
-/** The limits a stage cannot be kept beyond. */
-export interface StageLimits {
-  maxLoss: number;
-  maxRttMs: number;
-  /** Below this the stage cannot be kept (null: no minimum). */
-  minKbps: number | null;
-}
+/** The server's `calls.quality` (protocol QualityThresholds). */
+export type QualityLadderOptions = QualityThresholds;
 
-export interface QualityLadderOptions {
-  video: StageLimits;
-  lowVideo: StageLimits;
-  audio: StageLimits;
-  downAfter: number;
-  upAfter: number;
-  /** Good for a stage means within its limits scaled by this (loss, RTT) or its minimum divided by it. */
-  upMargin: number;
-  /** In `text`, this long without any working media path turns to `callback`. */
-  callbackAfterMs: number;
-  /** The stats period (ms), to count `callbackAfterMs` in samples. */
-  periodMs: number;
-}
-
+/** As config/default.json's `calls.quality`. */
 export const DEFAULT_QUALITY: QualityLadderOptions = {
-  video: { maxLoss: 0.05, maxRttMs: 400, minKbps: 500 },
-  lowVideo: { maxLoss: 0.1, maxRttMs: 700, minKbps: 200 },
-  audio: { maxLoss: 0.2, maxRttMs: 1200, minKbps: 40 },
+  video: { maxLoss: 0.05, maxRttMs: 400, minKbps: 300 },
+  lowVideo: { maxLoss: 0.1, maxRttMs: 700, minKbps: 150 },
+  audio: { maxLoss: 0.2, maxRttMs: 1200, minKbps: null },
   downAfter: 3,
   upAfter: 5,
   upMargin: 0.6,

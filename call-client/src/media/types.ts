@@ -1,5 +1,5 @@
 /** The types a call's media speaks in: what it needs of signalling, what it reports. */
-import type { CallSnapshot, CommonRequests, ProducerInfo, Requester } from '@citizen/protocol';
+import type { CallQuality, CallSnapshot, CommonRequests, ProducerInfo, Requester } from '@citizen/protocol';
 import type { ConnectionState, SignalClient } from '../SignalClient';
 
 /**
@@ -25,6 +25,8 @@ export type CallMediaEvents = {
   remote: [RemoteMedia[]];
   health: [MediaHealth];
   local: [{ stream: MediaStream; micMuted: boolean; cameraOn: boolean }];
+  /** The call's quality stage changed (a bad network, its recovery, or the agent's choice). */
+  quality: [CallQuality];
 };
 
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot, ChatMessage } from '@citizen/protocol';
-import type { MediaCallView, SocketLike } from '@citizen/call-client';
+import { DEFAULT_QUALITY, type MediaCallView, type SocketLike } from '@citizen/call-client';
 import { setLogSink } from '@citizen/call-client/log';
 import { createCallState } from './callState';
 
@@ -53,6 +53,8 @@ function inCall(needs: ('hearing' | 'sight')[]): Extract<CallSnapshot, { step: '
     participantId: 'p-kiosk',
     routerRtpCapabilities: { codecs: [], headerExtensions: [] },
     maxVideoBitrate: 0,
+    quality: DEFAULT_QUALITY,
+    stage: { callId: 'c-1', stage: 'video', by: 'network', weak: null, reason: '', chosen: null },
     participants: [
       { participantId: 'p-kiosk', role: 'resident', displayName: 'Resident' },
       { participantId: 'p-anna', role: 'agent', displayName: 'Anna Holm' },
