@@ -39,6 +39,14 @@ export interface CoturnOptions {
   relayMaxPort: number;
   /** Needed when the SFU is on loopback (demo, tests). Never on a real site. */
   allowLoopbackPeers?: boolean;
+  /**
+   * Peer addresses coturn refuses to relay to (`denied-peer-ip`): an address or a
+   * range `first-last`, e.g. the private ranges a site denies. Loopback is refused
+   * anyway unless `allowLoopbackPeers`; multicast always (`no-multicast-peers`).
+   */
+  deniedPeerIps?: string[];
+  /** Exceptions to `deniedPeerIps` (`allowed-peer-ip`), e.g. the SFU's private address. */
+  allowedPeerIps?: string[];
   /** Allocations one username may hold at once (default 8: two transports, restarts overlapping). */
   userQuota?: number;
   /** Allocations in all (default 200). */
@@ -100,6 +108,8 @@ export function coturnArgs(o: CoturnOptions, workDir: string): string[] {
     args.push('--no-tls');
   }
   if (o.allowLoopbackPeers) args.push('--allow-loopback-peers');
+  for (const range of o.deniedPeerIps ?? []) args.push(`--denied-peer-ip=${range}`);
+  for (const range of o.allowedPeerIps ?? []) args.push(`--allowed-peer-ip=${range}`);
   return args;
 }
 

@@ -201,3 +201,79 @@ function errorOf(m: Message): AllocateResult {
   if (!e) return { ok: false, code: 0, reason: `unexpected answer 0x${m.type.toString(16)} without ERROR-CODE` };
   return { ok: false, code: (e[2]! & 7) * 100 + e[3]!, reason: e.subarray(4).toString('utf8') };
 }
+
+const CREATE_PERMISSION = 0x0008;
+const CHANNEL_BIND = 0x0009;
+const SEND_INDICATION = 0x0016;
+const XOR_PEER_ADDRESS = 0x0012;
+const CHANNEL_NUMBER = 0x000c;
+const DATA = 0x0013;
+
+function xorPeer(address: string, port: number): Buffer {
+  const v = Buffer.alloc(8);
+  v.writeUInt16BE(0x0001, 0); // IPv4
+  v.writeUInt16BE(port ^ (MAGIC >>> 16), 2);
+  const ip = address.split('.').reduce((n, o) => (n << 8) | Number(o), 0) >>> 0;
+  v.writeUInt32BE((ip ^ MAGIC) >>> 0, 4);
+  return attr(XOR_PEER_ADDRESS, v);
+}
+
+export interface PeerAnswer {
+  peer: string;
+  /** CreatePermission's answer. */
+  permission: { ok: true } | { ok: false; code: number; reason: string };
+  /** ChannelBind's answer (a channel is the other way to reach a peer). */
+  channel: { ok: true } | { ok: false; code: number; reason: string };
+}
+
+/**
+ * Allocates a UDP relay, then asks the server for a permission (CreatePermission)
+ * and a channel (ChannelBind) to each of `peers` (IPv4 `address:port`), and, where
+ * the permission was granted, sends `send` to that peer in a Send indication (so a
+ * test listening there can see it relayed). Answers in the order asked; the
+ * allocation is released at the end. For the peer-address policy (ASVS 17.1.1).
+ */
+export async function turnPeers(
+  t: StunTarget & { username: string; password: string; peers: string[]; send?: Buffer },
+): Promise<{ allocation: AllocateResult; answers: PeerAnswer[] }> {
+  const ch = await Channel.open(t);
+  const timeout = t.timeoutMs ?? 2000;
+  const udpRelay = attr(A.REQUESTED_TRANSPORT, Buffer.from([17, 0, 0, 0]));
+  try {
+    ch.send(encode(ALLOCATE, [udpRelay]));
+    const first = await ch.next(timeout);
+    const realm = first.attrs.get(A.REALM);
+    const nonce = first.attrs.get(A.NONCE);
+    if (!realm || !nonce) return { allocation: errorOf(first), answers: [] };
+    const key = createHash('md5').update(`${t.username}:${realm.toString('utf8')}:${t.password}`).digest();
+    const auth = [attr(A.USERNAME, Buffer.from(t.username)), attr(A.REALM, realm), attr(A.NONCE, nonce)];
+    ch.send(encode(ALLOCATE, [udpRelay, ...auth], key));
+    const answer = await ch.next(timeout);
+    const relayed = answer.attrs.get(A.XOR_RELAYED_ADDRESS);
+    if (answer.type !== 0x0103 || !relayed) return { allocation: errorOf(answer), answers: [] };
+    const allocation: AllocateResult = { ok: true, relayed: xorAddress(relayed), lifetimeSeconds: answer.attrs.get(A.LIFETIME)?.readUInt32BE(0) ?? 0 };
+    const outcome = (m: Message, success: number): PeerAnswer['permission'] => {
+      if (m.type === success) return { ok: true };
+      const e = errorOf(m);
+      return e.ok ? { ok: false, code: 0, reason: 'unexpected' } : { ok: false, code: e.code, reason: e.reason };
+    };
+    const answers: PeerAnswer[] = [];
+    let channelNumber = 0x4000;
+    for (const peer of t.peers) {
+      const [address, port] = peer.split(':') as [string, string];
+      ch.send(encode(CREATE_PERMISSION, [xorPeer(address, Number(port)), ...auth], key));
+      const permission = outcome(await ch.next(timeout), 0x0108);
+      const num = Buffer.alloc(4);
+      num.writeUInt16BE(channelNumber++, 0);
+      ch.send(encode(CHANNEL_BIND, [attr(CHANNEL_NUMBER, num), xorPeer(address, Number(port)), ...auth], key));
+      const channel = outcome(await ch.next(timeout), 0x0109);
+      if (permission.ok && t.send) ch.send(encode(SEND_INDICATION, [xorPeer(address, Number(port)), attr(DATA, t.send)]));
+      answers.push({ peer, permission, channel });
+    }
+    ch.send(encode(REFRESH, [attr(A.LIFETIME, Buffer.alloc(4)), ...auth], key));
+    await ch.next(timeout).catch(() => undefined);
+    return { allocation, answers };
+  } finally {
+    ch.close();
+  }
+}
