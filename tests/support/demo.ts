@@ -46,11 +46,12 @@ export interface Demo {
 /**
  * `routing`: replaces the site's routing section (e.g. queues closed for an out-of-hours test).
  * `autoEnrol: false`: the kiosk shell leaves the demo enrolment code alone, so the kiosk starts on its provisioning screen.
- * `turn`: the site's turn section (with startLocal the demo runs its own coturn); `kiosk`: more kiosk settings (e.g. iceTransportPolicy).
+ * `turn`: the site's turn section (with startLocal the demo runs its own coturn); `kiosk`: more kiosk settings (e.g. iceTransportPolicy);
+ * `calls`: more calls settings (e.g. quicker quality thresholds).
  */
 export async function startDemo(
   rtcMinPort: number,
-  opts: { numWorkers?: number; routing?: Record<string, unknown>; autoEnrol?: boolean; turn?: Record<string, unknown>; kiosk?: Record<string, unknown> } = {},
+  opts: { numWorkers?: number; routing?: Record<string, unknown>; autoEnrol?: boolean; turn?: Record<string, unknown>; kiosk?: Record<string, unknown>; calls?: Record<string, unknown> } = {},
 ): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   const port = await freePort();
@@ -65,7 +66,7 @@ export async function startDemo(
     sfu: { numWorkers: opts.numWorkers ?? 1, rtcMinPort, rtcMaxPort: rtcMinPort + 99 },
     // A page closed by a test leaves its session for the grace period: keep it short so the next
     // test starts from a quiet server. Tests and the benchmark make many calls from one kiosk a minute.
-    calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600 },
+    calls: { reconnectGraceSeconds: 5, maxCallRequestsPerKioskPerMinute: 600, ...opts.calls },
     ...(opts.routing ? { routing: opts.routing } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
     kiosk: {

@@ -8,6 +8,7 @@ import { CasePanel } from '../cases/CasePanel';
 import { WrapUpCase } from '../cases/WrapUpCase';
 import { InvitationBanner, Tools } from './Tools';
 import { ChatPanel } from './ChatPanel';
+import { QualityBar } from './QualityBar';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Reconnecting…', closed: 'Offline' } as const;
 
@@ -235,6 +236,9 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
   const v = call.view;
   const residentId = v.participants.value.find((p) => p.role === 'resident')?.participantId;
   const residentAudio = v.remotes.value.find((r) => r.kind === 'audio' && r.participantId === residentId);
+  const stage = v.quality.value;
+  // At chat only everyone's microphone is held: that is not the resident muting.
+  const soundHeld = stage.stage === 'text' || stage.stage === 'callback';
   const [elapsed, setElapsed] = useState(0);
   const [quality, setQuality] = useState<string>('measuring…');
   const [server, setServer] = useState<string>('');
@@ -286,11 +290,12 @@ function CallView({ desk, call }: { desk: DeskState; call: ActiveCall }) {
       >
         <p class="meta">
           <span data-testid="call-timer">{formatDuration(elapsed)}</span> · {v.participants.value.map((p) => `${p.displayName} (${p.role})`).join(', ')}
-          {residentAudio?.paused && <span data-testid="resident-muted"> · resident muted</span>}
+          {residentAudio?.paused && !soundHeld && <span data-testid="resident-muted"> · resident muted</span>}
         </p>
         <p class="quality" data-testid="quality">
           {quality} {server}
         </p>
+        <QualityBar desk={desk} callId={v.callId} quality={stage} canChoose={call.role === 'agent'} />
         <Answers answers={call.snapshot.request.answers} />
       </CallStage>
       <ChatPanel chat={desk.chat} />

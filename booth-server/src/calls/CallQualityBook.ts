@@ -21,8 +21,8 @@ import { SignalFailure } from './errors';
 import type { Session, SessionRegistry } from './sessions';
 
 interface RoomQuality {
-  /** participantId → the stage it reported and why. */
-  reports: Map<string, { stage: QualityStage; reason: string }>;
+  /** participantId → the stage it reported, why, and since when (a tie goes to who got there first). */
+  reports: Map<string, { stage: QualityStage; reason: string; since: number }>;
   chosen: QualityStage | null;
   current: CallQuality;
 }
@@ -40,6 +40,8 @@ const rank = (s: QualityStage): number => QUALITY_STAGES.indexOf(s);
 
 export class CallQualityBook {
   readonly #rooms = new WeakMap<CallRoom, RoomQuality>();
+  /** Orders reports: loss on one leg shows at both ends, and the end that saw it first is the weak one. */
+  #seq = 0;
 
   constructor(private readonly d: CallQualityDeps) {}
 
@@ -52,7 +54,9 @@ export class CallQualityBook {
   /** A participant's own measurements allow at most `stage`. */
   report(session: Session, callId: string, stage: QualityStage, reason: string): void {
     const { call, room } = this.#inCall(session, callId);
-    this.#of(room, callId).reports.set(session.id, { stage, reason });
+    const reports = this.#of(room, callId).reports;
+    const was = reports.get(session.id);
+    reports.set(session.id, { stage, reason, since: was?.stage === stage ? was.since : (this.#seq += 1) });
     this.#update(call, room);
   }
 
@@ -91,11 +95,11 @@ export class CallQualityBook {
   #update(call: Call, room: CallRoom): void {
     const q = this.#of(room, call.id);
     const roles = new Map(room.participants().map((p) => [p.participantId, p.role] as const));
-    let low: { stage: QualityStage; reason: string; role: ParticipantRole } | null = null;
+    let low: { stage: QualityStage; reason: string; since: number; role: ParticipantRole } | null = null;
     for (const [pid, r] of q.reports) {
       const role = roles.get(pid);
       if (!role) q.reports.delete(pid);
-      else if (!low || rank(r.stage) > rank(low.stage)) low = { ...r, role };
+      else if (!low || rank(r.stage) > rank(low.stage) || (r.stage === low.stage && r.since < low.since)) low = { ...r, role };
     }
     const network = low && low.stage !== 'video' ? low : null;
     const byHand = q.chosen !== null && (!network || rank(q.chosen) >= rank(network.stage));

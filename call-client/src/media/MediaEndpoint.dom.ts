@@ -49,6 +49,12 @@ export interface MediaEndpointOptions {
 
 /** Fresh credentials are fetched this long before the held ones expire. */
 const TURN_REFRESH_MARGIN_MS = 60_000;
+/**
+ * A transport not connected this long after an ICE restart gets another, the
+ * wait doubling up to the last (the network may come back at any moment, and
+ * a browser reports nothing new while a path stays dead).
+ */
+const RESTART_RETRY_MS = [5_000, 10_000, 20_000, 30_000];
 
 export class MediaEndpoint {
   #device: Device | null = null;
@@ -60,6 +66,8 @@ export class MediaEndpoint {
   #maxVideoBitrate = 0;
   #iceServers: IceServer[] = [];
   #turnRefresh: ReturnType<typeof setTimeout> | null = null;
+  /** Per transport: the restart running, whether another was asked for meanwhile, the retry timer and how many in a row. */
+  readonly #restarts = new Map<msc.Transport, { running: Promise<void> | null; again: boolean; retry: ReturnType<typeof setTimeout> | null; tries: number }>();
   readonly #policy: 'all' | 'relay';
   readonly #listeners: { [K in keyof EndpointEvents]: Set<() => void> } = { rebuilt: new Set(), connection: new Set() };
   readonly #unsubscribe: (() => void)[] = [];
@@ -195,15 +203,61 @@ export class MediaEndpoint {
         .then((r) => ok({ id: r.dataProducerId }), fail);
     });
     transport.on('connectionstatechange', (state) => {
-      if (state === 'connected') this.timeline.mark(`media.connected.${direction}`);
+      if (state === 'connected') {
+        this.timeline.mark(`media.connected.${direction}`);
+        this.#connected(transport);
+      }
       if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport);
       this.#emit('connection');
     });
     return transport;
   }
 
-  async #restartIce(transport: msc.Transport): Promise<void> {
-    if (transport.closed || this.#closed) return;
+  /**
+   * One ICE restart at a time per transport: a second asked for while one runs
+   * (the browser's state change and a manual one) runs after it, never beside
+   * it; two at once would leave the browser with the first answer's ICE
+   * credentials and the server with the second's. Until the transport
+   * connects, it is tried again on a backing-off timer.
+   */
+  #restartIce(transport: msc.Transport): Promise<void> {
+    if (transport.closed || this.#closed) return Promise.resolve();
+    let r = this.#restarts.get(transport);
+    if (!r) this.#restarts.set(transport, (r = { running: null, again: false, retry: null, tries: 0 }));
+    if (r.running) {
+      r.again = true;
+      return r.running;
+    }
+    const entry = r;
+    if (entry.retry) clearTimeout(entry.retry);
+    entry.retry = null;
+    entry.running = (async () => {
+      do {
+        entry.again = false;
+        await this.#restartOnce(transport);
+      } while (entry.again && !transport.closed && !this.#closed);
+    })().finally(() => {
+      entry.running = null;
+      if (transport.closed || this.#closed || transport.connectionState === 'connected') return;
+      const wait = RESTART_RETRY_MS[Math.min(entry.tries, RESTART_RETRY_MS.length - 1)]!;
+      entry.tries++;
+      entry.retry = setTimeout(() => {
+        entry.retry = null;
+        if (transport.connectionState !== 'connected') void this.#restartIce(transport);
+      }, wait);
+    });
+    return entry.running;
+  }
+
+  #connected(transport: msc.Transport): void {
+    const r = this.#restarts.get(transport);
+    if (!r) return;
+    if (r.retry) clearTimeout(r.retry);
+    r.retry = null;
+    r.tries = 0;
+  }
+
+  async #restartOnce(transport: msc.Transport): Promise<void> {
     try {
       // A restart gathers again: new TURN allocations need a credential that has not expired.
       await this.#refreshTurnQuietly();
@@ -212,7 +266,7 @@ export class MediaEndpoint {
       await transport.restartIce({ iceParameters });
       this.#iceRestarts++;
     } catch (err) {
-      log.warn('ICE restart failed; will retry on the next state change', { transport: transport.id, error: err });
+      log.warn('ICE restart failed; tried again until the transport connects', { transport: transport.id, error: err });
     }
   }
 
@@ -277,6 +331,8 @@ export class MediaEndpoint {
   }
 
   #closeTransports(): void {
+    for (const r of this.#restarts.values()) if (r.retry) clearTimeout(r.retry);
+    this.#restarts.clear();
     this.#send?.close();
     this.#recv?.close();
     this.#send = null;

@@ -35,6 +35,9 @@ export function WaitingScreen({ step, call, t }: { step: Extract<CallStep, { ste
 export function InCallScreen({ step, call, t, lang }: { step: Extract<CallStep, { step: 'in-call' }>; call: CallState; t: T; lang: string }) {
   const ChatPanel = useLazy(() => import('./ChatPanel').then((m) => m.ChatPanel), true);
   const chat = call.chat.value;
+  const quality = step.call.quality.value;
+  // Loaded when a call first steps down; once it has, "better again" shows too.
+  const QualityNotice = useLazy(() => import('./QualityNotice').then((m) => m.QualityNotice), quality.stage !== 'video' || quality.reason !== '');
   return (
     <section class="screen in-call">
       <CallStage
@@ -59,6 +62,7 @@ export function InCallScreen({ step, call, t, lang }: { step: Extract<CallStep, 
         onEnd={() => void call.hangUp()}
       >
         <h2 class="with">{t.inCallWith(step.agentName)}</h2>
+        {QualityNotice && <QualityNotice quality={quality} t={t} onCallback={() => call.offerCallback()} />}
         <Shown call={call} t={t} />
         {ChatPanel && chat && <ChatPanel chat={chat} t={t} layout={textLayout(lang)} />}
       </CallStage>

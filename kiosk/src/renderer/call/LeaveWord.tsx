@@ -61,6 +61,7 @@ export function CallbackForm({ step, call, t }: { step: Extract<CallStep, { step
     <section class="screen form callback-form" data-testid="callback-form">
       <h2>{t.phoneTitle}</h2>
       {step.waiting && <p>{t.callMeBackHint}</p>}
+      {step.stepped && <p data-testid="callback-stepped-hint">{t.format('ui.callbackSteppedHint')}</p>}
       <label class="field">
         {t.phoneLabel}
         <input

@@ -33,8 +33,18 @@ export type CallStep =
   | { step: 'in-call'; call: MediaCallView; agentName: string; reference: string }
   /** The queue is closed: a callback or a written inquiry instead. */
   | { step: 'closed'; request: CallRequestInfo; opensAt: string | null }
-  /** Entering a phone number; `waiting`: the call that becomes the callback (keeps its place), if any. */
-  | { step: 'callback-form'; request: CallRequestInfo; waiting: Extract<CallStep, { step: 'queued' }> | null; opensAt: string | null }
+  /**
+   * Entering a phone number; `waiting`: the call that becomes the callback
+   * (keeps its place), if any; `stepped`: the call in progress a bad network
+   * stepped down to text, which goes on (chat) until the callback replaces it.
+   */
+  | {
+      step: 'callback-form';
+      request: CallRequestInfo;
+      waiting: Extract<CallStep, { step: 'queued' }> | null;
+      opensAt: string | null;
+      stepped?: Extract<CallStep, { step: 'in-call' }>;
+    }
   | { step: 'written-form'; request: CallRequestInfo }
   /**
    * `ratedCall`: the call the resident may rate (one that had an agent); null
@@ -122,8 +132,9 @@ export function createCallState(deps: CallDeps) {
 
   function enterCall(snapshot: Extract<CallSnapshot, { step: 'in-call' }>): void {
     const cur = state.value;
-    if (cur.step === 'in-call' && cur.call.callId === snapshot.callId) {
-      cur.call.media.resync(snapshot);
+    const running = cur.step === 'in-call' ? cur.call : cur.step === 'callback-form' ? cur.stepped?.call : undefined;
+    if (running?.callId === snapshot.callId) {
+      running.media.resync(snapshot);
       return;
     }
     // Camera and microphone only while a call is on: the shell opens its gate first.
@@ -145,6 +156,10 @@ export function createCallState(deps: CallDeps) {
     chat.value?.begin(snapshot.callId, snapshot.request.needs?.includes('hearing'));
     // The resident waits for the agent's face: wire it before producing the kiosk's own camera (at most 600 ms).
     lastCall = startMedia(client!, snapshot, { timeline, receiveFirstMs: 600, maxVideoBitrate: deps.maxVideoBitrate?.() ?? null, iceTransportPolicy: deps.iceTransportPolicy?.() ?? 'all', ...(endpoint ? { endpoint } : {}) });
+    // Stepped down to writing (a bad network, or the agent's choice): the chat opens by itself.
+    lastCall.media.on('quality', (q) => {
+      if (q.stage === 'text' || q.stage === 'callback') chat.value?.setOpen(true);
+    });
     state.value = { step: 'in-call', call: lastCall, agentName: agent?.displayName ?? '', reference: snapshot.reference };
   }
 
@@ -153,12 +168,17 @@ export function createCallState(deps: CallDeps) {
     shown.value = [];
     printing.value = null;
     chat.value?.clear();
-    if (cur.step === 'in-call') cur.call.stop();
+    const running = cur.step === 'in-call' ? cur : cur.step === 'callback-form' ? cur.stepped : undefined;
+    running?.call.stop();
     closeGate();
     coolDown();
     const reference =
-      cur.step === 'in-call' || cur.step === 'queued' || cur.step === 'ended' ? cur.reference : cur.step === 'callback-form' ? (cur.waiting?.reference ?? null) : null;
-    const ratedCall = cur.step === 'in-call' ? cur.call.callId : cur.step === 'ended' ? cur.ratedCall : null;
+      cur.step === 'in-call' || cur.step === 'queued' || cur.step === 'ended'
+        ? cur.reference
+        : cur.step === 'callback-form'
+          ? (cur.waiting?.reference ?? cur.stepped?.reference ?? null)
+          : null;
+    const ratedCall = running ? running.call.callId : cur.step === 'ended' ? cur.ratedCall : null;
     state.value = { step: 'ended', reason, reference, ratedCall };
   }
 
@@ -166,7 +186,7 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (!snapshot) {
       // The server no longer knows our call (grace period over): it ended.
-      if (cur.step === 'queued' || cur.step === 'in-call' || (cur.step === 'callback-form' && cur.waiting)) end('connection-lost');
+      if (cur.step === 'queued' || cur.step === 'in-call' || (cur.step === 'callback-form' && (cur.waiting || cur.stepped))) end('connection-lost');
       return;
     }
     if (snapshot.step === 'queued') {
@@ -279,11 +299,16 @@ export function createCallState(deps: CallDeps) {
     }
   }
 
-  /** "Call me back": from the waiting screen (the call becomes the callback), when the queue is closed, or from a flow (`request`). */
+  /**
+   * "Call me back": from the waiting screen (the call becomes the callback),
+   * from a call a bad network stepped down to text, when the queue is closed,
+   * or from a flow (`request`).
+   */
   function offerCallback(request?: CallRequestInfo): void {
     const cur = state.value;
     if ((cur.step === 'idle' || cur.step === 'ended') && request) state.value = { step: 'callback-form', request, waiting: null, opensAt: null };
     else if (cur.step === 'queued') state.value = { step: 'callback-form', request: lastRequest ?? { language: 'da' }, waiting: cur, opensAt: null };
+    else if (cur.step === 'in-call') state.value = { step: 'callback-form', request: lastRequest ?? { language: 'da' }, waiting: null, opensAt: null, stepped: cur };
     else if (cur.step === 'closed') state.value = { step: 'callback-form', request: cur.request, waiting: null, opensAt: cur.opensAt };
   }
 
@@ -298,6 +323,7 @@ export function createCallState(deps: CallDeps) {
   function cancelForm(): void {
     const cur = state.value;
     if (cur.step === 'callback-form' && cur.waiting) state.value = cur.waiting;
+    else if (cur.step === 'callback-form' && cur.stepped) state.value = cur.stepped;
     else if (cur.step === 'callback-form' || cur.step === 'written-form') state.value = { step: 'idle' };
   }
 
@@ -307,7 +333,14 @@ export function createCallState(deps: CallDeps) {
     const cur = state.value;
     if (cur.step !== 'callback-form') return { ok: false, code: 'WRONG_STATE' };
     try {
-      const r = await (await ensureClient()).request('requestCallback', { ...cur.request, phone, consent: true, ...(cur.waiting ? { callId: cur.waiting.callId } : {}) });
+      const callId = cur.waiting?.callId ?? cur.stepped?.call.callId;
+      const r = await (await ensureClient()).request('requestCallback', { ...cur.request, phone, consent: true, ...(callId ? { callId } : {}) });
+      // The call it replaces is over here: camera, microphone and chat go with it.
+      if (cur.stepped) {
+        cur.stepped.call.stop();
+        chat.value?.clear();
+        closeGate();
+      }
       coolDown();
       state.value = { step: 'ended', reason: 'callback', reference: r.reference, ratedCall: null, opensAt: r.opensAt };
       return { ok: true };
@@ -368,6 +401,7 @@ export function createCallState(deps: CallDeps) {
     printing.value = null;
     chat.value?.clear();
     if (cur.step === 'in-call') cur.call.stop();
+    if (cur.step === 'callback-form') cur.stepped?.call.stop();
     closeGate();
     coolDown();
     state.value = { step: 'idle' };
@@ -403,7 +437,8 @@ export function createCallState(deps: CallDeps) {
     if (!c) return;
     // Whatever the resident left waiting or running ends now, not a grace period later.
     const waiting = cur.step === 'queued' ? cur : cur.step === 'callback-form' ? cur.waiting : null;
-    const leaving = waiting ? c.request('leaveQueue', { callId: waiting.callId }) : cur.step === 'in-call' ? c.request('endCall', { callId: cur.call.callId }) : null;
+    const running = cur.step === 'in-call' ? cur.call : cur.step === 'callback-form' ? cur.stepped?.call : undefined;
+    const leaving = waiting ? c.request('leaveQueue', { callId: waiting.callId }) : running ? c.request('endCall', { callId: running.callId }) : null;
     if (leaving) await leaving.catch((err: unknown) => log.warn('ending the call at session end failed; it ends with the session', { error: err }));
     c.close();
   }
