@@ -17,7 +17,8 @@ export async function openConsole(browser: Browser, serverUrl: string, username:
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('desk-connection').getAttribute('data-state'), { timeout: 10_000 }).toBe('open');
+  // Playwright's own wait, not vitest's: benches use these helpers too.
+  await page.locator('[data-testid="desk-connection"][data-state="open"]').waitFor({ timeout: 10_000 });
   return page;
 }
 
@@ -36,7 +37,7 @@ export async function openKiosk(browser: Browser, kioskUrl: string): Promise<Pag
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${kioskUrl}?debug`);
-  await expect.poll(() => page.getByTestId('kiosk-place').isVisible(), { timeout: 10_000 }).toBe(true);
+  await page.getByTestId('kiosk-place').waitFor({ timeout: 10_000 });
   await startSession(page);
   return page;
 }

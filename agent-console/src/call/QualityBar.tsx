@@ -29,6 +29,7 @@ const WHO: Record<NonNullable<CallQuality['weak']>, string> = {
 /** What the agent can choose by hand; null gives the call back to the network. */
 const CHOICES: { stage: QualityStage | null; label: string }[] = [
   { stage: null, label: 'Let the network decide' },
+  { stage: 'low-video', label: 'Lower picture' },
   { stage: 'audio', label: 'Sound only' },
   { stage: 'text', label: 'Chat only' },
   { stage: 'callback', label: 'Offer a callback' },

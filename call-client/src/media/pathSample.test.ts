@@ -68,6 +68,17 @@ describe('PathSampler', () => {
     expect(p.next(reading(10_000, { checks: { sent: 20, answered: 13 } }), false)).toMatchObject({ loss: 1, mediaFlowing: false });
   });
 
+  it('does not count the gap of an outage as loss on the path that came back', () => {
+    const p = new PathSampler(6000);
+    p.next(reading(0, { audio: { received: 1000, lost: 0 } }), true);
+    // Nothing arrives for a period (judged as no media on its own)…
+    expect(p.next(reading(2000, { audio: { received: 1000, lost: 0 } }), true)).toMatchObject({ mediaFlowing: false });
+    // …then the first packets back report the whole gap as lost.
+    expect(p.next(reading(4000, { audio: { received: 1080, lost: 100 } }), true)).toMatchObject({ loss: null, mediaFlowing: true });
+    // The period after is judged again.
+    expect(p.next(reading(6000, { audio: { received: 1170, lost: 110 } }), true)).toMatchObject({ loss: 0.1 });
+  });
+
   it('starts counting again when counters go back (new transports)', () => {
     const p = new PathSampler(6000);
     p.next(reading(0, { audio: { received: 5000, lost: 50 } }), true);

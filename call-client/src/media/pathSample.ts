@@ -67,6 +67,8 @@ export const MIN_PACKETS = 10;
 
 export class PathSampler {
   #history: PathReading[] = [];
+  /** Per kind: whether RTP arrived in the previous period. */
+  #flowed = { audio: true, video: true };
 
   /** `windowMs`: how far back connectivity checks are counted (a few periods: they come every 2.5-5 s). */
   constructor(private readonly windowMs: number) {}
@@ -79,7 +81,14 @@ export class PathSampler {
     if (!prev) return null;
     const audio = delta(prev.audio, cur.audio);
     const video = delta(prev.video, cur.video);
-    const losses = [audio, video].filter((k) => k.received + k.lost >= MIN_PACKETS).map((k) => k.lost / (k.received + k.lost));
+    // After a period in which a kind did not arrive at all, the first packets
+    // back count the whole gap as lost at once: that outage was judged
+    // already (no media), and is not loss on the path that came back.
+    const judged = (k: { received: number; lost: number }, flowed: boolean): boolean => flowed && k.received + k.lost >= MIN_PACKETS;
+    const losses = [judged(audio, this.#flowed.audio) ? audio : null, judged(video, this.#flowed.video) ? video : null]
+      .filter((k): k is { received: number; lost: number } => k !== null)
+      .map((k) => k.lost / (k.received + k.lost));
+    this.#flowed = { audio: audio.received > 0, video: video.received > 0 };
     if (cur.remoteLoss !== null && audio.received + video.received > 0) losses.push(cur.remoteLoss);
     const first = this.#history[0]!;
     const checks = cur.checks.sent < first.checks.sent || cur.checks.answered < first.checks.answered ? cur.checks : { sent: cur.checks.sent - first.checks.sent, answered: cur.checks.answered - first.checks.answered };
@@ -96,6 +105,7 @@ export class PathSampler {
 
   reset(): void {
     this.#history = [];
+    this.#flowed = { audio: true, video: true };
   }
 }
 
