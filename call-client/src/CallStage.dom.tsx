@@ -74,7 +74,8 @@ export function CallStage({ view, featured, labels, testIds, signalReconnecting 
             {local.cameraOn ? labels.cameraOnIndicator : labels.cameraOffIndicator}
           </p>
         )}
-        {featuredAudio?.paused && (
+        {/* At chat only everyone's sound is held by the call's stage: that is not the other side muting. */}
+        {featuredAudio?.paused && view.quality.value.stage !== 'text' && view.quality.value.stage !== 'callback' && (
           <p class="muted-note" data-testid={testIds.featuredMuted}>
             {labels.featuredMuted}
           </p>

@@ -5,7 +5,7 @@
  * the session.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallSnapshot, ChatMessage } from '@citizen/protocol';
+import type { CallQuality, CallSnapshot, ChatMessage } from '@citizen/protocol';
 import { DEFAULT_QUALITY, type MediaCallView, type SocketLike } from '@citizen/call-client';
 import { setLogSink } from '@citizen/call-client/log';
 import { createCallState } from './callState';
@@ -65,14 +65,28 @@ function inCall(needs: ('hearing' | 'sight')[]): Extract<CallSnapshot, { step: '
   };
 }
 
+const qualityTo: ((q: CallQuality) => void)[] = [];
+afterEach(() => void qualityTo.splice(0));
+
 async function residentInCall(needs: ('hearing' | 'sight')[]) {
   let far: FarEnd | null = null;
   const storage = new Map<string, string>();
   const call = createCallState({
     connect: () => (far = new FarEnd({ hello: { resumeToken: 't-1', resumed: false, call: null }, requestCall: { callId: 'c-1', reference: 'K-2026-000001', position: 1, estimatedWaitSeconds: 30 }, endCall: {}, sendChat: { messageId: 'm-sent', at: new Date().toISOString() } })),
     storage: { getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => void storage.set(k, v), removeItem: (k) => void storage.delete(k) },
-    // The call screen's media, as far as this test needs it.
-    startMedia: (_c, snapshot) => ({ callId: snapshot.callId, stop: () => void stopped.push(snapshot.callId), media: { resync: () => undefined } }) as unknown as MediaCallView,
+    // The call screen's media, as far as this test needs it: its quality events come from `qualityTo`.
+    startMedia: (_c, snapshot) =>
+      ({
+        callId: snapshot.callId,
+        stop: () => void stopped.push(snapshot.callId),
+        media: {
+          resync: () => undefined,
+          on: (event: string, fn: (q: CallQuality) => void) => {
+            if (event === 'quality') qualityTo.push(fn);
+            return () => undefined;
+          },
+        },
+      }) as unknown as MediaCallView,
   });
   await call.talkToAPerson({ language: 'da', needs });
   await flush();
@@ -115,5 +129,22 @@ describe('kiosk call state: chat', () => {
     expect(call.chat.value).toBeNull();
     expect(chat.messages.value).toEqual([]);
     expect(far.sent.map((s) => s.method)).toContain('endCall');
+  });
+
+  it('opens the chat by itself when the call steps down to text, and offers the callback form from the call', async () => {
+    const { call } = await residentInCall(['sight']);
+    const chat = call.chat.value!;
+    const q = (stage: CallQuality['stage']): CallQuality => ({ callId: 'c-1', stage, by: 'network', weak: 'resident', reason: 'packet loss 40.0 %', chosen: null });
+    for (const fn of qualityTo) fn(q('audio'));
+    expect(chat.open.value).toBe(false);
+    for (const fn of qualityTo) fn(q('text'));
+    expect(chat.open.value).toBe(true);
+    // At the callback step the resident asks for a callback: the call goes on behind the form, and comes back on cancel.
+    const inCallStep = call.state.value;
+    call.offerCallback();
+    expect(call.state.value).toMatchObject({ step: 'callback-form', waiting: null, stepped: inCallStep });
+    call.cancelForm();
+    expect(call.state.value).toBe(inCallStep);
+    expect(stopped).toEqual([]);
   });
 });
