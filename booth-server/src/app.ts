@@ -3,6 +3,8 @@
  * lifecycle (store, SFU pool) is passed in or created here and closed by the
  * app's onClose hook, so `app.close()` is the one graceful shutdown.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -31,6 +33,8 @@ import type { FleetClock } from './fleet/FleetMonitor';
 import { healthRoutes } from './health/routes';
 import metricsPlugin from './metrics/plugin';
 import { RedisKioskTokens } from './kiosks/RedisKioskTokens';
+import { Duty } from './cluster/Duty';
+import { connectRedis } from './cluster/redis';
 import { KIOSK_CHALLENGE_MS, KIOSK_TOKEN_MS } from './kiosks/KioskTokens';
 import { staticRoutes, type StaticOptions } from './web/static';
 import { BoothError, ERROR_CODES } from './errors';
@@ -50,7 +54,12 @@ export interface AppDeps {
   onRoute?: (route: RouteOptions) => void;
   /** The clock of fleet health (heartbeats, the offline rule); tests move a fake one. */
   fleetClock?: FleetClock;
+  /** This node's id among the site's nodes (default: host, process and a random part, new per app). */
+  nodeId?: string;
 }
+
+/** How long a site-wide duty's holder keeps it unrenewed: the longest a dead node's duty waits for another node. */
+export const DUTY_TTL_MS = 15_000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, sfu } = deps;
@@ -83,6 +92,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const kioskTokens = config.cluster.redisUrl
     ? new RedisKioskTokens({ url: config.cluster.redisUrl, prefix: config.cluster.keyPrefix, challengeMs: KIOSK_CHALLENGE_MS, tokenMs: KIOSK_TOKEN_MS })
     : undefined;
+  // Site-wide duties (fleet alerts, action expiry): one node at a time among several; a single node holds them all.
+  const nodeId = deps.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const dutyRedis = config.cluster.redisUrl ? connectRedis(config.cluster.redisUrl) : undefined;
+  const dutyOf = (name: string): Duty =>
+    Duty.start({
+      ...(dutyRedis ? { redis: dutyRedis } : {}),
+      keyPrefix: config.cluster.keyPrefix,
+      name,
+      nodeId,
+      ttlMs: DUTY_TTL_MS,
+      onAcquired: () => app.log.info(`site-wide duty taken [duty:${name}, node:${nodeId}]`),
+      onLost: () => app.log.warn(`site-wide duty lost [duty:${name}, node:${nodeId}]`),
+      onError: (err) => app.log.warn({ err }, `site-wide duty: Redis did not answer [duty:${name}]`),
+    });
+  const duties = { fleet: dutyOf('fleet'), actions: dutyOf('actions') };
+  app.decorate('duties', duties);
+  // After the plugins' preClose (their last writes), before the store closes.
+  app.addHook('onClose', async () => {
+    await Promise.all([duties.fleet.close(), duties.actions.close()]);
+    dutyRedis?.disconnect();
+  });
   await app.register(authPlugin, {
     store,
     sessions,
@@ -156,11 +186,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     pingIntervalSeconds: config.calls.pingIntervalSeconds,
     socketRecheckSeconds: config.auth.socketRecheckSeconds,
     ...(deps.fleetClock ? { clock: deps.fleetClock } : {}),
+    ...(dutyRedis ? { duty: duties.fleet } : {}),
   });
   await app.register(controlPlugin, { store, pingIntervalSeconds: config.calls.pingIntervalSeconds, socketRecheckSeconds: config.auth.socketRecheckSeconds });
   // After the fleet plugin: profile changes are pushed on the fleet socket too.
   await app.register(profilesPlugin, { store, now });
-  await app.register(actionsPlugin, { store, now });
+  await app.register(actionsPlugin, { store, now, ...(dutyRedis ? { duty: duties.actions } : {}) });
   await app.register(sessionKeepAlive, { store, policy: sessions, now });
   if (deps.ui) await app.register(staticRoutes, deps.ui);
 
@@ -170,6 +201,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await store.close();
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's site-wide duties (always held by a single node). */
+    duties: { fleet: Duty; actions: Duty };
+  }
 }
 
 function toErrorBody(error: unknown): ErrorBody {

@@ -21,11 +21,15 @@ const EXPIRY_CHECK_MS = 60_000;
 export interface ActionsPluginOptions {
   store: Store;
   now: () => Date;
+  /** Several nodes: the `actions` duty; the periodic expiry runs only while this node holds it. */
+  duty?: { isHeld(): boolean };
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     kioskActions: ActionService;
+    /** The periodic expiry check (a site-wide duty): resolves with how many expired, or null when another node holds the duty. */
+    kioskActionsExpiry: { run(): Promise<number | null> };
   }
 }
 
@@ -44,8 +48,11 @@ async function actionsPlugin(app: FastifyInstance, opts: ActionsPluginOptions): 
   app.kioskControl.onConnect((kiosk) => service.connected(kiosk));
   app.kioskControl.handle('actionState', (kiosk, m) => service.report(kiosk, m));
 
+  // Each expiry is audited once whoever runs it (the store expires atomically); with several nodes one runs it, not all.
+  const expiry = { run: (): Promise<number | null> => (!opts.duty || opts.duty.isHeld() ? service.expireDue() : Promise.resolve(null)) };
+  app.decorate('kioskActionsExpiry', expiry);
   const timer = setInterval(() => {
-    service.expireDue().catch((err: unknown) => app.log.warn({ err }, 'remote action expiry check failed'));
+    expiry.run().catch((err: unknown) => app.log.warn({ err }, 'remote action expiry check failed'));
   }, EXPIRY_CHECK_MS);
   timer.unref();
   app.addHook('preClose', async () => clearInterval(timer));

@@ -16,6 +16,17 @@
  * write is retried by the next reconcile of that kiosk instead of leaving
  * memory and store disagreeing.
  *
+ * Several nodes (`duty` given: `cluster.redisUrl` set, one store): a
+ * kiosk's heartbeats reach whichever node it talks to, so no node's memory
+ * knows them all. Alerts are a site-wide duty: only the node holding the
+ * `fleet` duty (../cluster/Duty.ts) raises and clears them, and it decides
+ * from the store: every sweep, each node writes its buffered heartbeats,
+ * then reads every kiosk's latest stored heartbeat and the active alerts, so
+ * the offline rule runs on the site's last heartbeat, not this node's, and
+ * every node's console view and fleet socket follow the holder's alerts
+ * (pushed with `raisedHere: false`: the webhook posts only the holder's).
+ * Conditions a heartbeat implies are raised by the holder at its next sweep.
+ *
  * Heartbeats are written behind: buffered and stored in one transaction every
  * `flushMs` (and on close). They are telemetry; at most that long of history
  * is lost in a crash, and 1,000 kiosks cost one fsync a second, not 33.
@@ -47,6 +58,12 @@ export interface FleetMonitorOptions {
   historyDays: number;
   rendererCrashesAlertAt: number;
   clock?: FleetClock;
+  /**
+   * Several nodes share the store: alerts are raised and cleared only while
+   * this node holds the duty, and every sweep reads the site's state from the
+   * store. Absent: one node, memory is the truth.
+   */
+  duty?: { isHeld(): boolean };
   /** How often buffered heartbeats are written (default 1 s). */
   flushMs?: number;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
@@ -56,8 +73,15 @@ export type FleetEvents = {
   /** A kiosk's health as the console shows it changed. */
   kiosk: [KioskHealth];
   /** An alert was raised (clearedAt null) or cleared. */
-  alert: [FleetAlert, KioskRecordLite];
+  alert: [FleetAlert, KioskRecordLite, AlertOrigin];
 };
+
+/** Whether this node raised or cleared the alert (the webhook posts those), or saw another node's in the store. */
+export interface AlertOrigin {
+  raisedHere: boolean;
+}
+const HERE: AlertOrigin = { raisedHere: true };
+const ELSEWHERE: AlertOrigin = { raisedHere: false };
 
 export interface KioskRecordLite {
   id: KioskId;
@@ -95,6 +119,8 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
   #writes: Promise<unknown> = Promise.resolve();
   #alertQueue: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #duty: { isHeld(): boolean } | null;
+  #syncing = false;
 
   /** Loads the last state from the store (latest heartbeats, active alerts) and starts the timers. */
   static async create(opts: FleetMonitorOptions): Promise<FleetMonitor> {
@@ -128,6 +154,7 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
     this.#opts = opts;
     this.#store = opts.store;
     this.#clock = opts.clock ?? systemClock;
+    this.#duty = opts.duty ?? null;
     this.#startedAt = this.#clock.now();
     this.onListenerError = (event, err) => opts.log('warn', `fleet listener threw [event:${event}]`, { err });
   }
@@ -137,7 +164,8 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
     // Checked a few times per period, so a kiosk is seen offline at most a quarter period late.
     this.#stops.push(this.#clock.every(Math.max(1000, Math.floor(periodMs / 4)), () => this.sweep()));
     this.#stops.push(this.#clock.every(this.#opts.flushMs ?? 1000, () => void this.flush()));
-    this.#stops.push(this.#clock.every(PRUNE_EVERY_MS, () => void this.prune()));
+    // A site-wide job: the duty's holder prunes for every node.
+    this.#stops.push(this.#clock.every(PRUNE_EVERY_MS, () => void (this.#leads() ? this.prune() : undefined)));
   }
 
   get offlineAfterMs(): number {
@@ -149,27 +177,101 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
     if (this.#closed) return;
     const s = this.#state(kiosk);
     const at = this.#clock.now();
+    this.#apply(s, at, hb);
+    if (this.#buffer.length >= MAX_BUFFERED) this.#buffer.shift();
+    this.#buffer.push({ kioskId: s.id, at: new Date(at), heartbeat: hb });
+    this.#reconcile(s);
+    this.safeEmit('kiosk', this.#health(s));
+  }
+
+  /** A heartbeat (this node's or, with several nodes, one from the store) as the kiosk's latest state. */
+  #apply(s: KioskState, at: number, hb: Heartbeat): void {
     s.lastAt = at;
     s.last = hb;
     s.recent.push({ at, uptimeSeconds: hb.uptimeSeconds, rttMs: hb.rttMs });
     if (s.recent.length > RECENT_POINTS) s.recent.shift();
     s.offline = false;
-    if (this.#buffer.length >= MAX_BUFFERED) this.#buffer.shift();
-    this.#buffer.push({ kioskId: s.id, at: new Date(at), heartbeat: hb });
-
     const wanted = new Map<AlertKind, string>();
     if (hb.printer === 'paper-out') wanted.set('paper-out', 'the receipt printer is out of paper');
     if (hb.cardReader === 'disconnected') wanted.set('reader-missing', 'the card reader is not connected');
     if (hb.rendererCrashes >= this.#opts.rendererCrashesAlertAt) wanted.set('renderer-crashes', `${hb.rendererCrashes} renderer crashes in 10 minutes`);
     s.wanted = wanted;
-    this.#reconcile(s);
-    this.safeEmit('kiosk', this.#health(s));
   }
 
-  /** Marks kiosks offline whose heartbeats stopped. Runs on the clock; tests call it after moving a fake clock. */
+  /** Whether this node raises and clears alerts: always alone, while it holds the duty among several. */
+  #leads(): boolean {
+    return this.#duty === null || this.#duty.isHeld();
+  }
+
+  /**
+   * Marks kiosks offline whose heartbeats stopped. Runs on the clock; tests
+   * call it after moving a fake clock (and await settled()). With several
+   * nodes it first reads the site's state from the store (see the top).
+   */
   sweep(): void {
+    if (this.#duty === null) return this.#sweepOffline();
+    if (this.#syncing || this.#closed) return;
+    this.#syncing = true;
+    this.#alertQueue = this.#alertQueue
+      .then(() => this.#sync())
+      .then(
+        () => this.#sweepOffline(),
+        (err: unknown) => this.#opts.log('warn', 'fleet state not read from the store', { err }),
+      )
+      .finally(() => (this.#syncing = false));
+  }
+
+  /** Several nodes: this node's heartbeats out to the store, the site's latest heartbeats and active alerts in. */
+  async #sync(): Promise<void> {
+    await this.flush();
+    const [kiosks, beats, active] = await Promise.all([this.#store.listKiosks(), this.#store.latestHeartbeats(1), this.#store.listActiveFleetAlerts()]);
+    const known = new Map(kiosks.map((k) => [k.id, k]));
+    const changed = new Set<KioskState>();
+    for (const b of beats) {
+      const k = known.get(b.kioskId);
+      if (!k) continue;
+      const s = this.#state(k);
+      const at = b.at.getTime();
+      if (s.lastAt !== null && at <= s.lastAt) continue;
+      this.#apply(s, at, b.heartbeat);
+      changed.add(s);
+    }
+    const stored = new Map<KioskId, Map<AlertKind, FleetAlertRecord>>();
+    for (const a of active) {
+      if (!stored.has(a.kioskId)) stored.set(a.kioskId, new Map());
+      stored.get(a.kioskId)!.set(a.kind, a);
+    }
+    for (const k of kiosks) {
+      const s = this.#state(k);
+      const theirs = stored.get(k.id) ?? new Map<AlertKind, FleetAlertRecord>();
+      for (const kind of ALERT_KINDS) {
+        const mine = s.alerts.get(kind);
+        const their = theirs.get(kind);
+        if (their && mine?.id !== their.id) {
+          s.alerts.set(kind, their);
+          if (!this.#leads()) {
+            // Another node's alert: this node's view follows it (the holder decides).
+            if (kind === 'offline') s.offline = true;
+            s.wanted.set(kind, their.detail);
+          }
+          this.safeEmit('alert', toAlert(their), lite(s), ELSEWHERE);
+          changed.add(s);
+        } else if (!their && mine) {
+          s.alerts.delete(kind);
+          if (!this.#leads()) s.wanted.delete(kind);
+          this.safeEmit('alert', toAlert({ ...mine, clearedAt: new Date(this.#clock.now()) }), lite(s), ELSEWHERE);
+          changed.add(s);
+        }
+      }
+    }
+    for (const s of changed) this.safeEmit('kiosk', this.#health(s));
+  }
+
+  #sweepOffline(): void {
     const now = this.#clock.now();
     for (const s of this.#kiosks.values()) {
+      // Several nodes: a holder that took over, or saw another node's heartbeat, reconciles what it has not.
+      if (this.#duty) this.#reconcile(s);
       if (s.offline || s.lastAt === null) continue;
       if (now - Math.max(s.lastAt, this.#startedAt) <= this.offlineAfterMs) continue;
       s.offline = true;
@@ -180,11 +282,14 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
   }
 
   #reconcile(s: KioskState): void {
+    if (!this.#leads()) return;
     const differs = ALERT_KINDS.some((k) => s.wanted.has(k) !== s.alerts.has(k));
     if (!differs || s.reconcileQueued) return;
     s.reconcileQueued = true;
     this.#alertQueue = this.#alertQueue.then(async () => {
       s.reconcileQueued = false;
+      // The duty may have gone while this waited: another node decides now.
+      if (!this.#leads()) return;
       for (const kind of ALERT_KINDS) {
         const detail = s.wanted.get(kind);
         const stored = s.alerts.get(kind);
@@ -193,14 +298,16 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
             const a = await this.#store.raiseFleetAlert({ kioskId: s.id, kind, raisedAt: new Date(this.#clock.now()), detail });
             s.alerts.set(kind, a);
             this.#opts.log('warn', `fleet alert raised [kiosk:${s.id}, kind:${kind}]`, { detail });
-            this.safeEmit('alert', toAlert(a), lite(s));
+            this.safeEmit('alert', toAlert(a), lite(s), HERE);
             this.safeEmit('kiosk', this.#health(s));
           } else if (detail === undefined && stored) {
             const clearedAt = new Date(this.#clock.now());
-            await this.#store.clearFleetAlert(stored.id, clearedAt);
+            const cleared = await this.#store.clearFleetAlert(stored.id, clearedAt);
             s.alerts.delete(kind);
+            // Several nodes: cleared by another holder meanwhile; the store's state is read at the next sweep.
+            if (!cleared && this.#duty) continue;
             this.#opts.log('info', `fleet alert cleared [kiosk:${s.id}, kind:${kind}]`);
-            this.safeEmit('alert', toAlert({ ...stored, clearedAt }), lite(s));
+            this.safeEmit('alert', toAlert({ ...stored, clearedAt }), lite(s), HERE);
             this.safeEmit('kiosk', this.#health(s));
           }
         } catch (err) {
@@ -212,8 +319,12 @@ export class FleetMonitor extends SafeEmitter<FleetEvents> {
   }
 
   /** Resolves once every alert change queued so far is stored (tests, close). */
-  settled(): Promise<void> {
-    return this.#alertQueue;
+  async settled(): Promise<void> {
+    // A sweep's read of the store queues the reconciles it leads to: wait for those too.
+    for (let q = this.#alertQueue; ; q = this.#alertQueue) {
+      await q;
+      if (q === this.#alertQueue) return;
+    }
   }
 
   /** Writes the buffered heartbeats in one transaction. */

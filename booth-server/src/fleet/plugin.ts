@@ -50,6 +50,8 @@ export interface FleetPluginOptions {
   /** `auth.socketRecheckSeconds`. */
   socketRecheckSeconds: number;
   clock?: FleetClock;
+  /** Several nodes: the `fleet` duty; offline checks and alerts (store, webhook) only while this node holds it. */
+  duty?: { isHeld(): boolean };
 }
 
 interface FleetSocket {
@@ -85,12 +87,14 @@ async function fleetPlugin(app: FastifyInstance, opts: FleetPluginOptions): Prom
     historyDays: fleet.historyDays,
     rendererCrashesAlertAt: fleet.rendererCrashesAlertAt,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.duty ? { duty: opts.duty } : {}),
     log,
   });
   const webhook = fleet.webhook.url ? new FleetWebhook({ ...fleet.webhook, log }) : null;
   if (webhook) {
-    // send() never rejects: failures are logged by the webhook itself.
-    monitor.on('alert', (alert, kiosk) => void webhook.send({ type: alert.clearedAt ? 'alert.cleared' : 'alert.raised', alert, kiosk, sentAt: new Date().toISOString() }));
+    // send() never rejects: failures are logged by the webhook itself. Only the
+    // node that raised or cleared an alert posts it (others follow it from the store).
+    monitor.on('alert', (alert, kiosk, origin) => origin.raisedHere && void webhook.send({ type: alert.clearedAt ? 'alert.cleared' : 'alert.raised', alert, kiosk, sentAt: new Date().toISOString() }));
   }
 
   const sockets = new Set<FleetSocket>();
