@@ -30,6 +30,7 @@ let demo: Demo;
 let browser: Browser;
 let link: ImpairedLink;
 const contexts: BrowserContext[] = [];
+const kiosks: Page[] = [];
 
 beforeAll(async () => {
   link = await ImpairedLink.open({ udpPort: LINK_PORT, tcpPort: LINK_PORT, targetHost: '127.0.0.1', targetUdpPort: TURN_PORT, targetTcpPort: TURN_PORT, seed: 13 });
@@ -60,6 +61,9 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   link.clear();
+  // The resident's session ends as on a real kiosk: its transports close and give their TURN allocations back
+  // (a page that is just killed leaves them until they lapse, and they count against the kiosk's quota).
+  for (const k of kiosks.splice(0)) await k.evaluate(() => (window as unknown as { __kiosk: { endSession(): Promise<void> } }).__kiosk.endSession()).catch(() => undefined);
   // One kiosk and one agent per test: the pages go, and their sessions with the grace period (5 s).
   await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
   await new Promise((r) => setTimeout(r, 6000));
@@ -79,6 +83,7 @@ async function call(): Promise<{ kiosk: Page; agent: Page }> {
   await agent.getByTestId('available').check();
   const kiosk = await openKiosk(browser, demo.kioskUrl);
   contexts.push(kiosk.context());
+  kiosks.push(kiosk);
   await tapTalk(kiosk);
   await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 15_000 }).toBe(true);
   await agent.getByRole('button', { name: 'Accept' }).click();

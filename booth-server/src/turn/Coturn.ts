@@ -47,7 +47,12 @@ export interface CoturnOptions {
   deniedPeerIps?: string[];
   /** Exceptions to `deniedPeerIps` (`allowed-peer-ip`), e.g. the SFU's private address. */
   allowedPeerIps?: string[];
-  /** Allocations one username may hold at once (default 8: two transports, restarts overlapping). */
+  /**
+   * Allocations one participant may hold at once (coturn counts the TURN REST
+   * user behind the timestamp). Default 24: two transports × UDP, TCP and
+   * TLS is 6, an ICE restart overlaps another 6, and a renderer that died
+   * leaves its 6 until they lapse (up to their 10-minute lifetime).
+   */
   userQuota?: number;
   /** Allocations in all (default 200). */
   totalQuota?: number;
@@ -91,7 +96,7 @@ export function coturnArgs(o: CoturnOptions, workDir: string): string[] {
     '--no-dtls', // DTLS-to-TURN is not used by browsers
     '--no-tcp-relay', // WebRTC relays UDP only; TCP relay (RFC 6062) would be a generic TCP proxy
     '--no-multicast-peers',
-    `--user-quota=${o.userQuota ?? 8}`,
+    `--user-quota=${o.userQuota ?? 24}`,
     `--total-quota=${o.totalQuota ?? 200}`,
     '--stale-nonce=600',
     '--no-software-attribute',
