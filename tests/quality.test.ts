@@ -46,9 +46,9 @@ beforeAll(async () => {
     kiosk: { iceTransportPolicy: 'relay' },
     calls: {
       quality: {
-        video: { maxLoss: 0.03, maxRttMs: 2000, minKbps: null },
-        lowVideo: { maxLoss: 0.12, maxRttMs: 3000, minKbps: null },
-        audio: { maxLoss: 0.3, maxRttMs: 4000, minKbps: null },
+        video: { maxLoss: 0.03, maxRttMs: 2000, minKbps: null, minFps: null },
+        lowVideo: { maxLoss: 0.12, maxRttMs: 3000, minKbps: null, minFps: null },
+        audio: { maxLoss: 0.3, maxRttMs: 4000, minKbps: null, minFps: null },
         downAfter: 2,
         upAfter: 3,
         upMargin: 0.6,

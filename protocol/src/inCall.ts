@@ -119,6 +119,9 @@ export const StageLimits = Type.Object(
   {
     maxLoss: Type.Number({ minimum: 0, maximum: 1, description: 'Packet loss over a period, 0..1' }),
     maxRttMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
+    minFps: Type.Union([Type.Integer({ minimum: 1, maximum: 60 }), Type.Null()], {
+      description: 'While video arrives, fewer decoded frames a second than this cannot keep the stage (a frozen picture); null: not judged',
+    }),
     minKbps: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'Below this available bitrate the stage cannot be kept; null: no minimum' }),
   },
   { additionalProperties: false },

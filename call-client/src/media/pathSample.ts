@@ -15,6 +15,8 @@
  * - Round trip: the selected pairs' current round-trip time (the worst).
  * - Available bitrate: the send pair's availableOutgoingBitrate, only while
  *   video is sent (with sound alone the estimate says nothing about video).
+ * - Decoded frame rate: frames decoded a second while video arrives steadily
+ *   (packets that arrive but do not make pictures: a frozen screen).
  */
 import type { QualitySample } from './quality';
 
@@ -24,7 +26,7 @@ type StatsLike = { forEach(fn: (s: Record<string, unknown>) => void): void };
 export interface PathReading {
   at: number;
   audio: { received: number; lost: number };
-  video: { received: number; lost: number };
+  video: { received: number; lost: number; frames: number };
   /** The SFU's view of what we send (0..1, per RTCP report); null when it has not reported. */
   remoteLoss: number | null;
   checks: { sent: number; answered: number };
@@ -33,7 +35,7 @@ export interface PathReading {
 }
 
 export function readPath(reports: { recv: StatsLike | null; send: StatsLike | null }, at: number): PathReading {
-  const r: PathReading = { at, audio: { received: 0, lost: 0 }, video: { received: 0, lost: 0 }, remoteLoss: null, checks: { sent: 0, answered: 0 }, rttMs: null, availableOutKbps: null };
+  const r: PathReading = { at, audio: { received: 0, lost: 0 }, video: { received: 0, lost: 0, frames: 0 }, remoteLoss: null, checks: { sent: 0, answered: 0 }, rttMs: null, availableOutKbps: null };
   const pairs = (stats: StatsLike | null, send: boolean): void => {
     if (!stats) return;
     // The transport names its selected pair; older stats mark it nominated.
@@ -46,6 +48,7 @@ export function readPath(reports: { recv: StatsLike | null; send: StatsLike | nu
         const k = r[s.kind];
         k.received += num(s.packetsReceived);
         k.lost += Math.max(0, num(s.packetsLost));
+        if (s.kind === 'video') r.video.frames += num(s.framesDecoded);
       }
       if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') r.remoteLoss = Math.max(r.remoteLoss ?? 0, s.fractionLost);
       if (s.type !== 'candidate-pair' || (selected ? s.id !== selected : !s.nominated)) return;
@@ -88,6 +91,7 @@ export class PathSampler {
     const losses = [judged(audio, this.#flowed.audio) ? audio : null, judged(video, this.#flowed.video) ? video : null]
       .filter((k): k is { received: number; lost: number } => k !== null)
       .map((k) => k.lost / (k.received + k.lost));
+    const flowedVideo = this.#flowed.video;
     this.#flowed = { audio: audio.received > 0, video: video.received > 0 };
     if (cur.remoteLoss !== null && audio.received + video.received > 0) losses.push(cur.remoteLoss);
     const first = this.#history[0]!;
@@ -95,11 +99,15 @@ export class PathSampler {
     const rtpFlowing = audio.received + video.received > 0;
     let loss: number | null = losses.length ? Math.max(...losses) : null;
     if (loss === null && checks.sent >= 2) loss = Math.min(1, Math.max(0, 1 - checks.answered / checks.sent));
+    // Frames decoded while video arrives steadily (not in the period it comes back: the decoder waits for a key frame).
+    const frames = cur.video.frames >= prev.video.frames ? cur.video.frames - prev.video.frames : cur.video.frames;
+    const videoFps = judged(video, flowedVideo) && cur.at > prev.at ? frames / ((cur.at - prev.at) / 1000) : null;
     return {
       loss,
       rttMs: cur.rttMs,
       availableKbps: sendingVideo ? cur.availableOutKbps : null,
       mediaFlowing: rtpFlowing || checks.answered > 0,
+      videoFps,
     };
   }
 
@@ -111,6 +119,6 @@ export class PathSampler {
 
 /** Counters that went back (new transports after a rebuild) start again from zero. */
 function delta(a: { received: number; lost: number }, b: { received: number; lost: number }): { received: number; lost: number } {
-  if (b.received < a.received || b.lost < a.lost) return { ...b };
+  if (b.received < a.received || b.lost < a.lost) return { received: b.received, lost: b.lost };
   return { received: b.received - a.received, lost: b.lost - a.lost };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { QualityLadder, periodLoss, type QualitySample, type StageChange } from './quality';
 
-const good: QualitySample = { loss: 0, rttMs: 40, availableKbps: 2000, mediaFlowing: true };
+const good: QualitySample = { loss: 0, rttMs: 40, availableKbps: 2000, mediaFlowing: true, videoFps: 25 };
 const lossy = (loss: number): QualitySample => ({ ...good, loss });
-const dead: QualitySample = { loss: null, rttMs: null, availableKbps: null, mediaFlowing: false };
+const dead: QualitySample = { loss: null, rttMs: null, availableKbps: null, mediaFlowing: false, videoFps: null };
 
 /** Feeds samples; answers the changes in order. */
 function feed(ladder: QualityLadder, samples: QualitySample[]): StageChange[] {
@@ -26,6 +26,18 @@ describe('QualityLadder', () => {
     const l = new QualityLadder();
     expect(feed(l, times(3, { ...good, availableKbps: 250 })).map((c) => [c.to, c.reason])).toEqual([['low-video', 'available bitrate 250 kbps']]);
     expect(feed(l, times(9, dead)).map((c) => c.to)).toEqual(['audio', 'text']);
+  });
+
+  it('steps down on a frozen picture (video arrives, few frames decoded), and judges no frame rate while video is held', () => {
+    const l = new QualityLadder();
+    expect(feed(l, times(3, { ...good, videoFps: 2 })).map((c) => [c.to, c.reason])).toEqual([['low-video', 'video decoding at 2.0 frames a second']]);
+    // 6 a second keeps low video (its minimum is 4)…
+    expect(feed(l, times(5, { ...good, videoFps: 6 }))).toEqual([]);
+    // …and does not lift it to video (8 a second with the margin: 13.3).
+    expect(l.stage).toBe('low-video');
+    expect(feed(l, times(3, { ...good, videoFps: 1 })).map((c) => c.to)).toEqual(['audio']);
+    // At sound only no video comes (held): climbing is judged on the rest.
+    expect(feed(l, times(5, { ...good, videoFps: null })).map((c) => c.to)).toEqual(['low-video']);
   });
 
   it('does not flap on a network at the edge: one bad period in between starts the count again', () => {

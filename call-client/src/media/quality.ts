@@ -33,6 +33,8 @@ export interface QualitySample {
   availableKbps: number | null;
   /** Any media arrived over the period (a dead path shows as false). */
   mediaFlowing: boolean;
+  /** Video frames decoded a second while video arrives; null when no video is expected (held, camera off). */
+  videoFps: number | null;
 }
 
 /** The server's `calls.quality` (protocol QualityThresholds). */
@@ -40,9 +42,9 @@ export type QualityLadderOptions = QualityThresholds;
 
 /** As config/default.json's `calls.quality`. */
 export const DEFAULT_QUALITY: QualityLadderOptions = {
-  video: { maxLoss: 0.05, maxRttMs: 400, minKbps: 300 },
-  lowVideo: { maxLoss: 0.1, maxRttMs: 700, minKbps: 150 },
-  audio: { maxLoss: 0.2, maxRttMs: 1200, minKbps: null },
+  video: { maxLoss: 0.05, maxRttMs: 400, minKbps: 300, minFps: 8 },
+  lowVideo: { maxLoss: 0.1, maxRttMs: 700, minKbps: 150, minFps: 4 },
+  audio: { maxLoss: 0.2, maxRttMs: 1200, minKbps: null, minFps: null },
   downAfter: 3,
   upAfter: 5,
   upMargin: 0.6,
@@ -136,6 +138,7 @@ export class QualityLadder {
     if (!s.mediaFlowing) return 'no media arriving';
     if (s.loss !== null && s.loss > l.maxLoss * margin) return `packet loss ${(s.loss * 100).toFixed(1)} %`;
     if (s.rttMs !== null && s.rttMs > l.maxRttMs * margin) return `round trip ${Math.round(s.rttMs)} ms`;
+    if (l.minFps !== null && s.videoFps !== null && s.videoFps < l.minFps / margin) return `video decoding at ${s.videoFps.toFixed(1)} frames a second`;
     if (l.minKbps !== null && s.availableKbps !== null && s.availableKbps < l.minKbps / margin) return `available bitrate ${Math.round(s.availableKbps)} kbps`;
     return null;
   }
