@@ -2,12 +2,23 @@
  * One booth-server node for bench/cluster-routing.bench.ts, in a process of
  * its own (forked with `--import tsx`), so several nodes really decide at the
  * same time as separate booth-server processes do. It holds its own
- * SharedRouting (its own Redis connection) on the run's key prefix and, until
- * the run's deadline, loops: a routing pass (snapshot → SkillRouting →
- * reserve each pairing with the Lua script), then for each offer it reserved
- * the agent accepts at once (taking the call and the agent off the lists),
- * the call is over at once, the agent becomes free again and a new resident
- * arrives — so the population stays at its size and every pass has work.
+ * SharedRouting (its own Redis connection) on the run's key prefix. Two modes:
+ *
+ *   - `race` (every node routes): until the run's deadline it loops: a
+ *     routing pass (snapshot → SkillRouting → reserve each pairing with the
+ *     Lua script), then for each offer it reserved the agent accepts at once
+ *     (taking the call and the agent off the lists), the call is over at once,
+ *     the agent becomes free again and a new resident arrives — so the
+ *     population stays at its size and every pass has work.
+ *   - `duty` (one router at a time): every node runs a RoutingDriver (its own
+ *     node bus and `routing` duty); only the duty's holder runs passes. Each
+ *     agent belongs to one node (its `nodeId`): the holder sends a pass's
+ *     offers to the agents' nodes over the node bus, and each node accepts
+ *     its agents' offers, frees them again, enqueues the new residents and
+ *     kicks the driver (a non-holder's kick goes over the bus to the holder),
+ *     so every node feeds its share of the state. After the deadline each
+ *     node closes its driver and says how many offers it sent to which node;
+ *     the parent then tells each node how many to wait for before it reports.
  *
  * An agent comes back free under a new id (`a17~1.42`: agent a17's 42nd free
  * period, freed by node 1): each free period of an agent may be offered one
@@ -19,7 +30,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { AgentSkills, CallRequestInfo } from '@citizen/protocol';
-import { SharedRouting, type SharedAgent } from '../booth-server/src/cluster/SharedRouting';
+import { Type } from '@sinclair/typebox';
+import { RedisNodeBus } from '../booth-server/src/cluster/NodeBus';
+import { connectRedis } from '../booth-server/src/cluster/redis';
+import { RoutingDriver } from '../booth-server/src/cluster/RoutingDriver';
+import { SharedRouting, type ReservedOffer, type SharedAgent } from '../booth-server/src/cluster/SharedRouting';
 import type { WaitingCall } from '../booth-server/src/routing/CallRouting';
 import { SkillRouting } from '../booth-server/src/routing/SkillRouting';
 import { QueueSet } from '../booth-server/src/routing/queues';
@@ -76,8 +91,12 @@ export const agentOf = (userId: string): string => userId.split('~')[0]!;
 
 // ── Messages with the parent ────────────────────────────────────────────────
 
+export type Mode = 'race' | 'duty';
+
 export interface RunOrder {
   cmd: 'run';
+  /** race: every node routes; duty: only the routing duty's holder does. */
+  mode: Mode;
   url: string;
   prefix: string;
   node: number;
@@ -89,7 +108,8 @@ export interface RunOrder {
   /** Agents a0…a(agents-1): their skills come from agentSkills(). */
   agents: number;
 }
-export type ToNode = RunOrder | { cmd: 'close' };
+/** Duty mode, once every node has stopped: the offers sent to this node, to accept before it reports. */
+export type ToNode = RunOrder | { cmd: 'drain'; expect: number } | { cmd: 'close' };
 
 export interface RunReport {
   node: number;
@@ -109,12 +129,15 @@ export interface RunReport {
   reservedAgents: string[];
   /** Accepts refused: an offer this node reserved was no longer held (must be 0). */
   acceptsRefused: number;
+  /** Duty mode: whether this node held the routing duty at the deadline. */
+  router?: boolean;
 }
-export type FromNode = { ready: true } | { report: RunReport };
+/** Duty mode: `stopped` (its driver closed) with the offers it sent to each node (`node-<i>` → count). */
+export type FromNode = { ready: true } | { stopped: Record<string, number> } | { report: RunReport };
 
 // ── The node ────────────────────────────────────────────────────────────────
 
-async function run(o: RunOrder): Promise<RunReport> {
+async function runRace(o: RunOrder): Promise<RunReport> {
   const shared = new SharedRouting({ url: o.url, prefix: o.prefix, offerTtlMs: o.offerTtlMs, makeRouting });
   const gen = generator(o.seed);
   const nodeId = `node-${o.node}`;
@@ -161,17 +184,126 @@ async function run(o: RunOrder): Promise<RunReport> {
   return report;
 }
 
+const OfferBatch = Type.Object({ offers: Type.Array(Type.Object({ callId: Type.String(), userId: Type.String() })), decidedMs: Type.Number() });
+/** Duty mode: the routing duty's lease outlasts a run (no renewal inside it), so its scripts are known: one a node. */
+export const DUTY_TTL_MS = 30_000;
+
+async function runDuty(o: RunOrder, stopped: (sentTo: Record<string, number>) => void, drained: Promise<number>): Promise<RunReport> {
+  const shared = new SharedRouting({ url: o.url, prefix: o.prefix, offerTtlMs: o.offerTtlMs, makeRouting });
+  const bus = new RedisNodeBus({ url: o.url, prefix: o.prefix });
+  const dutyRedis = connectRedis(o.url);
+  const gen = generator(o.seed);
+  const nodeId = `node-${o.node}`;
+  const skills = agentSkills(o.agents);
+  const report: RunReport = { node: o.node, decisions: 0, latencies: [], passes: 0, emptyPasses: 0, reservedCalls: [], reservedAgents: [], acceptsRefused: 0 };
+  const sentTo: Record<string, number> = {};
+  const pending = new Set<Promise<void>>();
+  let received = 0;
+  let arrivals = 0;
+  let freed = 0;
+  let driver: RoutingDriver | null = null;
+  /** The pass under way's decide time (one pass at a time per node). */
+  let decidedMs = 0;
+
+  // This node's agents' offers: each accepts at once, the call is over at once, the agent is
+  // free again under a new period id and a new resident arrives; then one kick for the batch.
+  const accept = (offers: readonly { callId: string; userId: string }[], decided: number): void => {
+    received += offers.length;
+    const done = Promise.all(
+      offers.map(async (offer) => {
+        if (!(await shared.accept(offer.callId, offer.userId))) {
+          report.acceptsRefused++;
+          return;
+        }
+        if (Date.now() <= o.endAt) {
+          report.decisions++;
+          report.latencies.push(decided);
+        }
+        const now = Date.now();
+        const agent: SharedAgent = { userId: `${agentOf(offer.userId)}~${o.node}.${++freed}`, skills: skills.get(agentOf(offer.userId))!, idleSince: now, nodeId, declined: [] };
+        const call: WaitingCall = { callId: `n${o.node}-${++arrivals}`, request: gen.request(), queuedAt: now };
+        await Promise.all([shared.agentFree(agent), shared.enqueue(call)]);
+      }),
+    ).then(() => {
+      if (Date.now() < o.endAt) driver?.kick();
+    });
+    pending.add(done);
+    void done.finally(() => pending.delete(done));
+  };
+
+  try {
+    const unsubscribe = await bus.subscribe(`bench:offers:${nodeId}`, OfferBatch, (m) => accept(m.offers, m.decidedMs));
+    await shared.offerOf('-'); // connected before the start
+    while (Date.now() < o.startAt) await new Promise((r) => setTimeout(r, Math.min(5, o.startAt - Date.now())));
+    driver = await RoutingDriver.start({
+      nodeId,
+      bus,
+      duty: { redis: dutyRedis, keyPrefix: o.prefix, ttlMs: DUTY_TTL_MS },
+      routing: {
+        route: async (now) => {
+          const inWindow = Date.now() < o.endAt;
+          const t0 = performance.now();
+          const offers = await shared.route(now);
+          decidedMs = performance.now() - t0;
+          if (inWindow) {
+            report.passes++;
+            if (offers.length === 0) report.emptyPasses++;
+          }
+          return offers;
+        },
+      },
+      onOffers: async (offers: ReservedOffer[]) => {
+        const byNode = new Map<string, ReservedOffer[]>();
+        for (const offer of offers) {
+          report.reservedCalls.push(offer.callId);
+          report.reservedAgents.push(offer.userId);
+          byNode.set(offer.nodeId, [...(byNode.get(offer.nodeId) ?? []), offer]);
+          sentTo[offer.nodeId] = (sentTo[offer.nodeId] ?? 0) + 1;
+        }
+        const decided = decidedMs;
+        await Promise.all(
+          [...byNode].map(([to, batch]) =>
+            to === nodeId ? accept(batch, decided) : bus.publish(`bench:offers:${to}`, { offers: batch.map(({ callId, userId }) => ({ callId, userId })), decidedMs: decided })),
+        );
+      },
+      sweepMs: 1000,
+      onError: (err) => console.error(`node ${o.node}:`, err),
+    });
+    driver.kick();
+    await new Promise((r) => setTimeout(r, Math.max(0, o.endAt - Date.now())));
+    report.router = driver.isRouter();
+    await driver.close();
+    stopped(sentTo);
+    const expect = await drained;
+    while (received < expect || pending.size > 0) {
+      if (pending.size > 0) await Promise.all(pending);
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+    await unsubscribe();
+  } finally {
+    await driver?.close();
+    shared.close();
+    await bus.close();
+    dutyRedis.disconnect();
+  }
+  return report;
+}
+
 if (process.send && process.argv[2] === '--node') {
   const send = (m: FromNode): void => void process.send!(m);
+  let drain: ((expect: number) => void) | null = null;
   process.on('message', (m: ToNode) => {
     if (m.cmd === 'run') {
-      run(m).then(
+      const drained = new Promise<number>((resolve) => (drain = resolve));
+      (m.mode === 'duty' ? runDuty(m, (sentTo) => send({ stopped: sentTo }), drained) : runRace(m)).then(
         (report) => send({ report }),
         (err: unknown) => {
           console.error(err);
           process.exit(1);
         },
       );
+    } else if (m.cmd === 'drain') {
+      drain?.(m.expect);
     } else if (m.cmd === 'close') {
       process.disconnect();
     }
