@@ -17,7 +17,7 @@
  * Keys under the site's prefix: `rt:calls` (hash callId → WaitingCall JSON),
  * `rt:agents` (hash userId → SharedAgent JSON), `rt:offer:call:<callId>`
  * (→ userId) and `rt:offer:agent:<userId>` (→ callId), both with the offer's
- * expiry. The snapshot is read in one MULTI, so a pass sees one moment.
+ * expiry. The snapshot, offers included, is read in one script, so a pass sees one moment.
  */
 import type { Redis } from 'ioredis';
 import { connectRedis } from './redis';
@@ -43,6 +43,29 @@ export interface ReservedOffer extends Assignment {
  * KEYS: calls hash, agents hash, offer:call:<c>, offer:agent:<u>; ARGV: callId, userId, ttl ms.
  * 1 when reserved; 0 when the call no longer waits, the agent is not free, or either has an offer.
  */
+/**
+ * The snapshot a pass decides on, read in one atomic step: KEYS[1] the
+ * calls hash, KEYS[2] the agents hash; ARGV[1] and ARGV[2] the prefixes of
+ * the per-call and per-agent offer keys. Answers the two hashes and which
+ * calls and agents hold an offer, all of one moment (read apart, an offer
+ * accepted in between made its call and agent look free, and the pass
+ * wasted a reservation on them). The offer keys are named by prefix, not as
+ * KEYS: a site's Redis is one instance, not a Redis Cluster.
+ */
+const SNAPSHOT = `
+local calls = redis.call('HGETALL', KEYS[1])
+local agents = redis.call('HGETALL', KEYS[2])
+local offeredCalls = {}
+for i = 1, #calls, 2 do
+  if redis.call('EXISTS', ARGV[1] .. calls[i]) == 1 then offeredCalls[#offeredCalls + 1] = calls[i] end
+end
+local offeredAgents = {}
+for i = 1, #agents, 2 do
+  if redis.call('EXISTS', ARGV[2] .. agents[i]) == 1 then offeredAgents[#offeredAgents + 1] = agents[i] end
+end
+return { calls, agents, offeredCalls, offeredAgents }
+`;
+
 const RESERVE = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 0 end
@@ -77,6 +100,7 @@ end
 return 1`;
 
 interface RoutingCommands {
+  routingSnapshot(calls: string, agents: string, offerCallPrefix: string, offerAgentPrefix: string): Promise<[string[], string[], string[], string[]]>;
   reserveOffer(calls: string, agents: string, offerCall: string, offerAgent: string, callId: string, userId: string, ttlMs: number): Promise<number>;
   acceptOffer(calls: string, agents: string, offerCall: string, offerAgent: string, callId: string, userId: string): Promise<number>;
   declineOffer(agents: string, offerCall: string, offerAgent: string, callId: string, userId: string): Promise<number>;
@@ -101,6 +125,7 @@ export class SharedRouting {
     this.#o = opts;
     this.#p = opts.prefix ?? 'citizen:';
     const redis = connectRedis(opts.url);
+    redis.defineCommand('routingSnapshot', { numberOfKeys: 2, lua: SNAPSHOT });
     redis.defineCommand('reserveOffer', { numberOfKeys: 4, lua: RESERVE });
     redis.defineCommand('acceptOffer', { numberOfKeys: 4, lua: ACCEPT });
     redis.defineCommand('declineOffer', { numberOfKeys: 3, lua: DECLINE });
@@ -139,11 +164,12 @@ export class SharedRouting {
 
   /** One routing pass: decide on a snapshot, then reserve what was decided. */
   async route(now: number): Promise<ReservedOffer[]> {
-    const snap = await this.#redis.multi().hgetall(this.#calls).hgetall(this.#agents).exec();
-    const calls = Object.values((snap?.[0]?.[1] ?? {}) as Record<string, string>).map((raw) => JSON.parse(raw) as WaitingCall);
-    const agents = Object.values((snap?.[1]?.[1] ?? {}) as Record<string, string>).map((raw) => JSON.parse(raw) as SharedAgent);
+    const [rawCalls, rawAgents, offeredCalls, offeredAgents] = await this.#redis.routingSnapshot(this.#calls, this.#agents, this.#offerCall(''), this.#offerAgent(''));
+    const values = (flat: string[]): string[] => flat.filter((_, i) => i % 2 === 1);
+    const calls = values(rawCalls).map((raw) => JSON.parse(raw) as WaitingCall);
+    const agents = values(rawAgents).map((raw) => JSON.parse(raw) as SharedAgent);
     if (calls.length === 0 || agents.length === 0) return [];
-    const offered = await this.#offered(calls.map((c) => c.callId), agents.map((a) => a.userId));
+    const offered = { calls: new Set(offeredCalls), agents: new Set(offeredAgents) };
     const routing = this.#o.makeRouting();
     for (const c of calls) routing.enqueue(c);
     const free = agents.filter((a) => !offered.agents.has(a.userId)).map((a) => ({ userId: a.userId, skills: a.skills, idleSince: a.idleSince, declined: new Set(a.declined) }));
@@ -154,11 +180,6 @@ export class SharedRouting {
       if (ok === 1) reserved.push({ ...a, nodeId: nodeOf.get(a.userId)! });
     }
     return reserved;
-  }
-
-  async #offered(callIds: string[], userIds: string[]): Promise<{ calls: Set<string>; agents: Set<string> }> {
-    const [c, u] = await Promise.all([this.#redis.mget(callIds.map(this.#offerCall)), this.#redis.mget(userIds.map(this.#offerAgent))]);
-    return { calls: new Set(callIds.filter((_, i) => c[i] !== null)), agents: new Set(userIds.filter((_, i) => u[i] !== null)) };
   }
 
   /** The agent accepts: true only for the offer still held (not lapsed, not withdrawn). */
