@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   REPORT_DATE_INVALID: { status: 400, fix: 'Give from and to as calendar dates, YYYY-MM-DD (for example 2025-03-30), or leave both out for the last 7 days.' },
   REPORT_RANGE_INVALID: { status: 400, fix: 'Give both from and to, or neither; to must not be before from, and a range spans at most reports.maxRangeDays days (ask for a longer period in parts).' },
   QUEUE_UNKNOWN: { status: 400, fix: 'Use the id of a queue in routing.queues (the report lists them under queues), or leave queue empty for every queue.' },
+  STORE_UNAVAILABLE: { status: 503, fix: 'The site\'s database is not reachable right now; nothing was changed. Retry in a few seconds. Operators: see /ready and the database server.' },
   LIVE_STATE_UNAVAILABLE: { status: 503, fix: 'The state this site\'s nodes share (Redis) is not reachable right now; retry in a few seconds. Operators: see /ready and the Redis server.' },
   ROUTE_WITHOUT_AUTH: { status: 500, fix: 'Server bug: every route must declare config.auth.' },
   CSRF_TOKEN_INVALID: { status: 403, fix: 'Send the csrfToken from the sign-in answer or GET /api/auth/me as the x-csrf-token header with every POST, PATCH, PUT and DELETE.' },

@@ -525,6 +525,8 @@ export const SIGNAL_ERRORS = {
   RATE_LIMITED: 'too many messages; slow down',
   NOT_IN_CALL: 'this socket does not belong to that call',
   WRONG_STATE: 'the call is not in a state that allows this',
+  STORE_UNAVAILABLE: 'the database is not reachable right now; nothing was changed, try again in a moment',
+  LIVE_STATE_UNAVAILABLE: 'the state the site\'s nodes share is not reachable right now; try again in a moment',
   NOT_FOUND: 'no such transport, producer or consumer in this call',
   HELLO_FIRST: 'send hello before anything else',
   ALREADY_QUEUED: 'this kiosk already has a call',

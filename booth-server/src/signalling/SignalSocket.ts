@@ -170,6 +170,12 @@ export class SignalSocket<M extends MethodTable = MethodTable> {
       result = (await handler(method, data)) ?? {};
     } catch (err) {
       if (err instanceof SignalFailure) return this.#fail(id, err.code, err.message);
+      // The database or the shared state is away for a moment: say so, as the REST API does (503), not INTERNAL.
+      const code = (err as { code?: unknown }).code;
+      if (code === 'STORE_UNAVAILABLE' || code === 'LIVE_STATE_UNAVAILABLE') {
+        this.opts.log('warn', 'request refused: a backing service is away', { method, code });
+        return this.#fail(id, code);
+      }
       this.opts.log('error', 'request failed', { method, error: (err as Error).message });
       return this.#fail(id, 'INTERNAL');
     }

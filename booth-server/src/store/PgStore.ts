@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ACTION_EXPIRY_MINUTES, FINAL_ACTION_STATES, InquiryEventData, kioskId, userId, type KioskActionName, type KioskActionStateName, type SelfTestReport, type AgentSkills, type AlertKind, type CallRequestInfo, type CaseStatus, type Heartbeat, type InquiryActor, type NextStep, type Role } from '@citizen/protocol';
 import type { KioskId, UserId } from '@citizen/protocol';
 import { PG_MIGRATIONS, type PgMigration } from './pgMigrations';
+import { BoothError } from '../errors';
 import {
   StoreClosedError,
   StoreConflictError,
@@ -44,7 +45,23 @@ import { applyCaseChange } from './caseChange';
 import { actorText, toActor, toSession, type SessionRow } from './rows';
 import { dailyFigures, responseTimesByTopic, type DailyFiguresRow } from './figures';
 
-type Queryable = pg.Pool | pg.PoolClient;
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/**
+ * Errors that mean the database is not reachable (refused, reset, shut down,
+ * connection lost or not made in time), not that the statement was wrong.
+ * They become STORE_UNAVAILABLE (503, and the same code over signalling), so
+ * a caller hears "try again in a moment" and an operator looks at /ready.
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/;
+
+export function unreachable(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown };
+  const yes = (typeof e?.code === 'string' && UNREACHABLE_CODES.has(e.code)) || (typeof e?.message === 'string' && UNREACHABLE_MESSAGES.test(e.message));
+  // The message goes to API clients: no address; what failed stays in `cause` for the logs.
+  return yes ? Object.assign(new BoothError('STORE_UNAVAILABLE', 'the database is not reachable right now'), { cause: err }) : err;
+}
 
 /** One key for every node's migration runner (pg_advisory_xact_lock's 64-bit key space). */
 const MIGRATION_LOCK = 0x6b696f736b5f6d67n; // "kiosk_mg"
@@ -108,7 +125,8 @@ export class PgStore implements Store {
     let store = new PgStore(pool());
     try {
       const d = await store.durability().catch((err: unknown) => {
-        throw new Error(`PgStore: cannot reach PostgreSQL at ${where(url)}: ${(err as Error).message}`, { cause: err });
+        const why = ((err as { cause?: Error }).cause ?? (err as Error)).message;
+        throw new Error(`PgStore: cannot reach PostgreSQL at ${where(url)}: ${why}`, { cause: err });
       });
       if (d.fsync !== 'on') throw new Error('PgStore: the PostgreSQL server runs with fsync=off, so acknowledged writes would not survive a crash; turn fsync on');
       // A site may run the server (or this database) with synchronous_commit
@@ -155,7 +173,12 @@ export class PgStore implements Store {
     return this.#pool;
   }
 
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.#pool_()): Promise<pg.QueryResult<R>> {
+  /** The pool for one statement: an unreachable database is STORE_UNAVAILABLE. */
+  readonly #direct: Pick<pg.Pool, 'query'> = {
+    query: ((sql: string, params?: unknown[]) => this.#pool_().query(sql, params).catch((err: unknown) => Promise.reject(unreachable(err)))) as pg.Pool['query'],
+  };
+
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.#direct): Promise<pg.QueryResult<R>> {
     return on.query<R>(sql, params);
   }
 
@@ -165,7 +188,9 @@ export class PgStore implements Store {
    * it to the pool in an unknown state.
    */
   async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const c = await this.#pool_().connect();
+    const c = await this.#pool_()
+      .connect()
+      .catch((err: unknown) => Promise.reject(unreachable(err)));
     let broken: Error | undefined;
     try {
       await c.query(begin);
@@ -178,7 +203,7 @@ export class PgStore implements Store {
       } catch (rollbackErr) {
         broken = rollbackErr as Error;
       }
-      throw err;
+      throw unreachable(err);
     } finally {
       c.release(broken);
     }
@@ -428,7 +453,7 @@ export class PgStore implements Store {
   }
 
   async addKioskAudit(entry: KioskAuditRecord): Promise<void> {
-    await this.#audit(this.#pool_(), entry);
+    await this.#audit(this.#direct, entry);
   }
 
   async #audit(on: Queryable, e: KioskAuditRecord): Promise<void> {
@@ -532,7 +557,7 @@ export class PgStore implements Store {
   }
 
   async findKioskAction(id: number): Promise<KioskActionRecord | undefined> {
-    return actionOf(this.#pool_(), id);
+    return actionOf(this.#direct, id);
   }
 
   async listKioskActions(id: KioskId, limit: number): Promise<KioskActionRecord[]> {
@@ -750,7 +775,7 @@ export class PgStore implements Store {
   }
 
   async recordInquiryEvent(id: string, event: InquiryEventData, at: Date, actor: InquiryActor): Promise<void> {
-    await insertEvent(this.#pool_(), id, at, actor, event);
+    await insertEvent(this.#direct, id, at, actor, event);
   }
 
   async inquiryResponseTimes(from: Date, to: Date): Promise<TopicResponseTimes[]> {
