@@ -4,7 +4,7 @@
  * script for text), the help line, and what is wrong, checked when the
  * resident taps Next (and again as they correct it).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { FlowStep } from '@citizen/protocol';
 import { useKiosk } from '../context';
 import { Keyboard } from '../keyboard/Keyboard';
@@ -19,7 +19,12 @@ export function FieldStepView({ step, p }: { step: Extract<FlowStep, { type: 'fi
   const [problem, setProblem] = useState<InvalidCode | null>(null);
   const [tried, setTried] = useState(false);
   // A new step (or the same step reached again on another branch) starts from its own answer.
+  // Not on mount: useState starts there already, and effects run after the first paint, so a
+  // reset then would wipe what was typed in between (a fast typist, a scanner, a slow kiosk).
+  const shownStep = useRef(step.id);
   useEffect(() => {
+    if (shownStep.current === step.id) return;
+    shownStep.current = step.id;
     setValue(p.answers[step.answer] ?? '');
     setProblem(null);
     setTried(false);
