@@ -36,27 +36,11 @@ import { connectRedis } from '../booth-server/src/cluster/redis';
 import { RoutingDriver } from '../booth-server/src/cluster/RoutingDriver';
 import { SharedRouting, type ReservedOffer, type SharedAgent } from '../booth-server/src/cluster/SharedRouting';
 import type { WaitingCall } from '../booth-server/src/routing/CallRouting';
-import { SkillRouting } from '../booth-server/src/routing/SkillRouting';
-import { QueueSet } from '../booth-server/src/routing/queues';
+import { benchSkillRouting } from './routingQueues';
 
-// ── The population (as in bench/routing.bench.ts) ───────────────────────────
+// ── The population (the queues of bench/routing.bench.ts) ───────────────────────────
 
-const ALWAYS = ['00:00-24:00'];
-const hours = { timeZone: 'Europe/Copenhagen', mon: ALWAYS, tue: ALWAYS, wed: ALWAYS, thu: ALWAYS, fri: ALWAYS, sat: ALWAYS, sun: ALWAYS, closedDates: [] };
-const queue = (id: string, topics: string[]) => ({
-  id,
-  name: id,
-  topics,
-  fallbackLanguages: ['en'],
-  openingHours: hours,
-  serviceLevel: { percent: 80, withinSeconds: 120 },
-  widening: [
-    { afterSeconds: 60, match: 'language' as const },
-    { afterSeconds: 180, match: 'fallback-language' as const },
-  ],
-});
-const queues = new QueueSet([queue('general', []), queue('passports', ['passport'])]);
-export const makeRouting = () => new SkillRouting({ queues, agingSeconds: 120, priorityNeeds: { hearing: 1 } });
+export const makeRouting = benchSkillRouting;
 
 const LANGS = ['da', 'da', 'da', 'en', 'uk', 'ar'];
 const TOPICS = ['passport', 'housing-benefit', 'moving-address', undefined];

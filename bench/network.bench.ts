@@ -19,7 +19,7 @@
  */
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../tests/support/browser';
-import { startDemo } from '../tests/support/demo';
+import { localTurn, startDemo } from '../tests/support/demo';
 import { ImpairedLink } from '../tests/support/impairedLink';
 import { deskStats, kioskStats, openConsole, openKiosk, tapTalk, type Stats } from '../tests/support/pages';
 
@@ -27,14 +27,7 @@ const LINK_PORT = 41950;
 const TURN_PORT = 41960;
 const link = await ImpairedLink.open({ udpPort: LINK_PORT, tcpPort: LINK_PORT, targetHost: '127.0.0.1', targetUdpPort: TURN_PORT, targetTcpPort: TURN_PORT, seed: 7 });
 const demo = await startDemo(41800, {
-  turn: {
-    enabled: true,
-    urls: [`turn:127.0.0.1:${LINK_PORT}?transport=udp`, `turn:127.0.0.1:${LINK_PORT}?transport=tcp`],
-    secret: 'network-bench-turn-secret-0123456789',
-    credentialTtlSeconds: 600,
-    startLocal: true,
-    local: { port: TURN_PORT, tlsPort: 0, certFile: '', keyFile: '', relayMinPort: 41970, relayMaxPort: 41999, realm: 'bench.citizen.local' },
-  },
+  turn: localTurn({ port: TURN_PORT, clientPort: LINK_PORT, relayPorts: [41970, 41999], secret: 'network-bench-turn-secret-0123456789' }),
   kiosk: { iceTransportPolicy: 'relay' },
 });
 const browser = await launchBrowser();

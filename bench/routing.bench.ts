@@ -13,8 +13,7 @@
 import type { AgentSkills, CallRequestInfo } from '@citizen/protocol';
 import type { CallRouting, FreeAgent } from '../booth-server/src/routing/CallRouting';
 import { FifoRouting } from '../booth-server/src/routing/FifoRouting';
-import { SkillRouting } from '../booth-server/src/routing/SkillRouting';
-import { QueueSet } from '../booth-server/src/routing/queues';
+import { benchSkillRouting } from './routingQueues';
 
 const WAITING = 10_000;
 const AGENTS = 500;
@@ -25,21 +24,6 @@ let seed = 42;
 const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-const ALWAYS = ['00:00-24:00'];
-const hours = { timeZone: 'Europe/Copenhagen', mon: ALWAYS, tue: ALWAYS, wed: ALWAYS, thu: ALWAYS, fri: ALWAYS, sat: ALWAYS, sun: ALWAYS, closedDates: [] };
-const queue = (id: string, topics: string[]) => ({
-  id,
-  name: id,
-  topics,
-  fallbackLanguages: ['en'],
-  openingHours: hours,
-  serviceLevel: { percent: 80, withinSeconds: 120 },
-  widening: [
-    { afterSeconds: 60, match: 'language' as const },
-    { afterSeconds: 180, match: 'fallback-language' as const },
-  ],
-});
-const queues = new QueueSet([queue('general', []), queue('passports', ['passport'])]);
 const LANGS = ['da', 'da', 'da', 'en', 'uk', 'ar'];
 const TOPICS = ['passport', 'housing-benefit', 'moving-address', undefined];
 
@@ -88,7 +72,7 @@ function measure(make: () => CallRouting): { agentFree: number; callArrives: num
 }
 
 const fifo = measure(() => new FifoRouting());
-const skill = measure(() => new SkillRouting({ queues, agingSeconds: 120, priorityNeeds: { hearing: 1 } }));
+const skill = measure(benchSkillRouting);
 const row = (name: string, f: number, s: number): string =>
   `  ${name.padEnd(42)} ${s.toFixed(3).padStart(8)} ms   FIFO ${f.toFixed(3).padStart(8)} ms   ratio ${(s / Math.max(f, 1e-6)).toFixed(1)}`;
 console.log(`Routing decisions, ${WAITING} waiting, ${AGENTS} agents, median of ${ROUNDS} (skill routing vs first-come-first-served)`);

@@ -34,6 +34,7 @@ import { ClusterProxy } from '../booth-server/src/cluster/proxy/ClusterProxy';
 import { startTestPostgres, type TestPostgres } from '../booth-server/src/store/testing/postgres';
 import { startTestRedis, type TestRedis } from '../booth-server/src/cluster/testing/redis';
 import { DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH } from '../kiosk/src/technician/demoPin';
+import { prefixLines } from './prefixLines';
 
 const STOP_TIMEOUT_MS = 10_000;
 const NODES = 3;
@@ -105,21 +106,6 @@ function healthCheckNoise(): (line: string) => boolean {
     }
     return false;
   };
-}
-
-function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, onLine: (line: string) => void, hide?: (line: string) => boolean): void {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      onLine(line);
-      if (!hide?.(line)) out.write(`${tag(name, color)} ${line}\n`);
-    }
-  });
 }
 
 /** Starts a part; resolves with the first match of `ready` in its output. */

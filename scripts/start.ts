@@ -14,6 +14,7 @@ import { loadConfig, ConfigError, REPO_ROOT } from '@citizen/config';
 import { DEMO_ACCOUNTS } from '../booth-server/src/demo/seed';
 import { Coturn } from '../booth-server/src/turn/Coturn';
 import { DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH } from '../kiosk/src/technician/demoPin';
+import { prefixLines } from './prefixLines';
 
 const STOP_TIMEOUT_MS = 10_000;
 const colors = { hardware: 35, server: 36, kiosk: 33 } as const;
@@ -35,21 +36,6 @@ const children = new Map<Part, ChildProcess>();
 let coturn: Coturn | null = null;
 let stopping = false;
 
-function prefixLines(part: Part, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, onLine?: (line: string) => void): void {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      out.write(`\x1b[${colors[part]}m[${part}]\x1b[0m ${line}\n`);
-      onLine?.(line);
-    }
-  });
-}
-
 /** Starts a part and resolves when it prints a line matching `ready`. */
 function startPart(part: Part, entry: string, ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
@@ -66,8 +52,8 @@ function startPart(part: Part, entry: string, ready: RegExp, env: NodeJS.Process
         resolve(child);
       }
     };
-    prefixLines(part, child.stdout!, process.stdout, check);
-    prefixLines(part, child.stderr!, process.stderr, check);
+    prefixLines(part, colors[part], child.stdout!, process.stdout, check);
+    prefixLines(part, colors[part], child.stderr!, process.stderr, check);
     child.once('exit', (code, signal) => {
       children.delete(part);
       if (!done) {

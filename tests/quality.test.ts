@@ -20,7 +20,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser';
-import { startDemo, type Demo } from './support/demo';
+import { localTurn, startDemo, type Demo } from './support/demo';
 import { ImpairedLink } from './support/impairedLink';
 import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk, type Stats } from './support/pages';
 
@@ -35,14 +35,7 @@ const kiosks: Page[] = [];
 beforeAll(async () => {
   link = await ImpairedLink.open({ udpPort: LINK_PORT, tcpPort: LINK_PORT, targetHost: '127.0.0.1', targetUdpPort: TURN_PORT, targetTcpPort: TURN_PORT, seed: 13 });
   demo = await startDemo(42800, {
-    turn: {
-      enabled: true,
-      urls: [`turn:127.0.0.1:${LINK_PORT}?transport=udp`, `turn:127.0.0.1:${LINK_PORT}?transport=tcp`],
-      secret: 'quality-test-turn-secret-0123456789',
-      credentialTtlSeconds: 600,
-      startLocal: true,
-      local: { port: TURN_PORT, tlsPort: 0, certFile: '', keyFile: '', relayMinPort: 42970, relayMaxPort: 42999, realm: 'test.citizen.local' },
-    },
+    turn: localTurn({ port: TURN_PORT, clientPort: LINK_PORT, relayPorts: [42970, 42999], secret: 'quality-test-turn-secret-0123456789' }),
     kiosk: { iceTransportPolicy: 'relay' },
     calls: {
       quality: {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchBrowser } from './support/browser';
-import { startDemo, type Demo } from './support/demo';
+import { localTurn, startDemo, type Demo } from './support/demo';
 import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk } from './support/pages';
 
 const TURN_PORT = 54250;
@@ -20,14 +20,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   demo = await startDemo(54000, {
-    turn: {
-      enabled: true,
-      urls: [`turn:127.0.0.1:${TURN_PORT}?transport=udp`, `turn:127.0.0.1:${TURN_PORT}?transport=tcp`],
-      secret: 'browser-test-turn-secret-0123456789',
-      credentialTtlSeconds: 600,
-      startLocal: true,
-      local: { port: TURN_PORT, tlsPort: 0, certFile: '', keyFile: '', relayMinPort: 54260, relayMaxPort: 54299, realm: 'test.citizen.local' },
-    },
+    turn: localTurn({ port: TURN_PORT, relayPorts: [54260, 54299], secret: 'browser-test-turn-secret-0123456789' }),
     kiosk: { iceTransportPolicy: 'relay' },
   });
   browser = await launchBrowser();

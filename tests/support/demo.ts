@@ -156,3 +156,21 @@ export async function hardwareControl(demo: Pick<Demo, 'hardwareUrl'>, path: str
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+/**
+ * The site's turn section for a demo that runs its own coturn on loopback:
+ * coturn on `port` (UDP and TCP) with relays in `relayPorts`, and clients told
+ * to reach it at `clientPort` (coturn's own port, or an impaired link's in
+ * front of it) over UDP and TCP.
+ */
+export function localTurn(o: { port: number; relayPorts: [number, number]; clientPort?: number; secret: string }): Record<string, unknown> {
+  const at = o.clientPort ?? o.port;
+  return {
+    enabled: true,
+    urls: [`turn:127.0.0.1:${at}?transport=udp`, `turn:127.0.0.1:${at}?transport=tcp`],
+    secret: o.secret,
+    credentialTtlSeconds: 600,
+    startLocal: true,
+    local: { port: o.port, tlsPort: 0, certFile: '', keyFile: '', relayMinPort: o.relayPorts[0], relayMaxPort: o.relayPorts[1], realm: 'test.citizen.local' },
+  };
+}
