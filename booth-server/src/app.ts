@@ -171,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeZone: config.kiosk.receipt.timeZone,
     fallbackLanguage: config.kiosk.receipt.fallbackLanguage,
   });
-  await app.register(callsPlugin, { store, sfu, config });
+  await app.register(callsPlugin, { store, sfu, config, nodeId });
   // After the calls plugin: the live view is the call service's.
   await app.register(supervisionPlugin, {
     store,

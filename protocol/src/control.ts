@@ -132,7 +132,7 @@ export function parseControlMessage<M extends Record<string, TSchema>>(
  * (date-time) would fail parseControlMessage. Registered on first use, not on
  * import (the package is side-effect free), unless registered already.
  */
-function registerFormats(): void {
+export function registerFormats(): void {
   if (FormatRegistry.Has('date-time')) return;
   FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)));
 }

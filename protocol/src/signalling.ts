@@ -527,6 +527,7 @@ export const SIGNAL_ERRORS = {
   WRONG_STATE: 'the call is not in a state that allows this',
   STORE_UNAVAILABLE: 'the database is not reachable right now; nothing was changed, try again in a moment',
   LIVE_STATE_UNAVAILABLE: 'the state the site\'s nodes share is not reachable right now; try again in a moment',
+  NODE_UNAVAILABLE: 'the node this call lives on did not answer; try again in a moment',
   NOT_FOUND: 'no such transport, producer or consumer in this call',
   HELLO_FIRST: 'send hello before anything else',
   ALREADY_QUEUED: 'this kiosk already has a call',

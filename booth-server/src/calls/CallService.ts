@@ -7,7 +7,9 @@
  * decides whether a session may do what it asks; every request reaches it
  * already validated against its schema.
  */
-import type { CallQuality, CallRequestInfo, CallSnapshot, EndReason, LiveView, NotificationData, Notifications, QualityThresholds } from '@citizen/protocol';
+import { CallSnapshot as CallSnapshotSchema, STAFF_REQUESTS, registerFormats, type CallQuality, type CallRequestInfo, type CallSnapshot, type EndReason, type LiveView, type NotificationData, type Notifications, type QualityThresholds } from '@citizen/protocol';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
 import type { Store } from '../store/Store';
 import type { SharedRouters } from '../sfu/SharedRouters';
 import { Call } from './Call';
@@ -18,7 +20,9 @@ import { EndpointRegistry } from './EndpointRegistry';
 import { MediaAccess } from './MediaAccess';
 import { SignalFailure } from './errors';
 import { InquiryJournal, answersOf } from './InquiryJournal';
-import { OfferDispatcher } from './offers';
+import { OfferDispatcher, offerOf } from './offers';
+import type { CallCluster, RoutedOffer, RpcOp } from '../cluster/CallCluster';
+import { invoke, staffHandlers, FORWARDED_STAFF_REQUESTS, type HandlerTable } from './handlers';
 import { FifoRouting } from '../routing/FifoRouting';
 import type { CallRouting } from '../routing/CallRouting';
 import type { QueueSet } from '../routing/queues';
@@ -59,8 +63,33 @@ export interface CallServiceOptions {
   quality: QualityThresholds;
   /** Each change of a call's quality stage (metrics). */
   qualityChanged?: (q: CallQuality) => void;
+  /**
+   * One node of a site (cluster/CallCluster.ts): calls are paired with
+   * agents site-wide, and an agent here can take a call another node holds.
+   * `routing` must then be the node's SiteRouting. Absent: one node.
+   */
+  site?: CallCluster;
   log: Log;
 }
+
+/** This node's agent's part in a call another node holds: offered, being accepted, or in the call. */
+interface AwayPart {
+  callId: string;
+  home: string;
+  step: 'offered' | 'accepting' | 'in-call';
+  timer: NodeJS.Timeout | null;
+}
+
+const checkSnapshot = TypeCompiler.Compile(CallSnapshotSchema);
+const staffDataChecks = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
+function checkStaffData(method: string, data: unknown): boolean {
+  registerFormats();
+  let c = staffDataChecks.get(method);
+  if (!c) staffDataChecks.set(method, (c = TypeCompiler.Compile((STAFF_REQUESTS as Record<string, { data: TSchema }>)[method]!.data)));
+  return c.Check(data);
+}
+/** Notifications a stand-in does not pass on: the agent's own node owns their presence and offers. */
+const NOT_RELAYED = new Set<keyof Notifications>(['presenceChanged', 'callOffered', 'offerWithdrawn']);
 
 export class CallService {
   readonly sessions: SessionRegistry;
@@ -86,6 +115,9 @@ export class CallService {
   readonly chat: CallChat;
   /** Each call's quality stage on a bad network. */
   readonly quality: CallQualityBook;
+  /** This node's agents' parts in other nodes' calls. */
+  readonly #away = new Map<StaffSession, AwayPart>();
+  #staffTable: HandlerTable<typeof STAFF_REQUESTS, StaffSession> | null = null;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -110,6 +142,7 @@ export class CallService {
       timeoutMs: opts.offerTimeoutSeconds * 1000,
       notify: (s, method, data) => this.#notify(s, method, data),
       log: opts.log,
+      ...(opts.site ? { site: this.#offerSite(opts.site) } : {}),
     });
     this.#endpoints = new EndpointRegistry({
       routers: opts.routers,
@@ -180,6 +213,11 @@ export class CallService {
     });
     this.quality = new CallQualityBook({ calls: this.#calls, sessions: this.sessions, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log, ...(opts.qualityChanged ? { changed: opts.qualityChanged } : {}) });
     this.chat = new CallChat({ calls: this.#calls, sessions: this.sessions, store: opts.store, notify: (s, method, data) => this.#notify(s, method, data), log: opts.log });
+    opts.site?.bind({
+      routedOffer: (m) => this.#routedOffer(m),
+      rpc: (from, sessionId, op) => this.#rpc(from, sessionId, op),
+      relayed: (sessionId, method, data) => this.#notify(this.sessions.byId(sessionId), method, data as never),
+    });
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate, ...(opts.turn ? { turn: opts.turn } : {}) });
   }
 
@@ -188,6 +226,24 @@ export class CallService {
     // An available agent who comes back can be offered calls again.
     if (r.session.kind === 'staff') this.#offers.dispatch();
     return { ...r, call: this.#snapshotFor(r.session) };
+  }
+
+  /** The call of a session of this node that takes part in another node's call, as that node sees it (after a reconnect). */
+  async awaySnapshot(session: Session): Promise<CallSnapshot | null> {
+    const away = session.kind === 'staff' ? this.#away.get(session) : undefined;
+    if (!away || away.step !== 'in-call' || !this.opts.site) return null;
+    try {
+      return this.#checkedSnapshot(await this.opts.site.ask(away.home, session.id, { kind: 'snapshot' }));
+    } catch (err) {
+      this.opts.log('warn', "the call's node did not give its snapshot", { session: session.id, error: (err as Error).message });
+      return null;
+    }
+  }
+
+  #checkedSnapshot(v: unknown): CallSnapshot {
+    registerFormats();
+    if (!checkSnapshot.Check(v)) throw new SignalFailure('INTERNAL', "the call's node answered a malformed snapshot");
+    return v;
   }
 
   #snapshotFor(session: Session): CallSnapshot | null {
@@ -212,6 +268,9 @@ export class CallService {
       return;
     }
     this.#presence.forget(session);
+    this.#awayEnded(session, reason);
+    // A stand-in for another node's agent: their node hears that their part is over.
+    if (session.remoteNode) this.opts.site?.ask(session.remoteNode, session.id, { kind: 'ended', reason }).catch(() => undefined);
     const offered = this.#offers.offerFor(session);
     if (offered?.kind === 'callback') this.#offers.withdraw(offered, false);
     this.#desk.agentGone(session);
@@ -219,7 +278,10 @@ export class CallService {
       const s = call.state;
       if (s.step === 'offered' && s.agent === session) this.#offers.withdraw(call, false);
       // Accepted but not yet connected: the resident goes back to their place, not out.
-      else if (s.step === 'connecting' && s.agent === session) call.requeue();
+      else if (s.step === 'connecting' && s.agent === session) {
+        call.requeue();
+        this.#backInLine(call);
+      }
       else if (s.step === 'in-call' && s.agent === session) this.#end(call, reason);
       else call.room?.removeParticipant(session.id);
     }
@@ -286,9 +348,26 @@ export class CallService {
    * call again).
    */
   async acceptCall(session: StaffSession, callId: string): Promise<CallSnapshot> {
+    const away = this.#away.get(session);
+    if (away?.callId === callId && away.step === 'offered') return this.#acceptAway(session, away);
     const call = this.#calls.get(callId);
     if (!call && this.#desk.get(callId)) throw new SignalFailure('WRONG_STATE', 'this is a callback: take it with acceptCallback');
-    if (!call || call.state.step !== 'offered' || call.state.agent !== session) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
+    const offeredToMe = (): boolean => call?.state.step === 'offered' && call.state.agent === session;
+    if (!call || !offeredToMe()) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
+    // On a site the shared routing must agree (the offer may have lapsed there); a stand-in's was taken on its own node.
+    if (this.opts.site && !session.remoteNode) {
+      const taken = await this.opts.site.shared.accept(callId, session.user.id).catch((err: unknown) => {
+        throw new SignalFailure('LIVE_STATE_UNAVAILABLE', `the site's routing did not answer: ${(err as Error).message}`);
+      });
+      if (!taken) {
+        if (offeredToMe()) this.#offers.withdraw(call, false);
+        throw new SignalFailure('WRONG_STATE', 'the offer lapsed before it was accepted');
+      }
+      if (!offeredToMe()) {
+        this.#backInLine(call);
+        throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
+      }
+    }
     call.accept(session);
     call.mark('accepted');
     const stillMine = (): boolean => call.state.step === 'connecting' && call.state.agent === session;
@@ -309,6 +388,7 @@ export class CallService {
       room?.close();
       if (stillMine()) {
         call.requeue();
+        this.#backInLine(call);
         this.opts.log('error', 'call could not be started; the resident keeps their place', { call: call.id, agent: session.user.id, error: (err as Error).message });
         // Not at once: the same agent would get the same offer in a tight loop while the cause lasts.
         setTimeout(() => this.#offers.dispatch(), 1000).unref();
@@ -326,6 +406,11 @@ export class CallService {
   }
 
   declineCall(session: StaffSession, callId: string): void {
+    const away = this.#away.get(session);
+    if (away?.callId === callId && away.step === 'offered') {
+      this.#awayDeclined(session, away, false);
+      return;
+    }
     const call = this.#offers.offerFor(session);
     if (!call || call.id !== callId) throw new SignalFailure('WRONG_STATE', 'this call is not offered to you');
     this.#offers.decline(session, call);
@@ -373,6 +458,206 @@ export class CallService {
   #release(agent: StaffSession, others: StaffSession[]): void {
     for (const s of [agent, ...others]) if (!(s.user.role === 'agent' && s.presence.chosen === 'available')) this.#endpoints.close(s.id);
     if (this.sessions.isOpen(agent)) this.agents.done(agent);
+    // Stand-ins for other nodes' agents go once what the call tells them now (callEnded …) is on its way.
+    for (const s of [agent, ...others]) {
+      if (s.remoteNode) queueMicrotask(() => this.sessions.end(s, 'hangup-agent'));
+    }
+  }
+
+  /** A call that went back to waiting after the site's routing took it off its list (accepted, then not started; transferred). */
+  #backInLine(call: Call): void {
+    if (call.state.step === 'queued') this.#routing.enqueue({ callId: call.id, request: call.request, queuedAt: call.queuedAt });
+  }
+
+  // ---- A site of several nodes (cluster/CallCluster.ts) ----
+
+  #offerSite(site: CallCluster): import('./offers').OfferSite {
+    const fail = (what: string) => (err: unknown) => this.opts.log('warn', `the site's routing did not take ${what}`, { error: (err as Error).message });
+    return {
+      free: (agents) => site.agentsNow(agents.map((a) => ({ userId: a.userId, skills: a.skills, idleSince: a.idleSince, declined: [...a.declined] }))),
+      busyElsewhere: (agent) => this.#away.has(agent),
+      declined: (callId, userId) => void site.shared.decline(callId, userId).then(() => site.kick(), fail('a decline')),
+      released: (callId, userId) => {
+        void site.shared.release(callId, userId).then(() => site.kick(), fail('an offer handed back'));
+        const call = this.#calls.get(callId);
+        if (call) this.#backInLine(call);
+      },
+    };
+  }
+
+  /** What the site's routing stores with a call this node holds: the offer agents on any node are shown. */
+  describeForSite(callId: string): { offer: ReturnType<typeof offerOf> } | null {
+    const call = this.#calls.get(callId);
+    return call ? { offer: offerOf(call) } : null;
+  }
+
+  /** Another node's call came or went: places in line moved. */
+  siteQueueChanged(): void {
+    this.#queue.publish();
+  }
+
+  /** Another node's call no longer waits (taken, left): an offer of it here is withdrawn. */
+  siteCallGone(callId: string): void {
+    for (const [agent, away] of this.#away) {
+      if (away.callId !== callId || away.step !== 'offered') continue;
+      if (away.timer) clearTimeout(away.timer);
+      this.#away.delete(agent);
+      this.#notify(agent, 'offerWithdrawn', { callId });
+    }
+    this.#offers.dispatch();
+  }
+
+  /** The site's router paired a call with an agent whose socket is here. */
+  #routedOffer(m: RoutedOffer): void {
+    const site = this.opts.site!;
+    const handBack = (): void => void site.shared.release(m.callId, m.userId).then(() => site.kick(), () => undefined);
+    if (this.#closed) return handBack();
+    let agent: StaffSession | undefined;
+    for (const s of this.sessions.staff()) {
+      if (s.user.id === m.userId && !s.remoteNode && s.peer && s.user.role === 'agent' && this.#presence.isFree(s, this.#offers.busy(s))) agent = s;
+    }
+    if (!agent) return handBack();
+    if (m.home === site.nodeId) {
+      const call = this.#calls.get(m.callId);
+      if (!call || !this.#offers.offerTo(call, agent)) handBack();
+      else this.#queue.publish();
+      return;
+    }
+    const a = agent;
+    const away: AwayPart = { callId: m.callId, home: m.home, step: 'offered', timer: null };
+    away.timer = setTimeout(() => {
+      if (this.#away.get(a) !== away || away.step !== 'offered') return;
+      this.opts.log('info', 'offer timed out', { call: m.callId, agent: a.user.id });
+      this.#awayDeclined(a, away, true);
+    }, this.opts.offerTimeoutSeconds * 1000);
+    away.timer.unref();
+    this.#away.set(agent, away);
+    this.#notify(agent, 'callOffered', m.offer);
+  }
+
+  #awayDeclined(agent: StaffSession, away: AwayPart, tell: boolean): void {
+    if (away.timer) clearTimeout(away.timer);
+    this.#away.delete(agent);
+    agent.declined.add(away.callId);
+    const site = this.opts.site!;
+    void site.shared.decline(away.callId, agent.user.id).then(
+      () => site.kick(),
+      () => undefined,
+    );
+    if (tell) this.#notify(agent, 'offerWithdrawn', { callId: away.callId });
+    this.#offers.dispatch();
+  }
+
+  /** The agent here accepts a call another node holds: the shared routing agrees, then that node starts it with a stand-in for them. */
+  async #acceptAway(session: StaffSession, away: AwayPart): Promise<CallSnapshot> {
+    const site = this.opts.site!;
+    if (away.timer) clearTimeout(away.timer);
+    away.step = 'accepting';
+    const drop = (): void => {
+      if (this.#away.get(session) === away) this.#away.delete(session);
+      this.#offers.dispatch();
+    };
+    let snapshot: CallSnapshot;
+    try {
+      const taken = await site.shared.accept(away.callId, session.user.id).catch((err: unknown) => {
+        throw new SignalFailure('LIVE_STATE_UNAVAILABLE', `the site's routing did not answer: ${(err as Error).message}`);
+      });
+      if (!taken) throw new SignalFailure('WRONG_STATE', 'the offer lapsed before it was accepted');
+      snapshot = this.#checkedSnapshot(await site.ask(away.home, session.id, { kind: 'start', callId: away.callId, userId: session.user.id }));
+    } catch (err) {
+      drop();
+      throw err;
+    }
+    if (!this.sessions.isOpen(session) || this.#away.get(session) !== away || snapshot.step !== 'in-call') {
+      drop();
+      site.ask(away.home, session.id, { kind: 'ended', reason: 'connection-lost' }).catch(() => undefined);
+      throw new SignalFailure('WRONG_STATE', 'the session changed while the call was being started');
+    }
+    away.step = 'in-call';
+    // The agent's transports move to the call's node: the console makes them again there.
+    this.#endpoints.close(session.id);
+    this.#notify(session, 'mediaReset', { routerRtpCapabilities: snapshot.routerRtpCapabilities });
+    this.#queue.publish();
+    this.opts.log('info', "call taken on another node's behalf", { call: away.callId, home: away.home, agent: session.user.id });
+    return snapshot;
+  }
+
+  /** Whether a request of this session goes to the node holding its call. */
+  forwards(session: Session, method: string): boolean {
+    return session.kind === 'staff' && this.#away.get(session)?.step === 'in-call' && FORWARDED_STAFF_REQUESTS.has(method);
+  }
+
+  /** Runs a request of this session's on the node holding its call. */
+  forward(session: StaffSession, method: string, data: unknown): Promise<unknown> {
+    const away = this.#away.get(session);
+    if (!away || away.step !== 'in-call') return Promise.reject(new SignalFailure('NOT_IN_CALL'));
+    return this.opts.site!.ask(away.home, session.id, { kind: 'request', method, data });
+  }
+
+  /** This node's agent's part in another node's call ended (the call's node said so, or the session ended here). */
+  #awayEnded(session: StaffSession, reason: EndReason): void {
+    const away = this.#away.get(session);
+    if (!away) return;
+    if (away.timer) clearTimeout(away.timer);
+    this.#away.delete(session);
+    const site = this.opts.site!;
+    if (away.step === 'offered') void site.shared.release(away.callId, session.user.id).then(() => site.kick(), () => undefined);
+    else if (this.sessions.isOpen(session)) {
+      // Over on the call's node: wrap-up here, and warm transports here again for an agent who stays available.
+      this.agents.done(session);
+      if (session.presence.chosen === 'available') {
+        this.#endpoints.open(session.id, () => this.sessions.isOpen(session) && !this.#away.has(session)).then(
+          ({ endpoint }) => this.#notify(session, 'mediaReset', { routerRtpCapabilities: endpoint.router.rtpCapabilities }),
+          (err: unknown) => this.opts.log('warn', 'could not warm media again after a call on another node', { error: (err as Error).message }),
+        );
+      }
+    } else site.ask(away.home, session.id, { kind: 'ended', reason }).catch(() => undefined);
+  }
+
+  /** What another node asks of this one on behalf of its session `sessionId`. */
+  async #rpc(from: string, sessionId: string, op: RpcOp): Promise<unknown> {
+    if (op.kind === 'start') return this.#startForAway(from, sessionId, op.callId, op.userId);
+    const s = this.sessions.byId(sessionId);
+    if (op.kind === 'ended') {
+      // Either side: the stand-in here goes, or this node's agent's part in `from`'s call is over.
+      if (s?.kind === 'staff' && s.remoteNode === from) this.sessions.end(s, op.reason);
+      else if (s?.kind === 'staff' && this.#away.get(s)?.home === from) this.#awayEnded(s, op.reason);
+      return null;
+    }
+    if (!s || s.kind !== 'staff' || s.remoteNode !== from) throw new SignalFailure('NOT_IN_CALL', 'no stand-in for this session on the call\'s node');
+    if (op.kind === 'snapshot') return this.#snapshotFor(s);
+    if (!FORWARDED_STAFF_REQUESTS.has(op.method)) throw new SignalFailure('UNKNOWN_METHOD', `${op.method} is not run on the call's node`);
+    if (!checkStaffData(op.method, op.data)) throw new SignalFailure('INVALID_DATA');
+    this.#staffTable ??= staffHandlers(this);
+    return invoke(this.#staffTable, op.method as never, s, op.data);
+  }
+
+  /** Another node's agent accepted (through the site's routing) a call held here: it starts with a stand-in for them. */
+  async #startForAway(from: string, sessionId: string, callId: string, userId: string): Promise<CallSnapshot> {
+    const waiting = (): Call | undefined => {
+      const c = this.#calls.get(callId);
+      return c?.state.step === 'queued' ? c : undefined;
+    };
+    if (!waiting()) throw new SignalFailure('WRONG_STATE', 'the call is no longer waiting');
+    const user = await this.opts.store.findUserById(userId as never);
+    if (!user || user.disabledAt || user.role !== 'agent') throw new SignalFailure('FORBIDDEN', 'only an agent takes calls');
+    const call = waiting();
+    if (!call) throw new SignalFailure('WRONG_STATE', 'the call is no longer waiting');
+    const site = this.opts.site!;
+    const standIn = this.sessions.openStandIn(sessionId, user, from, {
+      notify: (method, data) => {
+        if (!NOT_RELAYED.has(method)) site.notify(from, sessionId, method, data);
+      },
+      close: () => {},
+    });
+    try {
+      call.offer(standIn, setTimeout(() => undefined, 0));
+      await this.media.openMedia(standIn);
+      return await this.acceptCall(standIn, callId);
+    } catch (err) {
+      this.sessions.end(standIn, 'connection-lost');
+      throw err;
+    }
   }
 
   /** Puts the callbacks a previous run left open back in the queue (at start-up). */
@@ -404,6 +689,12 @@ export class CallService {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const [s, away] of [...this.#away]) {
+      if (away.timer) clearTimeout(away.timer);
+      this.#away.delete(s);
+      if (away.step === 'offered') await this.opts.site?.shared.release(away.callId, s.user.id).catch(() => undefined);
+      else this.opts.site?.ask(away.home, s.id, { kind: 'ended', reason: 'server-shutdown' }).catch(() => undefined);
+    }
     for (const call of this.#calls.all()) this.#end(call, 'server-shutdown');
     this.#offers.close();
     this.#presence.close();

@@ -149,6 +149,17 @@ export function staffHandlers(service: CallService): HandlerTable<StaffRequests,
 }
 
 /**
+ * An agent's requests that act on their call or its media: while the agent
+ * takes part in a call another node holds, their node runs these there
+ * (cluster/CallCluster.ts); every other request stays on the agent's node.
+ */
+export const FORWARDED_STAFF_REQUESTS: ReadonlySet<string> = new Set([
+  'openMedia', 'turnCredentials', 'createTransport', 'connectTransport', 'produceData', 'consumeData', 'produce', 'closeProducer',
+  'pauseProducer', 'resumeProducer', 'consume', 'resumeConsumer', 'restartIce', 'getTransportStats', 'endCall', 'sendChat', 'reportQuality',
+  'pushToKiosk', 'printAtKiosk', 'chooseQuality', 'leaveCall', 'transferCall', 'inviteToCall',
+]);
+
+/**
  * Runs the handler of `method`. The one place where a method name and its
  * data meet without a static link: SignalSocket has checked `data` against
  * `M[method].data` before this is called.

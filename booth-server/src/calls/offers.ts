@@ -34,6 +34,25 @@ export interface OfferDispatcherOptions {
   timeoutMs: number;
   notify: <K extends keyof Notifications>(session: Session, method: K, data: NotificationData<K>) => void;
   log: (level: 'info' | 'warn', msg: string, ctx: Record<string, unknown>) => void;
+  /**
+   * A site of several nodes (cluster/CallCluster.ts): calls are paired with
+   * agents by the site's router, not here (this pass offers callbacks only);
+   * the agents still free after it are published to the site; the agent's
+   * part in another node's call counts as busy; and each offer's end is
+   * reported so the shared routing frees the call and the agent.
+   */
+  site?: OfferSite;
+}
+
+export interface OfferSite {
+  /** The agents free here after this node's own offers. */
+  free(agents: FreeAgent[]): void;
+  /** The agent has an offer of, or takes part in, a call another node holds. */
+  busyElsewhere(agent: StaffSession): boolean;
+  /** The agent declined the call or let the offer lapse: not offered to them again. */
+  declined(callId: string, userId: string): void;
+  /** The offer was taken back unanswered (the agent left): call and agent may be paired again. */
+  released(callId: string, userId: string): void;
 }
 
 export class OfferDispatcher {
@@ -51,6 +70,7 @@ export class OfferDispatcher {
 
   /** The agent has an offer, or a call or callback in hand, or takes part in a call (invited). */
   busy(agent: StaffSession): boolean {
+    if (this.opts.site?.busyElsewhere(agent)) return true;
     for (const c of this.opts.items()) if (c.agent === agent || (c.kind === 'call' && c.room?.has(agent.id))) return true;
     return false;
   }
@@ -65,23 +85,29 @@ export class OfferDispatcher {
     const byUser = new Map<string, StaffSession>();
     const free: FreeAgent[] = [];
     for (const agent of this.opts.agents()) {
-      if (!agent.peer || agent.user.role !== 'agent' || !this.opts.isFree(agent) || this.busy(agent)) continue;
+      // A stand-in for another node's agent is never offered anything here: their node does that.
+      if (!agent.peer || agent.remoteNode || agent.user.role !== 'agent' || !this.opts.isFree(agent) || this.busy(agent)) continue;
       byUser.set(agent.user.id, agent);
       free.push({ userId: agent.user.id, skills: agent.user.skills, idleSince: this.opts.idleSince(agent), declined: agent.declined });
     }
-    if (free.length === 0) return;
-    const now = Date.now();
-    const notOfferable = (id: string): boolean => {
-      const item = this.opts.get(id);
-      return !item || item.state.step !== 'queued' || (item.kind === 'callback' && item.notBefore !== null && item.notBefore > now);
-    };
-    const assignments = this.opts.routing.assign(free, now, notOfferable);
-    for (const { callId, userId } of assignments) {
-      const call = this.opts.get(callId);
-      const agent = byUser.get(userId);
-      if (!call || !agent || call.state.step !== 'queued') continue;
-      this.offerTo(call, agent);
+    const site = this.opts.site;
+    if (free.length > 0) {
+      const now = Date.now();
+      const notOfferable = (id: string): boolean => {
+        const item = this.opts.get(id);
+        // On a site, calls are the site router's to pair (they are offered through routedOffer).
+        if (site && item?.kind === 'call') return true;
+        return !item || item.state.step !== 'queued' || (item.kind === 'callback' && item.notBefore !== null && item.notBefore > now);
+      };
+      const assignments = this.opts.routing.assign(free, now, notOfferable);
+      for (const { callId, userId } of assignments) {
+        const call = this.opts.get(callId);
+        const agent = byUser.get(userId);
+        if (!call || !agent || call.state.step !== 'queued') continue;
+        this.offerTo(call, agent);
+      }
     }
+    site?.free(free.filter((a) => !this.busy(byUser.get(a.userId)!)));
   }
 
   /** Offers a waiting call to this agent (routing's choice, or a transfer to them); false if either is not free for it. */
@@ -99,6 +125,7 @@ export class OfferDispatcher {
     if (call.state.step !== 'offered' || call.state.agent !== agent) return;
     this.opts.log('info', 'offer timed out', { call: call.id, agent: agent.user.id });
     agent.declined.add(call.id);
+    if (call.kind === 'call') this.opts.site?.declined(call.id, agent.user.id);
     this.withdraw(call, true);
     this.dispatch();
   }
@@ -106,6 +133,7 @@ export class OfferDispatcher {
   /** The agent declines: the call goes back to its place and is not offered to them again. */
   decline(agent: StaffSession, call: Routable): void {
     agent.declined.add(call.id);
+    if (call.kind === 'call') this.opts.site?.declined(call.id, agent.user.id);
     this.withdraw(call, false);
     this.dispatch();
   }
@@ -115,6 +143,7 @@ export class OfferDispatcher {
     if (call.state.step !== 'offered') return;
     const agent = call.state.agent;
     call.requeue();
+    if (call.kind === 'call') this.opts.site?.released(call.id, agent.user.id);
     if (tell) this.opts.notify(agent, 'offerWithdrawn', { callId: call.id });
   }
 

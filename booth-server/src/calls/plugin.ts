@@ -28,10 +28,18 @@ import { SkillRouting } from '../routing/SkillRouting';
 import { QueueSet } from '../routing/queues';
 import { promiseFor } from '../inquiries/serviceStandards';
 import { TurnIssuer } from '../turn/credentials';
+import { RedisNodeBus } from '../cluster/NodeBus';
+import { SharedRouting } from '../cluster/SharedRouting';
+import { CallCluster } from '../cluster/CallCluster';
+import { RoutingDriver } from '../cluster/RoutingDriver';
+import { SiteRouting } from '../cluster/SiteRouting';
+import type { CallRouting } from '../routing/CallRouting';
 
 declare module 'fastify' {
   interface FastifyInstance {
     calls: CallService;
+    /** This node's part of the site's call layer; null on a single node. */
+    site: CallCluster | null;
   }
 }
 
@@ -39,7 +47,16 @@ export interface CallsPluginOptions {
   store: Store;
   sfu: WorkerPool;
   config: BoothConfig;
+  /** This node's id among the site's nodes (leases, duties, messages). */
+  nodeId: string;
 }
+
+/** How long a site's routing duty lease lasts (a dead router is replaced within it). */
+const ROUTING_DUTY_TTL_MS = 3000;
+/** How long a node waits for another to answer a request for one of its calls. */
+const NODE_RPC_TIMEOUT_MS = 10_000;
+/** How often a node compares its mirror of the site's waiting list with Redis. */
+const SITE_QUEUE_RESYNC_MS = 5000;
 
 async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Promise<void> {
   const { config, store } = opts;
@@ -47,7 +64,47 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
   const routers = await SharedRouters.create(opts.sfu, MEDIA_CODECS, log);
   const queues = new QueueSet(config.routing.queues);
   const qualitySteps = qualityStepCounter(app);
-  const service = new CallService({
+  const makeRouting = (): CallRouting => new SkillRouting({ queues, agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds });
+  // A site of several nodes (cluster.redisUrl): calls are routed site-wide and may span nodes.
+  let site: { bus: RedisNodeBus; shared: SharedRouting; cluster: CallCluster; routing: SiteRouting } | null = null;
+  let service: CallService | null = null;
+  const redisUrl = config.cluster.redisUrl;
+  if (redisUrl) {
+    const prefix = config.cluster.keyPrefix;
+    const bus = new RedisNodeBus({ url: redisUrl, prefix, onInvalid: (channel, problem) => log('warn', 'a message between nodes failed its schema and was dropped', { channel, problem }) });
+    const shared = new SharedRouting({ url: redisUrl, prefix, offerTtlMs: config.calls.offerTimeoutSeconds * 1000 + 5000, makeRouting });
+    const cluster = await CallCluster.start({
+      nodeId: opts.nodeId,
+      bus,
+      shared,
+      rpcTimeoutMs: NODE_RPC_TIMEOUT_MS,
+      log,
+      makeDriver: (onOffers) =>
+        RoutingDriver.start({
+          nodeId: opts.nodeId,
+          routing: shared,
+          bus,
+          duty: { redisUrl, keyPrefix: prefix, ttlMs: ROUTING_DUTY_TTL_MS },
+          onOffers,
+          onError: (err) => log('warn', 'site routing: a pass or a kick failed', { error: (err as Error).message }),
+          onHolder: (held) => log('info', held ? 'this node routes the site now' : 'this node no longer routes the site'),
+        }),
+    });
+    const routing = await SiteRouting.start({
+      nodeId: opts.nodeId,
+      local: makeRouting(),
+      shared,
+      bus,
+      describe: (id) => service?.describeForSite(id) ?? null,
+      changed: () => service?.siteQueueChanged(),
+      gone: (id) => service?.siteCallGone(id),
+      kick: () => cluster.kick(),
+      resyncMs: SITE_QUEUE_RESYNC_MS,
+      onError: (err) => log('warn', "site routing: Redis did not take a change to the site's waiting list", { error: (err as Error).message }),
+    });
+    site = { bus, shared, cluster, routing };
+  }
+  service = new CallService({
     store,
     routers,
     media: {
@@ -65,7 +122,8 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     maxCallRequestsPerKioskPerMinute: config.calls.maxCallRequestsPerKioskPerMinute,
     wrapUpSeconds: config.routing.wrapUpSeconds,
     promise: (topic, createdAt) => promiseFor(config.inquiries.serviceStandards, topic, createdAt),
-    routing: new SkillRouting({ queues, agingSeconds: config.routing.agingSeconds, priorityNeeds: config.routing.priorityNeeds }),
+    routing: site?.routing ?? makeRouting(),
+    ...(site ? { site: site.cluster } : {}),
     queues,
     callbacks: {
       retryMinutes: config.routing.callbackRetryMinutes,
@@ -76,14 +134,16 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     qualityChanged: (q) => qualitySteps.inc({ stage: q.stage, by: q.by }),
     log,
   });
-  app.decorate('calls', service);
-  registerCallMetrics(app, service);
+  const calls = service;
+  app.decorate('calls', calls);
+  app.decorate('site', site?.cluster ?? null);
+  registerCallMetrics(app, calls);
   // Rows a previous run left open (crash, kill -9, power loss) are closed before anyone connects.
-  await service.journal.reconcile(new Date());
-  await service.loadCallbacks();
+  await calls.journal.reconcile(new Date());
+  await calls.loadCallbacks();
 
-  const kiosk = kioskHandlers(service);
-  const staff = staffHandlers(service);
+  const kiosk = kioskHandlers(calls);
+  const staff = staffHandlers(calls);
 
   function connect<M extends MethodTable, S extends Session>(ws: WebSocket, identity: ClientIdentity, methods: M, table: HandlerTable<M, S>): void {
     const peer = new SignalSocket(ws, methods, {
@@ -96,15 +156,17 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     peer.setHandler(async (method, data) => {
       if (method === 'hello') {
         const { resumeToken } = data as RequestData<M, 'hello'> & { resumeToken?: string };
-        const r = service.hello(identity, peer, resumeToken);
+        const r = calls.hello(identity, peer, resumeToken);
         session = r.session as S;
-        return { resumeToken: r.session.resumeToken, resumed: r.resumed, call: r.call };
+        return { resumeToken: r.session.resumeToken, resumed: r.resumed, call: r.call ?? (await calls.awaySnapshot(r.session)) };
       }
-      if (!session || !service.sessions.isOpen(session)) throw new SignalFailure('HELLO_FIRST');
+      if (!session || !calls.sessions.isOpen(session)) throw new SignalFailure('HELLO_FIRST');
+      // An agent in a call another node holds: what acts on the call runs there.
+      if (session.kind === 'staff' && calls.forwards(session, method as string)) return calls.forward(session, method as string, data);
       return invoke(table, method as Exclude<keyof M, 'hello'>, session, data);
     });
     peer.onClose(() => {
-      if (session) service.sessions.detach(session, peer);
+      if (session) calls.sessions.detach(session, peer);
     });
   }
 
@@ -129,17 +191,23 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
         },
       },
     },
-    async () => ({ calls: service.recentTimelines() }),
+    async () => ({ calls: calls.recentTimelines() }),
   );
 
-  const recheck = setInterval(() => void recheckSockets(service, store, log), config.auth.socketRecheckSeconds * 1000);
+  const recheck = setInterval(() => void recheckSockets(calls, store, log), config.auth.socketRecheckSeconds * 1000);
   recheck.unref();
-  app.decorate('recheckSockets', () => recheckSockets(service, store, log));
+  app.decorate('recheckSockets', () => recheckSockets(calls, store, log));
 
   // Before the SFU pool and the store close (app.ts registers those later in onClose order).
   app.addHook('preClose', async () => {
     clearInterval(recheck);
-    await service.close();
+    await calls.close();
+    if (site) {
+      await site.routing.close();
+      await site.cluster.close();
+      await site.bus.close();
+      site.shared.close();
+    }
     routers.close();
   });
 }
@@ -155,6 +223,8 @@ async function recheckSockets(service: CallService, store: Store, log: (level: '
   const now = new Date();
   const revoked = new Set<Session>();
   for (const s of [...service.sessions.all()]) {
+    // A stand-in's socket and sign-in are checked on its own node.
+    if (s.remoteNode) continue;
     try {
       if (s.kind === 'staff') {
         if (!(await store.findSession(s.authTokenHash, now))) revoked.add(s);

@@ -23,6 +23,11 @@ interface SessionBase {
   readonly id: string;
   readonly resumeToken: string;
   peer: Peer | null;
+  /**
+   * Set on a stand-in: the session is another node's (its socket is there),
+   * and takes part in a call held here (cluster/CallCluster.ts).
+   */
+  readonly remoteNode?: string;
 }
 export interface KioskSession extends SessionBase {
   readonly kind: 'kiosk';
@@ -103,6 +108,30 @@ export class SessionRegistry extends SafeEmitter<SessionEvents> {
           };
     this.#byToken.set(session.resumeToken, session);
     return { session, resumed: false };
+  }
+
+  /**
+   * A stand-in for another node's staff session (same id) in a call held
+   * here: its notifications go to that node. It has no resume token anyone
+   * knows; it ends when its part in the call ends.
+   */
+  openStandIn(id: string, user: UserRecord, node: string, peer: Peer): StaffSession {
+    if (this.#closed) throw new TypeError('SessionRegistry is closed');
+    const existing = this.byId(id);
+    if (existing) this.end(existing, 'connection-lost');
+    const session: StaffSession = {
+      id,
+      resumeToken: randomBytes(24).toString('base64url'),
+      peer,
+      remoteNode: node,
+      kind: 'staff',
+      user,
+      authTokenHash: '',
+      presence: { chosen: 'available', since: Date.now(), freeSince: Date.now(), wrapUpUntil: null },
+      declined: new Set(),
+    };
+    this.#byToken.set(session.resumeToken, session);
+    return session;
   }
 
   #attach(session: Session, peer: Peer): void {

@@ -139,13 +139,36 @@ describe('routing shared by three nodes', () => {
     try {
       await alive.enqueue({ callId: 'c-lapse', request: { language: 'da' }, queuedAt: 1 });
       await alive.agentFree({ userId: 'u-lapse', skills: { languages: { da: 3 }, topics: {} }, idleSince: 1, nodeId: 'node-dead', declined: [] });
-      expect(await dead.route(2)).toEqual([{ callId: 'c-lapse', userId: 'u-lapse', nodeId: 'node-dead' }]);
+      expect(await dead.route(2)).toEqual([{ callId: 'c-lapse', userId: 'u-lapse', nodeId: 'node-dead', call: { callId: 'c-lapse', request: { language: 'da' }, queuedAt: 1 } }]);
       dead.close();
       expect(await alive.route(3)).toEqual([]);
       await expect.poll(async () => (await alive.route(4)).length, { timeout: 5_000, interval: 50 }).toBe(1);
       expect(await alive.offerOf('c-lapse')).toBe('u-lapse');
     } finally {
       alive.close();
+    }
+  });
+
+  it('takes an offer back unanswered without marking it declined, and forgets the agents of a node that is gone', async () => {
+    const r = new SharedRouting({ url: redis.url, prefix: 'release:', offerTtlMs: 60_000, makeRouting });
+    try {
+      await r.enqueue({ callId: 'c-1', request: { language: 'da' }, queuedAt: 1 });
+      await r.agentFree({ userId: 'u-1', skills: { languages: { da: 3 }, topics: {} }, idleSince: 1, nodeId: 'node-1', declined: [] });
+      expect(await r.route(2)).toHaveLength(1);
+      // Only the offer held is handed back: another agent's or call's pairing is not touched.
+      expect(await r.release('c-1', 'u-other')).toBe(false);
+      expect(await r.release('c-1', 'u-1')).toBe(true);
+      expect(await r.offerOf('c-1')).toBeNull();
+      // Not declined: the same pairing is made again at once.
+      expect((await r.route(3)).map((o) => [o.callId, o.userId])).toEqual([['c-1', 'u-1']]);
+      await r.release('c-1', 'u-1');
+      // Node 1 is gone: its agent is free nowhere, and nothing is offered.
+      await r.agentFree({ userId: 'u-2', skills: { languages: { da: 3 }, topics: {} }, idleSince: 5, nodeId: 'node-2', declined: [] });
+      expect(await r.dropNode('node-1')).toBe(1);
+      expect((await r.route(4)).map((o) => o.userId)).toEqual(['u-2']);
+      expect(await r.waitingCall('c-1')).toMatchObject({ callId: 'c-1', queuedAt: 1 });
+    } finally {
+      r.close();
     }
   });
 });

@@ -37,6 +37,8 @@ export interface SharedAgent {
 /** An offer this pass reserved, for the caller to send to the agent's node. */
 export interface ReservedOffer extends Assignment {
   nodeId: string;
+  /** The waiting call as enqueued (with whatever the enqueuing node stored beside the routing fields). */
+  call: WaitingCall;
 }
 
 /**
@@ -99,7 +101,26 @@ if raw then
 end
 return 1`;
 
+/**
+ * KEYS: offer:call:<c>, offer:agent:<u>; ARGV: callId, userId.
+ * Hands an offer back unanswered (the agent's node found them no longer free): nothing is marked declined.
+ */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[2] and redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]) return 1 end
+return 0`;
+
+/** KEYS[1] the agents hash; ARGV[1] a node id. Removes the agents whose socket was on that node; answers how many. */
+const DROP_NODE = `
+local all = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 1, #all, 2 do
+  if cjson.decode(all[i + 1]).nodeId == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) n = n + 1 end
+end
+return n`;
+
 interface RoutingCommands {
+  releaseOffer(offerCall: string, offerAgent: string, callId: string, userId: string): Promise<number>;
+  dropNodeAgents(agents: string, nodeId: string): Promise<number>;
   routingSnapshot(calls: string, agents: string, offerCallPrefix: string, offerAgentPrefix: string): Promise<[string[], string[], string[], string[]]>;
   reserveOffer(calls: string, agents: string, offerCall: string, offerAgent: string, callId: string, userId: string, ttlMs: number): Promise<number>;
   acceptOffer(calls: string, agents: string, offerCall: string, offerAgent: string, callId: string, userId: string): Promise<number>;
@@ -129,6 +150,8 @@ export class SharedRouting {
     redis.defineCommand('reserveOffer', { numberOfKeys: 4, lua: RESERVE });
     redis.defineCommand('acceptOffer', { numberOfKeys: 4, lua: ACCEPT });
     redis.defineCommand('declineOffer', { numberOfKeys: 3, lua: DECLINE });
+    redis.defineCommand('releaseOffer', { numberOfKeys: 2, lua: RELEASE });
+    redis.defineCommand('dropNodeAgents', { numberOfKeys: 1, lua: DROP_NODE });
     this.#redis = redis as Redis & RoutingCommands;
   }
 
@@ -174,10 +197,11 @@ export class SharedRouting {
     for (const c of calls) routing.enqueue(c);
     const free = agents.filter((a) => !offered.agents.has(a.userId)).map((a) => ({ userId: a.userId, skills: a.skills, idleSince: a.idleSince, declined: new Set(a.declined) }));
     const nodeOf = new Map(agents.map((a) => [a.userId, a.nodeId]));
+    const callOf = new Map(calls.map((c) => [c.callId, c]));
     const reserved: ReservedOffer[] = [];
     for (const a of routing.assign(free, now, (callId) => offered.calls.has(callId))) {
       const ok = await this.#redis.reserveOffer(this.#calls, this.#agents, this.#offerCall(a.callId), this.#offerAgent(a.userId), a.callId, a.userId, this.#o.offerTtlMs);
-      if (ok === 1) reserved.push({ ...a, nodeId: nodeOf.get(a.userId)! });
+      if (ok === 1) reserved.push({ ...a, nodeId: nodeOf.get(a.userId)!, call: callOf.get(a.callId)! });
     }
     return reserved;
   }
@@ -190,6 +214,22 @@ export class SharedRouting {
   /** The agent declines (or lets it lapse): the offer goes, and this call is not offered to them again. */
   async decline(callId: string, userId: string): Promise<void> {
     await this.#redis.declineOffer(this.#agents, this.#offerCall(callId), this.#offerAgent(userId), callId, userId);
+  }
+
+  /** Hands an offer back unanswered (the agent was no longer free when it arrived): the call and the agent can be paired again. */
+  async release(callId: string, userId: string): Promise<boolean> {
+    return (await this.#redis.releaseOffer(this.#offerCall(callId), this.#offerAgent(userId), callId, userId)) === 1;
+  }
+
+  /** A node is gone: its agents are no longer free anywhere (their sockets were there). Answers how many. */
+  async dropNode(nodeId: string): Promise<number> {
+    return this.#redis.dropNodeAgents(this.#agents, nodeId);
+  }
+
+  /** One waiting call as enqueued, or null. */
+  async waitingCall(callId: string): Promise<WaitingCall | null> {
+    const raw = await this.#redis.hget(this.#calls, callId);
+    return raw ? (JSON.parse(raw) as WaitingCall) : null;
   }
 
   /** The offer in flight for a call, if any: the agent it is held for. */

@@ -51,6 +51,8 @@ export class CallMedia {
   #snapshot: InCall;
   /** Resolves once camera and microphone are open (or were refused). */
   #localMedia: Promise<void> = Promise.resolve();
+  /** Sources being produced now (their producer is not in #producers yet). */
+  readonly #producing = new Set<'camera' | 'microphone'>();
   #mediaResets = 0;
   #lastBytes: ByteSample | null = null;
   readonly #unsubscribe: (() => void)[] = [];
@@ -218,7 +220,19 @@ export class CallMedia {
 
   async #produce(source: 'camera' | 'microphone', track: MediaStreamTrack, paused: boolean): Promise<void> {
     const send = this.#endpoint.send;
-    if (!send || send.closed || this.#closed || this.#producers.has(source)) return;
+    // One produce per source at a time: a rebuild's wiring (mediaReset) can run while the call's start still produces.
+    if (!send || send.closed || this.#closed || this.#producers.has(source) || this.#producing.has(source)) return;
+    this.#producing.add(source);
+    try {
+      await this.#produceOn(send, source, track, paused);
+    } finally {
+      this.#producing.delete(source);
+      // The transports were made again meanwhile: what was produced on the old one is gone, produce on the new.
+      if (this.#endpoint.send !== send && !this.#closed) void this.#produceLocal().catch((err: unknown) => log.warn('produce after a rebuild failed', { call: this.callId, error: err }));
+    }
+  }
+
+  async #produceOn(send: NonNullable<MediaEndpoint['send']>, source: 'camera' | 'microphone', track: MediaStreamTrack, paused: boolean): Promise<void> {
     const producer = await send.produce({
       track,
       appData: { source, paused, callId: this.callId },
