@@ -78,6 +78,8 @@ interface AwayPart {
   home: string;
   step: 'offered' | 'accepting' | 'in-call';
   timer: NodeJS.Timeout | null;
+  /** Set while the call's node is gone: the part ends unless another node takes the call over in time. */
+  orphaned?: NodeJS.Timeout;
 }
 
 const checkSnapshot = TypeCompiler.Compile(CallSnapshotSchema);
@@ -217,12 +219,27 @@ export class CallService {
       routedOffer: (m) => this.#routedOffer(m),
       rpc: (from, sessionId, op) => this.#rpc(from, sessionId, op),
       relayed: (sessionId, method, data) => this.#notify(this.sessions.byId(sessionId), method, data as never),
+      alive: (nodes) => this.#homesAlive(nodes),
+      lost: (node) => this.#nodeLost(node),
     });
+    if (opts.site) {
+      const dir = opts.site.directory;
+      this.sessions.on('ended', (s) => {
+        if (s.kind === 'kiosk' && !s.remoteNode) dir.dropKiosk(s.resumeToken).catch(() => undefined);
+      });
+    }
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate, ...(opts.turn ? { turn: opts.turn } : {}) });
   }
 
   hello(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): { session: Session; resumed: boolean; call: CallSnapshot | null } {
     const r = this.sessions.open(identity, peer, resumeToken);
+    const site = this.opts.site;
+    // On a site, a kiosk's session is in the site's directory: if this node dies, the node it reconnects to takes it over.
+    if (site && !r.resumed && r.session.kind === 'kiosk') {
+      site.directory.putKiosk(r.session.resumeToken, { sessionId: r.session.id, kioskId: r.session.kiosk.id, node: site.nodeId }).catch((err: unknown) =>
+        this.opts.log('warn', "a kiosk session was not written to the site's directory", { error: (err as Error).message }),
+      );
+    }
     // An available agent who comes back can be offered calls again.
     if (r.session.kind === 'staff') this.#offers.dispatch();
     return { ...r, call: this.#snapshotFor(r.session) };
@@ -397,6 +414,7 @@ export class CallService {
       throw new SignalFailure('INTERNAL', 'the call could not be started; try again');
     }
     this.#routing.remove(call.id);
+    this.#record(call);
     this.#queue.answered(call);
     this.opts.log('info', 'call started', { call: call.id, agent: session.user.id });
     this.#notify(call.kiosk, 'callStarted', this.#snapshot(call, call.kiosk));
@@ -432,6 +450,8 @@ export class CallService {
   #end(call: Call, reason: EndReason): void {
     const was = call.end(reason);
     if (!was) return;
+    // A call that ends with its node's orderly shutdown stays in the directory: nobody adopts it (the node's lease is given up).
+    this.opts.site?.directory.dropCall(call.id, this.opts.site.nodeId).catch(() => undefined);
     this.#routing.remove(call.id);
     this.#calls.remove(call);
     this.#offers.forget(call.id);
@@ -488,7 +508,150 @@ export class CallService {
   /** What the site's routing stores with a call this node holds: the offer agents on any node are shown. */
   describeForSite(callId: string): { offer: ReturnType<typeof offerOf> } | null {
     const call = this.#calls.get(callId);
-    return call ? { offer: offerOf(call) } : null;
+    if (!call) return null;
+    this.#record(call);
+    return { offer: offerOf(call) };
+  }
+
+  /** Writes the call as it is now to the site's directory (what another node needs to take it over). */
+  #record(call: Call): void {
+    const site = this.opts.site;
+    if (!site || call.ended) return;
+    const agent = call.state.step === 'in-call' ? call.state.agent : null;
+    site.directory
+      .putCall({
+        callId: call.id,
+        reference: call.reference,
+        queueId: call.queueId,
+        kioskId: call.kiosk.kiosk.id,
+        sessionId: call.kiosk.id,
+        request: call.request,
+        queuedAt: call.queuedAt,
+        transfer: call.transfer,
+        node: site.nodeId,
+        agent: agent ? { userId: agent.user.id, sessionId: agent.id, node: agent.remoteNode ?? site.nodeId } : null,
+        startedAt: call.state.step === 'in-call' ? call.state.startedAt : null,
+      })
+      .catch((err: unknown) => this.opts.log('warn', "a call was not written to the site's directory", { call: call.id, error: (err as Error).message }));
+  }
+
+  /**
+   * A kiosk reconnects here with a resume token of a node that died: this node
+   * takes its session over (same id and token), and its call with it: a
+   * waiting resident keeps their place; a call in progress is set up again
+   * here, the agent's node told to move the agent's media here. Null when
+   * there is nothing to take over (a live node's session, or none).
+   */
+  async adopt(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): Promise<{ session: Session; resumed: boolean; call: CallSnapshot | null } | null> {
+    const site = this.opts.site;
+    if (!site || !resumeToken || identity.kind !== 'kiosk' || this.sessions.knows(resumeToken)) return null;
+    const dir = site.directory;
+    const entry = await dir.getKiosk(resumeToken).catch(() => null);
+    if (!entry || entry.kioskId !== identity.kiosk.id || entry.node === site.nodeId) return null;
+    if ((await site.aliveNow()).has(entry.node)) return null;
+    if (!(await dir.claimKiosk(resumeToken, entry.node, site.nodeId))) return null;
+    const rec = (await dir.callsOf(entry.node)).find((r) => r.sessionId === entry.sessionId);
+    const session = this.sessions.adoptKiosk(identity.kiosk, peer, entry.sessionId, resumeToken);
+    this.opts.log('info', 'took over a kiosk session of a node that is gone', { kiosk: identity.kiosk.id, from: entry.node, call: rec?.callId });
+    if (rec && (await dir.claimCall(rec.callId, entry.node, site.nodeId))) await this.#adoptCall(session, rec);
+    return { session, resumed: true, call: this.#snapshotFor(session) };
+  }
+
+  async #adoptCall(kiosk: KioskSession, rec: import('../cluster/CallDirectory').CallRecord): Promise<void> {
+    const site = this.opts.site!;
+    const call = new Call({ id: rec.callId, reference: rec.reference, queueId: rec.queueId, kiosk, request: rec.request, queuedAt: rec.queuedAt });
+    call.transfer = rec.transfer;
+    call.mark('adopted');
+    this.#calls.add(call);
+    this.#routing.adopt?.(call.id);
+    const agentUser = rec.agent && site.isAlive(rec.agent.node) ? await this.opts.store.findUserById(rec.agent.userId as never) : undefined;
+    if (!rec.agent || !agentUser) {
+      // Waiting (or its agent is gone too): back in line at the same place.
+      this.#routing.enqueue({ callId: call.id, request: call.request, queuedAt: call.queuedAt });
+      this.#offers.dispatch();
+      this.#queue.publish();
+      return;
+    }
+    // In a call: set up again here, with a stand-in for the agent on their node.
+    const agent = rec.agent;
+    const standIn = this.sessions.openStandIn(agent.sessionId, agentUser, agent.node, this.#relayTo(agent.node, agent.sessionId));
+    try {
+      const [kioskMedia, agentMedia] = [await this.#endpoints.open(kiosk.id, () => true), await this.#endpoints.open(standIn.id, () => true)];
+      call.offer(standIn, setTimeout(() => undefined, 0));
+      call.accept(standIn);
+      const room = new CallRoom(call.id, (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data), (stage) => call.mark(stage));
+      room.addParticipant(kiosk.id, 'resident', kiosk.kiosk.name, kioskMedia.endpoint);
+      room.addParticipant(standIn.id, 'agent', agentUser.displayName, agentMedia.endpoint);
+      call.start(room, rec.startedAt ?? Date.now());
+      this.#record(call);
+      const caps = kioskMedia.endpoint.router.rtpCapabilities;
+      await site.ask(agent.node, standIn.id, { kind: 'moved', callId: call.id, routerRtpCapabilities: caps });
+      // After the hello answer: the kiosk makes its transports here.
+      setImmediate(() => this.#notify(kiosk, 'mediaReset', { routerRtpCapabilities: caps }));
+      this.opts.log('info', 'took over a call of a node that is gone', { call: call.id, agentNode: agent.node });
+    } catch (err) {
+      this.opts.log('warn', 'a call taken over could not be set up again; the resident waits at their place', { call: call.id, error: (err as Error).message });
+      this.#end(call, 'connection-lost');
+    }
+  }
+
+  #relayTo(node: string, sessionId: string): Peer {
+    const site = this.opts.site!;
+    return {
+      notify: (method, data) => {
+        if (!NOT_RELAYED.has(method)) site.notify(node, sessionId, method, data);
+      },
+      close: () => {},
+    };
+  }
+
+  /** Parts of this node's agents in calls whose node is gone: they end unless another node takes the call over within the grace period. */
+  #homesAlive(nodes: ReadonlySet<string>): void {
+    const site = this.opts.site!;
+    for (const [agent, away] of this.#away) {
+      const gone = away.home !== site.nodeId && !nodes.has(away.home);
+      if (!gone && away.orphaned) {
+        clearTimeout(away.orphaned);
+        delete away.orphaned;
+      } else if (gone && !away.orphaned) {
+        const home = away.home;
+        away.orphaned = setTimeout(() => {
+          if (this.#away.get(agent) !== away || away.home !== home) return;
+          this.opts.log('warn', "the node of an agent's call is gone and nobody took the call over", { call: away.callId, agent: agent.user.id });
+          if (away.step === 'in-call') this.#notify(agent, 'callEnded', { callId: away.callId, reason: 'connection-lost' });
+          else this.#notify(agent, 'offerWithdrawn', { callId: away.callId });
+          this.#awayEnded(agent, 'connection-lost');
+        }, this.#takeoverGraceMs());
+        away.orphaned.unref();
+      }
+    }
+  }
+
+  /** How long a dead node's residents and calls wait to be taken over: a kiosk's reconnect grace, plus a lease's lapse. */
+  #takeoverGraceMs(): number {
+    return this.opts.reconnectGraceSeconds * 1000 + 5000;
+  }
+
+  /** This node claimed a dead node: its agents are free nowhere; what nobody took over within the grace period is closed here. */
+  #nodeLost(node: string): void {
+    const site = this.opts.site!;
+    site.shared.dropNode(node).catch(() => undefined);
+    const t = setTimeout(() => {
+      void (async () => {
+        for (const rec of await site.directory.callsOf(node)) {
+          if (!(await site.directory.claimCall(rec.callId, node, site.nodeId))) continue;
+          await site.shared.remove(rec.callId).catch(() => undefined);
+          this.#routing.adopt?.(rec.callId);
+          this.#routing.remove(rec.callId);
+          this.journal.ended(rec.callId, { status: rec.agent ? 'ended' : 'abandoned', endReason: 'connection-lost', endedAt: new Date() });
+          await site.directory.dropCall(rec.callId, site.nodeId);
+          this.opts.log('info', "closed a call of a gone node that nobody took over", { call: rec.callId, node });
+        }
+        await site.directory.dropNode(node);
+        site.kick();
+      })().catch((err: unknown) => this.opts.log('warn', "could not close a gone node's calls", { node, error: (err as Error).message }));
+    }, this.#takeoverGraceMs());
+    t.unref();
   }
 
   /** Another node's call came or went: places in line moved. */
@@ -618,6 +781,17 @@ export class CallService {
   async #rpc(from: string, sessionId: string, op: RpcOp): Promise<unknown> {
     if (op.kind === 'start') return this.#startForAway(from, sessionId, op.callId, op.userId);
     const s = this.sessions.byId(sessionId);
+    if (op.kind === 'moved') {
+      // The call's node died; `from` took the call over: the agent's media goes there now.
+      const away = s?.kind === 'staff' ? this.#away.get(s) : undefined;
+      if (!s || !away || away.callId !== op.callId) throw new SignalFailure('NOT_IN_CALL', 'no part in this call here');
+      if (away.orphaned) clearTimeout(away.orphaned);
+      delete away.orphaned;
+      away.home = from;
+      away.step = 'in-call';
+      this.#notify(s, 'mediaReset', { routerRtpCapabilities: op.routerRtpCapabilities });
+      return null;
+    }
     if (op.kind === 'ended') {
       // Either side: the stand-in here goes, or this node's agent's part in `from`'s call is over.
       if (s?.kind === 'staff' && s.remoteNode === from) this.sessions.end(s, op.reason);
@@ -644,12 +818,7 @@ export class CallService {
     const call = waiting();
     if (!call) throw new SignalFailure('WRONG_STATE', 'the call is no longer waiting');
     const site = this.opts.site!;
-    const standIn = this.sessions.openStandIn(sessionId, user, from, {
-      notify: (method, data) => {
-        if (!NOT_RELAYED.has(method)) site.notify(from, sessionId, method, data);
-      },
-      close: () => {},
-    });
+    const standIn = this.sessions.openStandIn(sessionId, user, from, this.#relayTo(from, sessionId));
     try {
       call.offer(standIn, setTimeout(() => undefined, 0));
       await this.media.openMedia(standIn);

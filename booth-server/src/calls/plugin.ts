@@ -33,6 +33,8 @@ import { SharedRouting } from '../cluster/SharedRouting';
 import { CallCluster } from '../cluster/CallCluster';
 import { RoutingDriver } from '../cluster/RoutingDriver';
 import { SiteRouting } from '../cluster/SiteRouting';
+import { NodeLeases } from '../cluster/NodeLeases';
+import { CallDirectory } from '../cluster/CallDirectory';
 import type { CallRouting } from '../routing/CallRouting';
 
 declare module 'fastify' {
@@ -53,6 +55,9 @@ export interface CallsPluginOptions {
 
 /** How long a site's routing duty lease lasts (a dead router is replaced within it). */
 const ROUTING_DUTY_TTL_MS = 3000;
+/** How often a node renews its lease, and after how long without a renewal it counts as dead. */
+const LEASE_RENEW_MS = 1000;
+const LEASE_TTL_MS = 3500;
 /** How long a node waits for another to answer a request for one of its calls. */
 const NODE_RPC_TIMEOUT_MS = 10_000;
 /** How often a node compares its mirror of the site's waiting list with Redis. */
@@ -77,6 +82,9 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
       nodeId: opts.nodeId,
       bus,
       shared,
+      leases: new NodeLeases({ url: redisUrl, prefix, renewMs: LEASE_RENEW_MS, ttlMs: LEASE_TTL_MS, onError: (err) => log('warn', "could not renew this node's lease", { error: (err as Error).message }) }),
+      directory: new CallDirectory({ url: redisUrl, prefix, ttlMs: 24 * 3600_000 }),
+      checkMs: LEASE_RENEW_MS,
       rpcTimeoutMs: NODE_RPC_TIMEOUT_MS,
       log,
       makeDriver: (onOffers) =>
@@ -156,7 +164,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     peer.setHandler(async (method, data) => {
       if (method === 'hello') {
         const { resumeToken } = data as RequestData<M, 'hello'> & { resumeToken?: string };
-        const r = calls.hello(identity, peer, resumeToken);
+        const r = (await calls.adopt(identity, peer, resumeToken)) ?? calls.hello(identity, peer, resumeToken);
         session = r.session as S;
         return { resumeToken: r.session.resumeToken, resumed: r.resumed, call: r.call ?? (await calls.awaySnapshot(r.session)) };
       }

@@ -134,6 +134,20 @@ export class SessionRegistry extends SafeEmitter<SessionEvents> {
     return session;
   }
 
+  /** A kiosk session another node held (it died): taken over here with the same id and resume token. */
+  adoptKiosk(kiosk: KioskRecord, peer: Peer, id: string, resumeToken: string): KioskSession {
+    if (this.#closed) throw new TypeError('SessionRegistry is closed');
+    for (const s of [...this.#byToken.values()]) if (s.kind === 'kiosk' && s.kiosk.id === kiosk.id) this.end(s, 'connection-lost');
+    const session: KioskSession = { id, resumeToken, peer, kind: 'kiosk', kiosk };
+    this.#byToken.set(resumeToken, session);
+    return session;
+  }
+
+  /** Whether a resume token is one of this node's sessions. */
+  knows(resumeToken: string): boolean {
+    return this.#byToken.has(resumeToken);
+  }
+
   #attach(session: Session, peer: Peer): void {
     this.#clearGrace(session);
     const old = session.peer;

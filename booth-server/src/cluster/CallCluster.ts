@@ -27,7 +27,9 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { CallOffer, EndReason, NOTIFICATIONS, type CallSnapshot, type Notifications } from '@citizen/protocol';
+import { CallOffer, EndReason, NOTIFICATIONS, RtpCapabilities, type Notifications } from '@citizen/protocol';
+import type { NodeLeases } from './NodeLeases';
+import type { CallDirectory } from './CallDirectory';
 import type { NodeBus, Unsubscribe } from './NodeBus';
 import type { ReservedOffer, SharedAgent, SharedRouting } from './SharedRouting';
 import type { RoutingDriver } from './RoutingDriver';
@@ -57,6 +59,8 @@ const RpcMessage = obj({
     obj({ kind: Type.Literal('snapshot') }),
     /** The agent's session ended on their node: so does the stand-in. */
     obj({ kind: Type.Literal('ended'), reason: EndReason }),
+    /** The call's node died and this node took the call over: the agent's media goes to this node's router now. */
+    obj({ kind: Type.Literal('moved'), callId: Id, routerRtpCapabilities: RtpCapabilities }),
   ]),
 });
 const ReplyMessage = Type.Union([
@@ -95,6 +99,10 @@ export interface CallClusterHandlers {
   rpc(from: string, sessionId: string, op: RpcOp): Promise<unknown>;
   /** A notification for a session here, from the node its call lives on. */
   relayed(sessionId: string, method: keyof Notifications, data: unknown): void;
+  /** The nodes alive now (after each lease check). */
+  alive(nodes: ReadonlySet<string>): void;
+  /** This node claimed a dead node: what it held and nobody adopts is this node's to close. */
+  lost(nodeId: string): void;
 }
 
 export interface CallClusterOptions {
@@ -104,12 +112,20 @@ export interface CallClusterOptions {
   /** Made by the cluster: it sends the offers each pass reserved to the agents' nodes. */
   makeDriver: (onOffers: (offers: ReservedOffer[]) => Promise<void>) => Promise<RoutingDriver>;
   rpcTimeoutMs: number;
+  /** This node's lease among the site's nodes, and the directory of sessions and calls. */
+  leases: NodeLeases;
+  directory: CallDirectory;
+  /** How often the leases are checked for dead nodes. */
+  checkMs: number;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
 }
 
 export class CallCluster {
   readonly nodeId: string;
   readonly shared: SharedRouting;
+  readonly directory: CallDirectory;
+  #alive = new Set<string>();
+  #check: NodeJS.Timeout | null = null;
   #driver: RoutingDriver | null = null;
   readonly #o: CallClusterOptions;
   #handlers: CallClusterHandlers | null = null;
@@ -123,13 +139,43 @@ export class CallCluster {
     const c = new CallCluster(opts);
     c.#unsubscribe = await opts.bus.subscribe(nodeChannel(opts.nodeId), NodeMessage, (m) => c.#receive(m));
     c.#driver = await opts.makeDriver((offers) => c.#deliverOffers(offers));
+    await opts.leases.join({ nodeId: opts.nodeId, url: '', startedAt: Date.now() });
+    c.#alive = new Set((await opts.leases.alive()).map((n) => n.nodeId));
+    c.#check = setInterval(() => void c.#checkLeases(), opts.checkMs);
+    c.#check.unref();
     return c;
+  }
+
+  /** Whether a node's lease is current (as of the last check). */
+  isAlive(nodeId: string): boolean {
+    return nodeId === this.nodeId || this.#alive.has(nodeId);
+  }
+
+  /** The leases as they are now (a fresh read). */
+  async aliveNow(): Promise<ReadonlySet<string>> {
+    this.#alive = new Set((await this.#o.leases.alive()).map((n) => n.nodeId));
+    return this.#alive;
+  }
+
+  async #checkLeases(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.aliveNow();
+      this.#handlers?.alive(this.#alive);
+      for (const lost of await this.#o.leases.claimLost()) {
+        this.#o.log('warn', 'a node of the site is gone; this node takes over what it held', { lost });
+        this.#handlers?.lost(lost);
+      }
+    } catch (err) {
+      this.#o.log('warn', 'could not check the site\'s node leases', { error: (err as Error).message });
+    }
   }
 
   private constructor(opts: CallClusterOptions) {
     this.#o = opts;
     this.nodeId = opts.nodeId;
     this.shared = opts.shared;
+    this.directory = opts.directory;
   }
 
   bind(handlers: CallClusterHandlers): void {
@@ -263,6 +309,7 @@ export class CallCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#check) clearInterval(this.#check);
     for (const [id, p] of this.#pending) {
       clearTimeout(p.timer);
       p.reject(new SignalFailure('NODE_UNAVAILABLE', 'this node is shutting down'));
@@ -273,5 +320,8 @@ export class CallCluster {
     // The agents free here are free nowhere once this node is gone.
     await Promise.all([...this.#published.keys()].map((u) => this.shared.agentBusy(u).catch(() => undefined)));
     this.#published.clear();
+    await this.#o.leases.leave().catch(() => undefined);
+    this.#o.leases.close();
+    this.directory.close();
   }
 }

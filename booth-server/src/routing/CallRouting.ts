@@ -45,4 +45,6 @@ export interface CallRouting {
    */
   assign(agents: readonly FreeAgent[], now: number, skip: (callId: string) => boolean): Assignment[];
   readonly size: number;
+  /** On a site: a call another node held becomes this node's (it took the call over). */
+  adopt?(callId: string): void;
 }
