@@ -46,6 +46,8 @@ let dir: string | undefined;
 let browser: Browser | undefined;
 let nodes: Node[] = [];
 let kioskUrl = '';
+let proxyUrl = '';
+const shells: ChildProcess[] = [];
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs: number, out: () => string): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -107,7 +109,7 @@ const agentRemotePorts = (agent: Page): Promise<{ direction: string; port: numbe
   });
 
 /** The technician's side on node A, through the API as the console calls it: a kiosk record, and its enrolment code. */
-async function createKiosk(nodeUrl: string): Promise<string> {
+async function createKiosk(nodeUrl: string, id = KIOSK_ID, name = KIOSK_NAME): Promise<string> {
   const login = await fetch(`${nodeUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'tech', password: 'demo-tech' }) });
   if (login.status !== 200) throw new Error(`tech sign-in on ${nodeUrl}: HTTP ${login.status} ${await login.text()}`);
   const { csrfToken } = (await login.json()) as { csrfToken: string };
@@ -115,11 +117,55 @@ async function createKiosk(nodeUrl: string): Promise<string> {
   const res = await fetch(`${nodeUrl}/api/kiosks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ id: KIOSK_ID, name: KIOSK_NAME, location: 'Node A, ground floor', languages: ['da', 'en'] }),
+    body: JSON.stringify({ id, name, location: 'Node A, ground floor', languages: ['da', 'en'] }),
   });
   if (res.status !== 201) throw new Error(`creating the kiosk on ${nodeUrl}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { enrolment: { code: string } }).enrolment.code;
 }
+
+/** Starts a kiosk shell (browser host, no hardware) whose server is `serverUrl`; resolves with its kiosk page's URL and its output. */
+async function startShell(serverUrl: string, id: string, name: string): Promise<{ url: string; out: () => string }> {
+  const d = mkdtempSync(join(tmpdir(), 'cluster-shell-'));
+  const hostPort = await freePort();
+  writeFileSync(join(d, 'enrolment-code.txt'), await createKiosk(nodes[0]!.url, id, name));
+  writeFileSync(
+    join(d, 'kiosk.json'),
+    JSON.stringify({
+      kiosk: {
+        serverUrl,
+        hostPort,
+        virtualHardwarePort: 0,
+        identityFile: join(d, 'kiosk-identity.json'),
+        enrolmentCodeFile: join(d, 'enrolment-code.txt'),
+        printer: { path: join(d, 'dev/printer') },
+        cardReader: { path: join(d, 'dev/card-reader') },
+      },
+    }),
+  );
+  let out = '';
+  const sh = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'kiosk/src/shell.ts')], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, BOOTH_CONFIG: join(d, 'kiosk.json'), KIOSK_SHELL: 'browser', KIOSK_NO_BROWSER: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  shells.push(sh);
+  sh.once('exit', () => rmSync(d, { recursive: true, force: true }));
+  sh.stdout!.on('data', (x: Buffer) => (out += x.toString()));
+  sh.stderr!.on('data', (x: Buffer) => (out += x.toString()));
+  await until(() => (/open the kiosk UI at/.test(out) ? true : undefined), `the kiosk shell ${id} to start`, 30_000, () => out);
+  return { url: `http://127.0.0.1:${hostPort}/kiosk/`, out: () => out };
+}
+
+const callsIn = async (node: Node, state: string): Promise<number> => Number(new RegExp(`^booth_calls\\{state="${state}"\\} (\\d+)$`, 'm').exec(await metrics(node))?.[1] ?? NaN);
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 beforeAll(async () => {
   // The kiosk and console bundles the nodes serve, as npm start and the demo tests build them.
@@ -153,6 +199,7 @@ beforeAll(async () => {
     75_000,
     () => clusterOut,
   );
+  proxyUrl = /^\s+proxy\s+(http:\/\/\S+)/m.exec(clusterOut)![1]!;
   nodes = [...clusterOut.matchAll(/^\s+(node\d)\s+(http:\/\/\S+)\s.*\(pid (\d+)\)/gm)].map((m) => ({ name: m[1]!, url: m[2]!, pid: Number(m[3]) }));
   expect(nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3']);
   expect(new Set(nodes.map((n) => n.url)).size).toBe(3);
@@ -201,6 +248,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  for (const sh of shells) await stopGroup(sh, 'SIGTERM');
   await stopGroup(kioskShell, 'SIGTERM');
   // As Ctrl-C in a terminal: the script stops its nodes, Redis and PostgreSQL and removes their data.
   await stopGroup(cluster, 'SIGINT');
@@ -256,5 +304,46 @@ describe('a call across the nodes of a cluster', () => {
     // Both sides' media is gone from A; the agent, still available, is given transports on B, their own node, again.
     await expect.poll(() => sfuObjects(a), { timeout: 10_000 }).toMatchObject({ transport: 0, producer: 0, consumer: 0 });
     await expect.poll(() => sfuObjects(b), { timeout: 10_000 }).toMatchObject({ transport: 2, producer: 0, consumer: 0 });
+  });
+
+  it('keeps a waiting resident in line when their node is killed (kill -9): the kiosk reconnects to another node, which takes the call over, and an agent there takes it', async () => {
+    onTestFailed(() => {
+      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|call|adopt/i.test(l));
+      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
+    });
+    // A kiosk through the proxy (as at a site): the proxy keeps it on one node, whichever that is.
+    const shell = await startShell(proxyUrl, 'k-cluster-calls-2', 'Proxy kiosk');
+    const kiosk = await openKiosk(browser!, shell.url);
+    await tapTalk(kiosk);
+    // Nobody is available: the resident waits, first in line.
+    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+    const position = await kiosk.getByTestId('queue-position').textContent();
+    let holder: Node | undefined;
+    await expect.poll(async () => {
+      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) holder = n;
+      return holder?.name;
+    }, { timeout: 10_000 }).toBeDefined();
+
+    process.kill(holder!.pid, 'SIGKILL');
+    const survivors = nodes.filter((n) => n !== holder);
+    // Another node takes the kiosk's session and its call over: the call waits there, at the same place.
+    await expect.poll(async () => {
+      let n = 0;
+      for (const s of survivors) n += await callsIn(s, 'queued');
+      return n;
+    }, { timeout: 30_000 }).toBe(1);
+    expect(await kiosk.getByTestId('queue-position').textContent()).toBe(position);
+    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible()).toBe(true);
+
+    // An agent on a surviving node is offered it and takes it: media both ways.
+    const agent = await openConsole(browser!, survivors[0]!.url, 'omar', 'demo-agent');
+    await agent.getByTestId('available').check();
+    await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await agent.getByTestId('offer').textContent()).toContain('Proxy kiosk');
+    await agent.getByRole('button', { name: 'Accept' }).click();
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+    await agent.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
   });
 });

@@ -548,7 +548,8 @@ export class CallService {
     const dir = site.directory;
     const entry = await dir.getKiosk(resumeToken).catch(() => null);
     if (!entry || entry.kioskId !== identity.kiosk.id || entry.node === site.nodeId) return null;
-    if ((await site.aliveNow()).has(entry.node)) return null;
+    if (!(await site.waitGone(entry.node))) return null;
+    if (this.sessions.knows(resumeToken)) return null;
     if (!(await dir.claimKiosk(resumeToken, entry.node, site.nodeId))) return null;
     const rec = (await dir.callsOf(entry.node)).find((r) => r.sessionId === entry.sessionId);
     const session = this.sessions.adoptKiosk(identity.kiosk, peer, entry.sessionId, resumeToken);
@@ -570,6 +571,13 @@ export class CallService {
       this.#routing.enqueue({ callId: call.id, request: call.request, queuedAt: call.queuedAt });
       this.#offers.dispatch();
       this.#queue.publish();
+      // Its warm transports were on the dead node: the kiosk makes them here (after the hello answer).
+      try {
+        const { endpoint } = await this.#endpoints.open(kiosk.id, () => this.sessions.isOpen(kiosk) && !call.ended);
+        setImmediate(() => this.#notify(kiosk, 'mediaReset', { routerRtpCapabilities: endpoint.router.rtpCapabilities }));
+      } catch (err) {
+        this.opts.log('warn', 'a kiosk taken over could not warm its media here (its call opens it)', { error: (err as Error).message });
+      }
       return;
     }
     // In a call: set up again here, with a stand-in for the agent on their node.

@@ -85,6 +85,7 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
       leases: new NodeLeases({ url: redisUrl, prefix, renewMs: LEASE_RENEW_MS, ttlMs: LEASE_TTL_MS, onError: (err) => log('warn', "could not renew this node's lease", { error: (err as Error).message }) }),
       directory: new CallDirectory({ url: redisUrl, prefix, ttlMs: 24 * 3600_000 }),
       checkMs: LEASE_RENEW_MS,
+      leaseTtlMs: LEASE_TTL_MS,
       rpcTimeoutMs: NODE_RPC_TIMEOUT_MS,
       log,
       makeDriver: (onOffers) =>

@@ -115,8 +115,9 @@ export interface CallClusterOptions {
   /** This node's lease among the site's nodes, and the directory of sessions and calls. */
   leases: NodeLeases;
   directory: CallDirectory;
-  /** How often the leases are checked for dead nodes. */
+  /** How often the leases are checked for dead nodes, and how long a lease lasts unrenewed. */
   checkMs: number;
+  leaseTtlMs: number;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
 }
 
@@ -155,6 +156,20 @@ export class CallCluster {
   async aliveNow(): Promise<ReadonlySet<string>> {
     this.#alive = new Set((await this.#o.leases.alive()).map((n) => n.nodeId));
     return this.#alive;
+  }
+
+  /**
+   * Resolves true once `nodeId`'s lease has lapsed, false if it is still
+   * renewed after a whole lease's time (the node is alive). A client that
+   * comes here from a node that was just killed arrives before its lease lapses.
+   */
+  async waitGone(nodeId: string): Promise<boolean> {
+    const end = Date.now() + this.#o.leaseTtlMs + this.#o.checkMs;
+    for (;;) {
+      if (!(await this.aliveNow()).has(nodeId)) return true;
+      if (Date.now() > end || this.#closed) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   async #checkLeases(): Promise<void> {
