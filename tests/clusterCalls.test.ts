@@ -13,6 +13,14 @@
  * hangs up on B: the kiosk and the console show the call ended, and A's
  * count goes back to zero.
  *
+ * Losing a node (kill -9), with kiosks that reach the site through the
+ * proxy as at a site: the node holding a call's media is killed mid-call and
+ * the kiosk's reconnect lands on another node, which takes the call over and
+ * sets it up again with the agent (both sides make their transports there,
+ * media flows both ways, nobody sees the call end); the node holding a
+ * waiting resident is killed and the resident keeps their place on the node
+ * their kiosk reconnects to, where an agent then takes the call.
+ *
  * Ports: SFU ranges 56500-56599 (A), 56600-56699 (B), 56700-56799 (node 3);
  * HTTP ports free ones.
  */
@@ -127,7 +135,7 @@ async function createKiosk(nodeUrl: string, id = KIOSK_ID, name = KIOSK_NAME): P
 async function startShell(serverUrl: string, id: string, name: string): Promise<{ url: string; out: () => string }> {
   const d = mkdtempSync(join(tmpdir(), 'cluster-shell-'));
   const hostPort = await freePort();
-  writeFileSync(join(d, 'enrolment-code.txt'), await createKiosk(nodes[0]!.url, id, name));
+  writeFileSync(join(d, 'enrolment-code.txt'), await createKiosk(nodes.find((n) => alive(n.pid))!.url, id, name));
   writeFileSync(
     join(d, 'kiosk.json'),
     JSON.stringify({
@@ -304,6 +312,53 @@ describe('a call across the nodes of a cluster', () => {
     // Both sides' media is gone from A; the agent, still available, is given transports on B, their own node, again.
     await expect.poll(() => sfuObjects(a), { timeout: 10_000 }).toMatchObject({ transport: 0, producer: 0, consumer: 0 });
     await expect.poll(() => sfuObjects(b), { timeout: 10_000 }).toMatchObject({ transport: 2, producer: 0, consumer: 0 });
+    await agent.context().close();
+    await kiosk.context().close();
+  });
+
+  it('re-establishes a call when the node holding its media is killed (kill -9): the kiosk reconnects to another node, which sets the call up again with the agent, media both ways', async () => {
+    onTestFailed(() => {
+      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|moved|call|adopt/i.test(l));
+      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
+    });
+    const shell = await startShell(proxyUrl, 'k-cluster-calls-3', 'Media kiosk');
+    const kiosk = await openKiosk(browser!, shell.url);
+    await tapTalk(kiosk);
+    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+    // The node the proxy put the kiosk on holds the call and its media; the agent signs in on another.
+    let media: Node | undefined;
+    await expect.poll(async () => {
+      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) media = n;
+      return media?.name;
+    }, { timeout: 10_000 }).toBeDefined();
+    const agentNode = nodes.find((n) => n !== media && alive(n.pid))!;
+    const agent = await openConsole(browser!, agentNode.url, 'anna', 'demo-agent');
+    await agent.getByTestId('available').check();
+    await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 15_000 }).toBe(true);
+    await agent.getByRole('button', { name: 'Accept' }).click();
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+    expect(await callsIn(media!, 'in-call')).toBe(1);
+    const before = { kiosk: (await kioskStats(kiosk))!, agent: (await deskStats(agent))! };
+
+    process.kill(media!.pid, 'SIGKILL');
+    // Another node takes the call over: it is in a call there, and both sides decode each other's video again.
+    const survivors = nodes.filter((n) => n !== media && alive(n.pid));
+    await expect.poll(async () => {
+      let n = 0;
+      for (const s of survivors) n += await callsIn(s, 'in-call');
+      return n;
+    }, { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await kioskStats(kiosk))?.mediaResets ?? 0, { timeout: 15_000 }).toBeGreaterThan(before.kiosk.mediaResets);
+    await expect.poll(async () => (await deskStats(agent))?.mediaResets ?? 0, { timeout: 15_000 }).toBeGreaterThan(before.agent.mediaResets);
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+    // Still the same call on both sides: nobody saw it end.
+    expect(await kiosk.getByTestId('call-ended').isVisible()).toBe(false);
+    await agent.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
+    await agent.context().close();
+    await kiosk.context().close();
   });
 
   it('keeps a waiting resident in line when their node is killed (kill -9): the kiosk reconnects to another node, which takes the call over, and an agent there takes it', async () => {
@@ -325,7 +380,7 @@ describe('a call across the nodes of a cluster', () => {
     }, { timeout: 10_000 }).toBeDefined();
 
     process.kill(holder!.pid, 'SIGKILL');
-    const survivors = nodes.filter((n) => n !== holder);
+    const survivors = nodes.filter((n) => n !== holder && alive(n.pid));
     // Another node takes the kiosk's session and its call over: the call waits there, at the same place.
     await expect.poll(async () => {
       let n = 0;

@@ -119,6 +119,8 @@ export class CallService {
   readonly quality: CallQualityBook;
   /** This node's agents' parts in other nodes' calls. */
   readonly #away = new Map<StaffSession, AwayPart>();
+  /** Stand-ins whose node is gone: they end unless their session is taken over elsewhere in time. */
+  readonly #orphans = new Map<StaffSession, NodeJS.Timeout>();
   #staffTable: HandlerTable<typeof STAFF_REQUESTS, StaffSession> | null = null;
   #closed = false;
 
@@ -286,6 +288,9 @@ export class CallService {
     }
     this.#presence.forget(session);
     this.#awayEnded(session, reason);
+    const orphaned = this.#orphans.get(session);
+    if (orphaned) clearTimeout(orphaned);
+    this.#orphans.delete(session);
     // A stand-in for another node's agent: their node hears that their part is over.
     if (session.remoteNode) this.opts.site?.ask(session.remoteNode, session.id, { kind: 'ended', reason }).catch(() => undefined);
     const offered = this.#offers.offerFor(session);
@@ -580,25 +585,40 @@ export class CallService {
       }
       return;
     }
-    // In a call: set up again here, with a stand-in for the agent on their node.
+    // In a call: set up again here. The agent takes part through a stand-in for their node's session,
+    // or as themself when their socket is on this node.
     const agent = rec.agent;
-    const standIn = this.sessions.openStandIn(agent.sessionId, agentUser, agent.node, this.#relayTo(agent.node, agent.sessionId));
+    const local = agent.node === site.nodeId ? this.sessions.byId(agent.sessionId) : undefined;
+    if (agent.node === site.nodeId && (local?.kind !== 'staff' || !this.sessions.isOpen(local))) {
+      this.#routing.enqueue({ callId: call.id, request: call.request, queuedAt: call.queuedAt });
+      this.#offers.dispatch();
+      return;
+    }
+    const agentSession = local?.kind === 'staff' ? local : this.sessions.openStandIn(agent.sessionId, agentUser, agent.node, this.#relayTo(agent.node, agent.sessionId));
+    if (local?.kind === 'staff') {
+      const away = this.#away.get(local);
+      if (away?.timer) clearTimeout(away.timer);
+      if (away?.orphaned) clearTimeout(away.orphaned);
+      this.#away.delete(local);
+    }
     try {
-      const [kioskMedia, agentMedia] = [await this.#endpoints.open(kiosk.id, () => true), await this.#endpoints.open(standIn.id, () => true)];
-      call.offer(standIn, setTimeout(() => undefined, 0));
-      call.accept(standIn);
+      const kioskMedia = await this.#endpoints.open(kiosk.id, () => true);
+      const agentMedia = await this.#endpoints.open(agentSession.id, () => true);
+      call.offer(agentSession, setTimeout(() => undefined, 0));
+      call.accept(agentSession);
       const room = new CallRoom(call.id, (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data), (stage) => call.mark(stage));
       room.addParticipant(kiosk.id, 'resident', kiosk.kiosk.name, kioskMedia.endpoint);
-      room.addParticipant(standIn.id, 'agent', agentUser.displayName, agentMedia.endpoint);
+      room.addParticipant(agentSession.id, 'agent', agentUser.displayName, agentMedia.endpoint);
       call.start(room, rec.startedAt ?? Date.now());
       this.#record(call);
       const caps = kioskMedia.endpoint.router.rtpCapabilities;
-      await site.ask(agent.node, standIn.id, { kind: 'moved', callId: call.id, routerRtpCapabilities: caps });
+      if (local) this.#notify(local, 'mediaReset', { routerRtpCapabilities: caps });
+      else await site.ask(agent.node, agentSession.id, { kind: 'moved', callId: call.id, routerRtpCapabilities: caps });
       // After the hello answer: the kiosk makes its transports here.
       setImmediate(() => this.#notify(kiosk, 'mediaReset', { routerRtpCapabilities: caps }));
       this.opts.log('info', 'took over a call of a node that is gone', { call: call.id, agentNode: agent.node });
     } catch (err) {
-      this.opts.log('warn', 'a call taken over could not be set up again; the resident waits at their place', { call: call.id, error: (err as Error).message });
+      this.opts.log('warn', 'a call taken over could not be set up again here; it ends', { call: call.id, error: (err as Error).message });
       this.#end(call, 'connection-lost');
     }
   }
@@ -616,6 +636,26 @@ export class CallService {
   /** Parts of this node's agents in calls whose node is gone: they end unless another node takes the call over within the grace period. */
   #homesAlive(nodes: ReadonlySet<string>): void {
     const site = this.opts.site!;
+    // Stand-ins here for sessions of a node that is gone: the agent's part ends after the grace period.
+    for (const s of this.sessions.staff()) {
+      if (!s.remoteNode) continue;
+      const gone = !nodes.has(s.remoteNode);
+      const t = this.#orphans.get(s);
+      if (!gone && t) {
+        clearTimeout(t);
+        this.#orphans.delete(s);
+      } else if (gone && !t) {
+        const node = s.remoteNode;
+        const timer = setTimeout(() => {
+          this.#orphans.delete(s);
+          if (s.remoteNode !== node || site.isAlive(node) || !this.sessions.isOpen(s)) return;
+          this.opts.log('warn', "an agent's node is gone and their session was not taken over; their part in the call ends", { agent: s.user.id, node });
+          this.sessions.end(s, 'connection-lost');
+        }, this.#takeoverGraceMs());
+        timer.unref();
+        this.#orphans.set(s, timer);
+      }
+    }
     for (const [agent, away] of this.#away) {
       const gone = away.home !== site.nodeId && !nodes.has(away.home);
       if (!gone && away.orphaned) {
