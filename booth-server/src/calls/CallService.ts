@@ -82,6 +82,9 @@ interface AwayPart {
   orphaned?: NodeJS.Timeout;
 }
 
+/** On a site: how often a node reads the callbacks other nodes made or took. */
+const CALLBACK_REFRESH_MS = 5000;
+
 const checkSnapshot = TypeCompiler.Compile(CallSnapshotSchema);
 const staffDataChecks = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
 function checkStaffData(method: string, data: unknown): boolean {
@@ -122,6 +125,7 @@ export class CallService {
   /** Stand-ins whose node is gone: they end unless their session is taken over elsewhere in time. */
   readonly #orphans = new Map<StaffSession, NodeJS.Timeout>();
   #staffTable: HandlerTable<typeof STAFF_REQUESTS, StaffSession> | null = null;
+  #refreshCallbacks: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(private readonly opts: CallServiceOptions) {
@@ -176,7 +180,15 @@ export class CallService {
         this.#queue.publish();
       },
       log: opts.log,
+      ...(opts.site ? { shared: true } : {}),
     });
+    if (opts.site) {
+      // Callbacks other nodes made or took: looked at again every few seconds.
+      this.#refreshCallbacks = setInterval(() => {
+        this.#desk.refresh((id) => opts.store.findKiosk(id as never)).catch((err: unknown) => opts.log('warn', "could not read the site's callbacks", { error: (err as Error).message }));
+      }, CALLBACK_REFRESH_MS);
+      this.#refreshCallbacks.unref();
+    }
     this.callbacks = new CallbackRequests({
       calls: this.#calls,
       desk: this.#desk,
@@ -511,7 +523,9 @@ export class CallService {
   }
 
   /** What the site's routing stores with a call this node holds: the offer agents on any node are shown. */
-  describeForSite(callId: string): { offer: ReturnType<typeof offerOf> } | null {
+  describeForSite(callId: string): { offer: ReturnType<typeof offerOf>; notBefore?: number } | null {
+    const cb = this.#desk.get(callId);
+    if (cb) return { offer: offerOf(cb), ...(cb.notBefore ? { notBefore: cb.notBefore } : {}) };
     const call = this.#calls.get(callId);
     if (!call) return null;
     this.#record(call);
@@ -728,6 +742,12 @@ export class CallService {
       if (s.user.id === m.userId && !s.remoteNode && s.peer && s.user.role === 'agent' && this.#presence.isFree(s, this.#offers.busy(s))) agent = s;
     }
     if (!agent) return handBack();
+    // A callback: every node holds the site's waiting callbacks; this one offers it from its own desk.
+    if (m.offer.kind === 'callback') {
+      const cb = this.#desk.get(m.callId);
+      if (!cb || !this.#offers.offerTo(cb, agent)) handBack();
+      return;
+    }
     if (m.home === site.nodeId) {
       const call = this.#calls.get(m.callId);
       if (!call || !this.#offers.offerTo(call, agent)) handBack();
@@ -906,6 +926,9 @@ export class CallService {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#refreshCallbacks) clearInterval(this.#refreshCallbacks);
+    for (const t of this.#orphans.values()) clearTimeout(t);
+    this.#orphans.clear();
     for (const [s, away] of [...this.#away]) {
       if (away.timer) clearTimeout(away.timer);
       this.#away.delete(s);

@@ -27,6 +27,13 @@ export interface CallbackDeskOptions {
   maxAttempts: number;
   /** Something changed for the queue (offers, positions). */
   changed: () => void;
+  /**
+   * One node of a site: the callbacks are the site's (in the store), each
+   * node offers them to its own agents, and who takes one is decided by the
+   * store (claimCallback). A node's start does not put back callbacks another
+   * node's agent has in hand, and `refresh` picks up what other nodes changed.
+   */
+  shared?: boolean;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx: Record<string, unknown>) => void;
 }
 
@@ -47,6 +54,8 @@ export class CallbackDesk {
   async load(kiosks: (id: string) => Promise<KioskRecord | undefined>): Promise<number> {
     let n = 0;
     for (const r of await this.opts.store.listOpenCallbacks()) {
+      // On a site, a callback in hand may be another node's agent's.
+      if (r.state === 'taken' && this.opts.shared) continue;
       const origin = await kiosks(r.kioskId);
       const inquiry = await this.opts.store.findInquiry(r.inquiryId);
       if (!origin || !inquiry || r.phone === null) continue;
@@ -55,6 +64,32 @@ export class CallbackDesk {
       n++;
     }
     if (n > 0) this.opts.log('info', 'callbacks back in the queue after a restart', { count: n });
+    return n;
+  }
+
+  /**
+   * On a site: callbacks other nodes made join the queue here, and those
+   * another node's agent took or closed leave it. Resolves how many changed.
+   */
+  async refresh(kiosks: (id: string) => Promise<KioskRecord | undefined>): Promise<number> {
+    const open = await this.opts.store.listOpenCallbacks();
+    const waiting = new Set(open.filter((r) => r.state === 'waiting').map((r) => r.id));
+    let n = 0;
+    for (const cb of [...this.#items.values()]) {
+      if (cb.state.step !== 'queued' || waiting.has(cb.id)) continue;
+      this.#items.delete(cb.id);
+      this.opts.routing.remove(cb.id);
+      n++;
+    }
+    for (const r of open) {
+      if (r.state !== 'waiting' || this.#items.has(r.id) || r.phone === null) continue;
+      const origin = await kiosks(r.kioskId);
+      const inquiry = await this.opts.store.findInquiry(r.inquiryId);
+      if (!origin || !inquiry || this.#items.has(r.id)) continue;
+      this.#add(new Callback({ id: r.id, inquiryId: r.inquiryId, reference: inquiry.reference, origin, phone: r.phone, request: r.request, queuedAt: r.queuedAt.getTime(), attempts: r.attempts, notBefore: r.notBefore?.getTime() ?? null }));
+      n++;
+    }
+    if (n > 0) this.opts.changed();
     return n;
   }
 
@@ -118,8 +153,22 @@ export class CallbackDesk {
     const cb = this.#items.get(callbackId);
     if (!cb || cb.state.step !== 'offered' || cb.state.agent !== agent) throw new SignalFailure('WRONG_STATE', 'this callback is not offered to you');
     cb.take(agent);
+    let claimed: boolean;
     try {
-      await this.opts.store.updateCallback(cb.id, { state: 'taken', agentId: agent.user.id });
+      claimed = await this.opts.store.claimCallback(cb.id, agent.user.id);
+    } catch (err) {
+      cb.requeue();
+      this.opts.changed();
+      throw new SignalFailure('INTERNAL', `the callback could not be taken: ${(err as Error).message}`);
+    }
+    if (!claimed) {
+      // Another agent (of another node of the site) took it, or it was closed: it is not this node's to offer.
+      this.#items.delete(cb.id);
+      this.opts.routing.remove(cb.id);
+      this.opts.changed();
+      throw new SignalFailure('WRONG_STATE', 'another agent has taken this callback');
+    }
+    try {
       await this.opts.journal.started(cb.inquiryId, agent.user.id, new Date());
     } catch (err) {
       // Not recorded: back to its place, as a call whose start could not be recorded.

@@ -95,8 +95,8 @@ export class OfferDispatcher {
       const now = Date.now();
       const notOfferable = (id: string): boolean => {
         const item = this.opts.get(id);
-        // On a site, calls are the site router's to pair (they are offered through routedOffer).
-        if (site && item?.kind === 'call') return true;
+        // On a site, calls and callbacks are the site router's to pair (they are offered through routedOffer).
+        if (site) return true;
         return !item || item.state.step !== 'queued' || (item.kind === 'callback' && item.notBefore !== null && item.notBefore > now);
       };
       const assignments = this.opts.routing.assign(free, now, notOfferable);
@@ -125,7 +125,7 @@ export class OfferDispatcher {
     if (call.state.step !== 'offered' || call.state.agent !== agent) return;
     this.opts.log('info', 'offer timed out', { call: call.id, agent: agent.user.id });
     agent.declined.add(call.id);
-    if (call.kind === 'call') this.opts.site?.declined(call.id, agent.user.id);
+    this.opts.site?.declined(call.id, agent.user.id);
     this.withdraw(call, true);
     this.dispatch();
   }
@@ -133,7 +133,7 @@ export class OfferDispatcher {
   /** The agent declines: the call goes back to its place and is not offered to them again. */
   decline(agent: StaffSession, call: Routable): void {
     agent.declined.add(call.id);
-    if (call.kind === 'call') this.opts.site?.declined(call.id, agent.user.id);
+    this.opts.site?.declined(call.id, agent.user.id);
     this.withdraw(call, false);
     this.dispatch();
   }
@@ -143,7 +143,7 @@ export class OfferDispatcher {
     if (call.state.step !== 'offered') return;
     const agent = call.state.agent;
     call.requeue();
-    if (call.kind === 'call') this.opts.site?.released(call.id, agent.user.id);
+    this.opts.site?.released(call.id, agent.user.id);
     if (tell) this.opts.notify(agent, 'offerWithdrawn', { callId: call.id });
   }
 

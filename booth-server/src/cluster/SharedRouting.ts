@@ -199,7 +199,9 @@ export class SharedRouting {
     const nodeOf = new Map(agents.map((a) => [a.userId, a.nodeId]));
     const callOf = new Map(calls.map((c) => [c.callId, c]));
     const reserved: ReservedOffer[] = [];
-    for (const a of routing.assign(free, now, (callId) => offered.calls.has(callId))) {
+    // A callback whose retry time has not come yet (the enqueuing node stores `notBefore` with it) waits.
+    const notYet = new Set(calls.filter((c) => ((c as WaitingCall & { notBefore?: number }).notBefore ?? 0) > now).map((c) => c.callId));
+    for (const a of routing.assign(free, now, (callId) => offered.calls.has(callId) || notYet.has(callId))) {
       const ok = await this.#redis.reserveOffer(this.#calls, this.#agents, this.#offerCall(a.callId), this.#offerAgent(a.userId), a.callId, a.userId, this.#o.offerTtlMs);
       if (ok === 1) reserved.push({ ...a, nodeId: nodeOf.get(a.userId)!, call: callOf.get(a.callId)! });
     }

@@ -12,8 +12,10 @@
  *    arrive on the bus (`calls:queue`); every `resyncMs` the mirror is
  *    compared with Redis, which mends a missed message.
  *
- * Callbacks are not shared (they stay with the node that holds them, offered
- * to its own agents): only ids `isShared` accepts go to Redis.
+ * Callbacks are the site's too: every node holds the waiting ones (it reads
+ * them from the store, CallbackDesk.refresh) and enqueues them here, so the
+ * router pairs them with agents like calls, not before their retry time; the
+ * agent's node offers it from its own desk, and the store decides who takes it.
  */
 import { Type } from '@sinclair/typebox';
 import { CallOffer, CallRequestInfo } from '@citizen/protocol';
@@ -27,10 +29,18 @@ const Id = Type.String({ minLength: 1, maxLength: 64 });
 const NodeId = Type.String({ minLength: 1, maxLength: 200 });
 /** A call as the site shares it: the routing fields, its home node and the offer an agent is shown. */
 export const SiteCall = Type.Object(
-  { callId: Id, request: CallRequestInfo, queuedAt: Type.Number({ minimum: 0 }), home: NodeId, offer: CallOffer },
+  {
+    callId: Id,
+    request: CallRequestInfo,
+    queuedAt: Type.Number({ minimum: 0 }),
+    home: NodeId,
+    offer: CallOffer,
+    /** A callback not to be offered before this time (ms; its retry time). */
+    notBefore: Type.Optional(Type.Number({ minimum: 0 })),
+  },
   { additionalProperties: false },
 );
-export type SiteCall = WaitingCall & { home: string; offer: CallOffer };
+export type SiteCall = WaitingCall & { home: string; offer: CallOffer; notBefore?: number };
 const QueueMessage = Type.Union([
   Type.Object({ op: Type.Literal('enqueue'), from: NodeId, call: SiteCall }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('remove'), from: NodeId, callId: Id }, { additionalProperties: false }),
@@ -42,8 +52,8 @@ export interface SiteRoutingOptions {
   local: CallRouting;
   shared: Pick<SharedRouting, 'enqueue' | 'remove' | 'waiting'>;
   bus: NodeBus;
-  /** The home and offer of a call this node homes and shares; null: not shared (a callback). */
-  describe: (callId: string) => Pick<SiteCall, 'offer'> | null;
+  /** The offer (and a callback's retry time) of a call or callback this node holds; null: none. */
+  describe: (callId: string) => Pick<SiteCall, 'offer' | 'notBefore'> | null;
   /** The site's waiting list changed (another node's call came or went): places moved. */
   changed: () => void;
   /** Another node's call no longer waits (taken, left, ended). */
@@ -85,8 +95,10 @@ export class SiteRouting implements CallRouting {
     this.#o.local.enqueue(call);
     const d = this.#o.describe(call.callId);
     if (!d) return;
+    // A callback every node holds (they all read the store): the mirror already has it as its own.
+    this.#remote.delete(call.callId);
     this.#mine.add(call.callId);
-    const shared: SiteCall = { callId: call.callId, request: call.request, queuedAt: call.queuedAt, home: this.#o.nodeId, offer: d.offer };
+    const shared: SiteCall = { callId: call.callId, request: call.request, queuedAt: call.queuedAt, home: this.#o.nodeId, offer: d.offer, ...(d.notBefore ? { notBefore: d.notBefore } : {}) };
     this.#o.shared.enqueue(shared).then(() => this.#o.kick(), this.#o.onError);
     this.#o.bus.publish(QUEUE_CHANNEL, { op: 'enqueue', from: this.#o.nodeId, call: shared }).catch(this.#o.onError);
   }

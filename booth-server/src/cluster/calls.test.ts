@@ -155,6 +155,28 @@ describe('a call between a kiosk on one node and an agent on another', () => {
     expect(await toOmar).toMatchObject({ callId: second.callId });
   }, 40_000);
 
+  it('routes a callback left on one node to an agent on another, once: the store decides who takes it', async () => {
+    const k = await kioskOnA();
+    const cb = await k.request('requestCallback', { language: 'da', topic: 'passport', phone: '+4512345678', consent: true });
+    // B reads the site's callbacks from the store; the site's router offers it to the agent on B.
+    const anna = await agentOnB();
+    const offered = next<CallOffer>(anna as never, 'callOffered', 15_000);
+    await anna.request('setAvailability', { available: true });
+    expect(await offered).toMatchObject({ callId: cb.callbackId, kind: 'callback' });
+    // An agent on A sees it listed but does not get it offered meanwhile (one offer for one callback).
+    const omar = track(staffClient(urlA, await signIn(a.app, 'omar', 'demo-agent')));
+    await next(omar as never, 'session');
+    const omarOffers = on<CallOffer>(omar, 'callOffered');
+    await omar.request('setAvailability', { available: true });
+    const taken = await anna.request('acceptCallback', { callbackId: cb.callbackId });
+    expect(taken).toMatchObject({ state: 'taken', phone: '+4512345678', agentName: 'Anna Holm' });
+    // A node that still lists it as waiting cannot hand it to another agent: the store says it is taken.
+    await expect.poll(async () => (await omar.request('listCallbacks', {})).callbacks.find((c) => c.callbackId === cb.callbackId)?.state ?? 'gone', { timeout: 10_000 }).not.toBe('waiting');
+    expect(omarOffers.filter((o) => o.callId === cb.callbackId)).toEqual([]);
+    await anna.request('completeCallback', { callbackId: cb.callbackId, reached: true });
+    expect(await a.store.findCallback(cb.callbackId)).toMatchObject({ state: 'done', agentId: expect.stringMatching(/^u-/) });
+  }, 40_000);
+
   it('refuses a request from another node for a session that has no stand-in there', async () => {
     const k = await kioskOnA();
     const { callId } = await k.request('requestCall', { language: 'da' });

@@ -711,6 +711,11 @@ export class PgStore implements Store {
     );
   }
 
+  async claimCallback(id: string, agentId: string): Promise<boolean> {
+    const r = await this.#q("UPDATE callbacks SET state = 'taken', agent_id = $1, updated_at = $2 WHERE id = $3 AND state = 'waiting'", [agentId, Date.now(), id]);
+    return r.rowCount === 1;
+  }
+
   async listOpenCallbacks(): Promise<CallbackRecord[]> {
     return (await this.#q<CallbackRow>("SELECT * FROM callbacks WHERE state IN ('waiting', 'taken') ORDER BY queued_at")).rows.map(callbackOf);
   }

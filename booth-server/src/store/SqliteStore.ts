@@ -668,6 +668,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  async claimCallback(id: string, agentId: string): Promise<boolean> {
+    return this.#prep("UPDATE callbacks SET state = 'taken', agent_id = ?, updated_at = ? WHERE id = ? AND state = 'waiting'").run(agentId, Date.now(), id).changes === 1;
+  }
+
   async listOpenCallbacks(): Promise<CallbackRecord[]> {
     return (this.#prep("SELECT * FROM callbacks WHERE state IN ('waiting', 'taken') ORDER BY queued_at").all() as CallbackRow[]).map(callbackOf);
   }

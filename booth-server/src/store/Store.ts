@@ -490,6 +490,12 @@ export interface Store {
   createCallback(callback: CallbackRecord): Promise<void>;
   /** Changes a callback; closing it (done, failed) also clears the phone number. */
   updateCallback(id: string, change: CallbackChange): Promise<void>;
+  /**
+   * An agent takes a waiting callback: it becomes theirs only if it is still
+   * waiting (one write that checks and sets), so two agents (of two nodes of
+   * a site) never both take it. Resolves whether this agent got it.
+   */
+  claimCallback(id: string, agentId: string): Promise<boolean>;
   /** Callbacks still waiting or in an agent's hands (loaded into the queue at start-up). */
   listOpenCallbacks(): Promise<CallbackRecord[]>;
   findCallback(id: string): Promise<CallbackRecord | undefined>;

@@ -627,6 +627,23 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect((await s.listOpenCallbacks()).map((c) => c.id)).toEqual(['cb2']);
         expect(await s.findCallback('nope')).toBeUndefined();
       });
+
+      it('lets one agent only take a waiting callback, however many ask at once', async () => {
+        const s = await withPeople();
+        await s.createInquiry(inquiry({ id: 'i1' }));
+        await s.createCallback({ id: 'cb1', inquiryId: 'i1', kioskId: kiosk.id, phone: '+4512345678', request: { language: 'da' }, queuedAt: t0, state: 'waiting', agentId: null, attempts: 0, notBefore: null });
+        const got = await Promise.all([anna.id, omar.id, anna.id, omar.id].map((a) => s.claimCallback('cb1', a)));
+        expect(got.filter(Boolean)).toHaveLength(1);
+        const winner = [anna.id, omar.id, anna.id, omar.id][got.indexOf(true)];
+        expect(await s.findCallback('cb1')).toMatchObject({ state: 'taken', agentId: winner });
+        // Taken, done or unknown: nobody else gets it.
+        expect(await s.claimCallback('cb1', anna.id)).toBe(false);
+        await s.updateCallback('cb1', { state: 'waiting', agentId: null });
+        expect(await s.claimCallback('cb1', omar.id)).toBe(true);
+        await s.updateCallback('cb1', { state: 'done' });
+        expect(await s.claimCallback('cb1', anna.id)).toBe(false);
+        expect(await s.claimCallback('nope', anna.id)).toBe(false);
+      });
     });
 
     describe('fleet health', () => {
