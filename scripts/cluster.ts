@@ -16,8 +16,9 @@
  *
  * Environment (all optional):
  *   CLUSTER_PORT        the proxy's port (8080; 0 = a free one)
- *   CLUSTER_NODE_PORTS  the nodes' HTTP ports, comma-separated (8081,8082,8083; 0 = free ones)
- *   CLUSTER_RTC_PORTS   the first SFU port of each node's range of 100 (40000,40100,40200)
+ *   CLUSTER_NODE_PORTS  the nodes' HTTP ports, comma-separated (8081,8082,8083; 0 = free ones);
+ *                       as many as there are nodes (1 to 8; three by default)
+ *   CLUSTER_RTC_PORTS   the first SFU port of each node's range of 100 (40000,40100,40200), one per node
  *   CLUSTER_KIOSK       0: no kiosk shell and virtual hardware
  * A config/local.json (or BOOTH_CONFIG) is applied first; the cluster's own
  * settings on top.
@@ -37,22 +38,27 @@ import { DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH } from '../kiosk/src/tech
 import { prefixLines } from './prefixLines';
 
 const STOP_TIMEOUT_MS = 10_000;
-const NODES = 3;
 const RTC_RANGE = 100;
 
-function ports(name: string, fallback: number[]): number[] {
+function ports(name: string, fallback: number[], count: { min: number; max: number } = { min: fallback.length, max: fallback.length }): number[] {
   const raw = process.env[name];
   if (!raw) return fallback;
   const list = raw.split(',').map((s) => Number(s.trim()));
-  if (list.length !== fallback.length || list.some((n) => !Number.isInteger(n) || n < 0 || n > 65535)) {
-    process.stderr.write(`cluster: ${name} must be ${fallback.length} port numbers, comma-separated; got ${JSON.stringify(raw)}\n`);
+  if (list.length < count.min || list.length > count.max || list.some((n) => !Number.isInteger(n) || n < 0 || n > 65535)) {
+    const many = count.min === count.max ? `${count.min}` : `${count.min} to ${count.max}`;
+    process.stderr.write(`cluster: ${name} must be ${many} port numbers, comma-separated; got ${JSON.stringify(raw)}\n`);
     process.exit(78);
   }
   return list;
 }
 const proxyPort = ports('CLUSTER_PORT', [8080])[0]!;
-const nodePorts = ports('CLUSTER_NODE_PORTS', [8081, 8082, 8083]);
-const rtcPorts = ports('CLUSTER_RTC_PORTS', [40000, 40100, 40200]);
+const nodePorts = ports('CLUSTER_NODE_PORTS', [8081, 8082, 8083], { min: 1, max: 8 });
+const rtcPorts = ports('CLUSTER_RTC_PORTS', [40000, 40100, 40200].slice(0, nodePorts.length), { min: nodePorts.length, max: nodePorts.length });
+if (nodePorts.length > 3 && !process.env.CLUSTER_RTC_PORTS) {
+  process.stderr.write(`cluster: ${nodePorts.length} nodes need CLUSTER_RTC_PORTS (one first port per node)\n`);
+  process.exit(78);
+}
+const NODES = nodePorts.length;
 const withKiosk = process.env.CLUSTER_KIOSK !== '0';
 
 interface Part {
@@ -266,7 +272,6 @@ try {
     '  Demo logins (agent console):',
     ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(11)} ${a.username.padEnd(6)} / ${a.password}`),
     ...(config ? [`  Technician mode on the kiosk: five taps in the bottom-left corner of the attract screen, PIN ${DEMO_TECHNICIAN_PIN}`] : []),
-    '  Interim: a call needs its kiosk and its agent on one node, which the proxy\'s stickiness does not arrange (README, "Running a cluster").',
     'Press Ctrl-C to stop everything.',
     '',
   ];

@@ -13,15 +13,18 @@
  * hangs up on B: the kiosk and the console show the call ended, and A's
  * count goes back to zero.
  *
- * Losing a node (kill -9), with kiosks that reach the site through the
- * proxy as at a site: the node holding a call's media is killed mid-call and
+ * Losing a node (kill -9), with kiosks and consoles that reach the site
+ * through the proxy as at a site (four nodes, so that three can be killed):
+ * the node holding an agent's console socket is killed mid-call and the
+ * console's reconnect lands on another node, which takes the agent's session
+ * over while the call and its media stay where they are; the node holding a call's media is killed mid-call and
  * the kiosk's reconnect lands on another node, which takes the call over and
  * sets it up again with the agent (both sides make their transports there,
  * media flows both ways, nobody sees the call end); the node holding a
  * waiting resident is killed and the resident keeps their place on the node
  * their kiosk reconnects to, where an agent then takes the call.
  *
- * Ports: SFU ranges 56500-56599 (A), 56600-56699 (B), 56700-56799 (node 3);
+ * Ports: SFU ranges 56500-56599 (A), 56600-56699 (B), 56700-56799 (node 3), 56800-56899 (node 4);
  * HTTP ports free ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,7 +38,7 @@ import { launchBrowser } from './support/browser';
 import { freePort, ROOT } from './support/demo';
 import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk } from './support/pages';
 
-const RTC_PORTS = [56500, 56600, 56700];
+const RTC_PORTS = [56500, 56600, 56700, 56800];
 const METRICS_TOKEN = 'cluster-calls-test-metrics-token';
 const KIOSK_ID = 'k-cluster-calls-1';
 const KIOSK_NAME = 'Cluster kiosk';
@@ -187,7 +190,7 @@ beforeAll(async () => {
     env: {
       ...process.env,
       CLUSTER_PORT: '0',
-      CLUSTER_NODE_PORTS: '0,0,0',
+      CLUSTER_NODE_PORTS: '0,0,0,0',
       CLUSTER_RTC_PORTS: RTC_PORTS.join(','),
       CLUSTER_KIOSK: '0',
       BOOTH_LOG_PRETTY: 'false',
@@ -209,8 +212,8 @@ beforeAll(async () => {
   );
   proxyUrl = /^\s+proxy\s+(http:\/\/\S+)/m.exec(clusterOut)![1]!;
   nodes = [...clusterOut.matchAll(/^\s+(node\d)\s+(http:\/\/\S+)\s.*\(pid (\d+)\)/gm)].map((m) => ({ name: m[1]!, url: m[2]!, pid: Number(m[3]) }));
-  expect(nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3']);
-  expect(new Set(nodes.map((n) => n.url)).size).toBe(3);
+  expect(nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3', 'node4']);
+  expect(new Set(nodes.map((n) => n.url)).size).toBe(4);
 
   // A kiosk shell (the browser host, no hardware) whose server is node A itself: its page's API calls
   // and signalling socket go to A only. It enrols with a code made for it on A, as the demo shell does.
@@ -313,6 +316,57 @@ describe('a call across the nodes of a cluster', () => {
     await expect.poll(() => sfuObjects(a), { timeout: 10_000 }).toMatchObject({ transport: 0, producer: 0, consumer: 0 });
     await expect.poll(() => sfuObjects(b), { timeout: 10_000 }).toMatchObject({ transport: 2, producer: 0, consumer: 0 });
     await agent.context().close();
+    await kiosk.context().close();
+  });
+
+  it('keeps a call going when the node holding the agent’s console socket is killed (kill -9): the console reconnects to another node, which takes the agent’s session over', async () => {
+    onTestFailed(() => {
+      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|moved|rejoin|session|call/i.test(l));
+      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
+    });
+    const shell = await startShell(proxyUrl, 'k-cluster-calls-4', 'Agent-node kiosk');
+    const kiosk = await openKiosk(browser!, shell.url);
+    await tapTalk(kiosk);
+    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+    let home: Node | undefined;
+    await expect.poll(async () => {
+      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) home = n;
+      return home?.name;
+    }, { timeout: 10_000 }).toBeDefined();
+    // The console through the proxy, as at a site; signed in again until the proxy puts it on another node than the call's.
+    let agent: Page | undefined;
+    let agentNode: Node | undefined;
+    for (let i = 0; i < 10 && !agentNode; i++) {
+      const before = new Map<Node, number>();
+      for (const n of nodes) if (alive(n.pid)) before.set(n, await callsIn(n, 'sessions'));
+      const page = await openConsole(browser!, proxyUrl, 'anna', 'demo-agent');
+      let on: Node | undefined;
+      await expect.poll(async () => {
+        for (const [n, was] of before) if ((await callsIn(n, 'sessions')) > was) on = n;
+        return on?.name;
+      }, { timeout: 10_000 }).toBeDefined();
+      if (on !== home) [agent, agentNode] = [page, on];
+      else await page.context().close();
+    }
+    expect(agentNode).toBeDefined();
+    await agent!.getByTestId('available').check();
+    await expect.poll(() => agent!.getByTestId('offer').isVisible(), { timeout: 15_000 }).toBe(true);
+    await agent!.getByRole('button', { name: 'Accept' }).click();
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent!), 'agent');
+
+    process.kill(agentNode!.pid, 'SIGKILL');
+    // The console's socket goes to another node, which takes the agent's session over; the call stays where it is.
+    await expect.poll(() => clusterOut.includes('took over a staff session of a node that is gone'), { timeout: 30_000 }).toBe(true);
+    expect(await callsIn(home!, 'in-call')).toBe(1);
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent!), 'agent');
+    expect(await agent!.getByTestId('last-ended').isVisible()).toBe(false);
+    // The agent's requests reach the call through their new node: the hang-up ends it on both sides.
+    await agent!.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => agent!.getByTestId('last-ended').textContent(), { timeout: 10_000 }).toContain('hangup-agent');
+    await agent!.context().close();
     await kiosk.context().close();
   });
 

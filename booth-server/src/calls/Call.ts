@@ -162,6 +162,17 @@ export class Call {
     return s.room;
   }
 
+  /**
+   * The agent's session is taken over by another session object with the same
+   * id (a stand-in replaced by the agent's own session, on a site, when the
+   * agent's node died and their console reconnected to the call's node).
+   */
+  swapAgent(agent: StaffSession): void {
+    const s = this.#expect('in-call');
+    if (s.agent.id !== agent.id) throw new SignalFailure('WRONG_STATE', 'not the same participant');
+    this.#state = { ...s, agent };
+  }
+
   /** Ends the call; returns the state it ended from, so the caller can release what it held. Ending twice returns null. */
   end(reason: EndReason): Exclude<CallState, { step: 'ended' }> | null {
     const s = this.#state;

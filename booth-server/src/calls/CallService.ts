@@ -82,6 +82,8 @@ interface AwayPart {
   orphaned?: NodeJS.Timeout;
 }
 
+/** A call taken over from a dead node whose agent was on it too: how long to wait for the agent's console to be taken over. */
+const AGENT_TAKEOVER_WAIT_MS = 5000;
 /** On a site: how often a node reads the callbacks other nodes made or took. */
 const CALLBACK_REFRESH_MS = 5000;
 
@@ -133,6 +135,7 @@ export class CallService {
     this.#requests = new WindowLimit(opts.maxCallRequestsPerKioskPerMinute, 60_000);
     this.#presence = new PresenceBook(opts.wrapUpSeconds * 1000, (agent) => {
       this.#notify(agent, 'presenceChanged', this.#presence.view(agent, false));
+      this.#writeStaff(agent);
       this.#offers.dispatch();
       this.#queue.publish();
     });
@@ -209,7 +212,10 @@ export class CallService {
       offers: this.#offers,
       closeEndpoint: (agent) => this.#endpoints.close(agent.id),
       publish: () => this.#queue.publish(),
-      notify: (agent, presence) => this.#notify(agent, 'presenceChanged', presence),
+      notify: (agent, presence) => {
+        this.#notify(agent, 'presenceChanged', presence);
+        this.#writeStaff(agent);
+      },
     });
     this.tools = new InCallTools({
       calls: this.#calls,
@@ -240,6 +246,7 @@ export class CallService {
       const dir = opts.site.directory;
       this.sessions.on('ended', (s) => {
         if (s.kind === 'kiosk' && !s.remoteNode) dir.dropKiosk(s.resumeToken).catch(() => undefined);
+        if (s.kind === 'staff' && !s.remoteNode) dir.dropStaff(s.resumeToken).catch(() => undefined);
       });
     }
     this.media = new MediaAccess({ calls: this.#calls, endpoints: this.#endpoints, sessions: this.sessions, offers: this.#offers, maxVideoBitrate: opts.media.maxVideoBitrate, ...(opts.turn ? { turn: opts.turn } : {}) });
@@ -249,6 +256,7 @@ export class CallService {
     const r = this.sessions.open(identity, peer, resumeToken);
     const site = this.opts.site;
     // On a site, a kiosk's session is in the site's directory: if this node dies, the node it reconnects to takes it over.
+    if (site && !r.resumed && r.session.kind === 'staff') this.#writeStaff(r.session);
     if (site && !r.resumed && r.session.kind === 'kiosk') {
       site.directory.putKiosk(r.session.resumeToken, { sessionId: r.session.id, kioskId: r.session.kiosk.id, node: site.nodeId }).catch((err: unknown) =>
         this.opts.log('warn', "a kiosk session was not written to the site's directory", { error: (err as Error).message }),
@@ -432,6 +440,7 @@ export class CallService {
     }
     this.#routing.remove(call.id);
     this.#record(call);
+    if (!session.remoteNode) this.#writeStaff(session);
     this.#queue.answered(call);
     this.opts.log('info', 'call started', { call: call.id, agent: session.user.id });
     this.#notify(call.kiosk, 'callStarted', this.#snapshot(call, call.kiosk));
@@ -495,6 +504,7 @@ export class CallService {
   #release(agent: StaffSession, others: StaffSession[]): void {
     for (const s of [agent, ...others]) if (!(s.user.role === 'agent' && s.presence.chosen === 'available')) this.#endpoints.close(s.id);
     if (this.sessions.isOpen(agent)) this.agents.done(agent);
+    for (const s of [agent, ...others]) if (!s.remoteNode) this.#writeStaff(s);
     // Stand-ins for other nodes' agents go once what the call tells them now (callEnded …) is on its way.
     for (const s of [agent, ...others]) {
       if (s.remoteNode) queueMicrotask(() => this.sessions.end(s, 'hangup-agent'));
@@ -532,6 +542,73 @@ export class CallService {
     return { offer: offerOf(call) };
   }
 
+  /** Writes a staff session of this node as it is now to the site's directory (what another node needs to take it over). */
+  #writeStaff(session: StaffSession): void {
+    const site = this.opts.site;
+    if (!site || session.remoteNode || !this.sessions.isOpen(session)) return;
+    const away = this.#away.get(session);
+    const local = this.#calls.ofStaff(session);
+    const call = away?.step === 'in-call' ? { callId: away.callId, home: away.home } : local?.state.step === 'in-call' && local.agent === session ? { callId: local.id, home: site.nodeId } : null;
+    site.directory
+      .putStaff(session.resumeToken, { sessionId: session.id, userId: session.user.id, node: site.nodeId, available: session.presence.chosen === 'available', call })
+      .catch((err: unknown) => this.opts.log('warn', "a staff session was not written to the site's directory", { error: (err as Error).message }));
+  }
+
+  /**
+   * A console reconnects here with a resume token of a node that died: this
+   * node takes the agent's session over (same id and token, same choice of
+   * available or away). Their call goes on: a call another node holds keeps
+   * its stand-in, which reports here now; a call the dead node held is set up
+   * again by the node its kiosk reconnects to, which finds the agent here.
+   */
+  async #adoptStaff(identity: Extract<ClientIdentity, { kind: 'staff' }>, peer: Peer, resumeToken: string): Promise<{ session: Session; resumed: boolean; call: CallSnapshot | null } | null> {
+    const site = this.opts.site!;
+    const dir = site.directory;
+    const entry = await dir.getStaff(resumeToken).catch(() => null);
+    if (!entry || entry.userId !== identity.user.id || entry.node === site.nodeId) return null;
+    if (!(await site.waitGone(entry.node))) return null;
+    if (this.sessions.knows(resumeToken) || !(await dir.claimStaff(resumeToken, entry.node, site.nodeId))) return null;
+    // The agent's call is held here: the stand-in this node kept for them gives way to their own session.
+    const standIn = this.sessions.byId(entry.sessionId);
+    const session = this.sessions.adoptStaff(identity, peer, entry.sessionId, resumeToken, entry.available);
+    this.opts.log('info', 'took over a staff session of a node that is gone', { user: identity.user.id, from: entry.node, call: entry.call?.callId });
+    let call: CallSnapshot | null = null;
+    if (standIn?.kind === 'staff' && standIn.remoteNode) {
+      const held = this.#calls.ofStaff(standIn);
+      this.sessions.forget(standIn);
+      const t = this.#orphans.get(standIn);
+      if (t) clearTimeout(t);
+      this.#orphans.delete(standIn);
+      this.#presence.forget(standIn);
+      if (held?.state.step === 'in-call' && held.agent === standIn) {
+        held.swapAgent(session);
+        this.#record(held);
+        call = this.#snapshotFor(session);
+      } else if (held) held.room?.removeParticipant(standIn.id);
+    } else if (entry.call && entry.call.home !== entry.node && site.isAlive(entry.call.home)) {
+      try {
+        call = this.#checkedSnapshot(await site.ask(entry.call.home, session.id, { kind: 'rejoin' }));
+        if (call.step === 'in-call') this.#away.set(session, { callId: entry.call.callId, home: entry.call.home, step: 'in-call', timer: null });
+        else call = null;
+      } catch (err) {
+        this.opts.log('warn', "the call's node did not take the agent back", { error: (err as Error).message });
+      }
+    } else if (entry.call) {
+      // The call was on the dead node too: the node its kiosk reconnects to sets it up again with the agent here.
+      if (await dir.moveCallAgent(entry.call.callId, entry.node, site.nodeId).catch(() => false)) {
+        const dead = entry.call.home;
+        this.#away.set(session, { callId: entry.call.callId, home: dead, step: 'in-call', timer: null });
+        this.#homesAlive(await site.aliveNow());
+        // Answered once the call is set up again (its new node says `moved`), so the console goes on with it.
+        for (const end = Date.now() + AGENT_TAKEOVER_WAIT_MS + 2000; Date.now() < end && this.#away.get(session)?.home === dead; ) await new Promise((r) => setTimeout(r, 200));
+        if (this.#away.get(session)?.home !== dead) call = await this.awaySnapshot(session);
+      }
+    }
+    this.#writeStaff(session);
+    this.#offers.dispatch();
+    return { session, resumed: true, call };
+  }
+
   /** Writes the call as it is now to the site's directory (what another node needs to take it over). */
   #record(call: Call): void {
     const site = this.opts.site;
@@ -563,7 +640,8 @@ export class CallService {
    */
   async adopt(identity: ClientIdentity, peer: Peer, resumeToken: string | undefined): Promise<{ session: Session; resumed: boolean; call: CallSnapshot | null } | null> {
     const site = this.opts.site;
-    if (!site || !resumeToken || identity.kind !== 'kiosk' || this.sessions.knows(resumeToken)) return null;
+    if (!site || !resumeToken || this.sessions.knows(resumeToken)) return null;
+    if (identity.kind === 'staff') return this.#adoptStaff(identity, peer, resumeToken);
     const dir = site.directory;
     const entry = await dir.getKiosk(resumeToken).catch(() => null);
     if (!entry || entry.kioskId !== identity.kiosk.id || entry.node === site.nodeId) return null;
@@ -577,8 +655,22 @@ export class CallService {
     return { session, resumed: true, call: this.#snapshotFor(session) };
   }
 
-  async #adoptCall(kiosk: KioskSession, rec: import('../cluster/CallDirectory').CallRecord): Promise<void> {
+  async #adoptCall(kiosk: KioskSession, taken: import('../cluster/CallDirectory').CallRecord): Promise<void> {
     const site = this.opts.site!;
+    let rec = taken;
+    if (rec.agent && !site.isAlive(rec.agent.node)) {
+      // The agent's socket was on the dead node too: give their console a moment to be taken over elsewhere.
+      const dead = rec.agent.node;
+      for (const end = Date.now() + AGENT_TAKEOVER_WAIT_MS; Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 250));
+        const now = await site.directory.getCall(rec.callId).catch(() => null);
+        if (now?.agent && now.agent.node !== dead) {
+          rec = { ...now, node: site.nodeId };
+          await site.aliveNow();
+          break;
+        }
+      }
+    }
     const call = new Call({ id: rec.callId, reference: rec.reference, queueId: rec.queueId, kiosk, request: rec.request, queuedAt: rec.queuedAt });
     call.transfer = rec.transfer;
     call.mark('adopted');
@@ -805,6 +897,7 @@ export class CallService {
       throw new SignalFailure('WRONG_STATE', 'the session changed while the call was being started');
     }
     away.step = 'in-call';
+    this.#writeStaff(session);
     // The agent's transports move to the call's node: the console makes them again there.
     this.#endpoints.close(session.id);
     this.#notify(session, 'mediaReset', { routerRtpCapabilities: snapshot.routerRtpCapabilities });
@@ -830,7 +923,9 @@ export class CallService {
     const away = this.#away.get(session);
     if (!away) return;
     if (away.timer) clearTimeout(away.timer);
+    if (away.orphaned) clearTimeout(away.orphaned);
     this.#away.delete(session);
+    this.#writeStaff(session);
     const site = this.opts.site!;
     if (away.step === 'offered') void site.shared.release(away.callId, session.user.id).then(() => site.kick(), () => undefined);
     else if (this.sessions.isOpen(session)) {
@@ -847,6 +942,7 @@ export class CallService {
 
   /** What another node asks of this one on behalf of its session `sessionId`. */
   async #rpc(from: string, sessionId: string, op: RpcOp): Promise<unknown> {
+    const site = (): CallCluster => this.opts.site!;
     if (op.kind === 'start') return this.#startForAway(from, sessionId, op.callId, op.userId);
     const s = this.sessions.byId(sessionId);
     if (op.kind === 'moved') {
@@ -857,6 +953,7 @@ export class CallService {
       delete away.orphaned;
       away.home = from;
       away.step = 'in-call';
+      this.#writeStaff(s as StaffSession);
       this.#notify(s, 'mediaReset', { routerRtpCapabilities: op.routerRtpCapabilities });
       return null;
     }
@@ -865,6 +962,18 @@ export class CallService {
       if (s?.kind === 'staff' && s.remoteNode === from) this.sessions.end(s, op.reason);
       else if (s?.kind === 'staff' && this.#away.get(s)?.home === from) this.#awayEnded(s, op.reason);
       return null;
+    }
+    if (op.kind === 'rejoin') {
+      // The stand-in's node died; `from` took the agent's session over: report there from now on.
+      if (!s || s.kind !== 'staff' || !s.remoteNode || (await site().aliveNow()).has(s.remoteNode)) throw new SignalFailure('NOT_IN_CALL', 'no stand-in here waiting for its session');
+      s.remoteNode = from;
+      s.peer = this.#relayTo(from, s.id);
+      const t = this.#orphans.get(s);
+      if (t) clearTimeout(t);
+      this.#orphans.delete(s);
+      this.#calls.ofStaff(s) && this.#record(this.#calls.ofStaff(s)!);
+      this.opts.log('info', "an agent's session moved to another node; their part in the call goes on", { agent: s.user.id, node: from });
+      return this.#snapshotFor(s);
     }
     if (!s || s.kind !== 'staff' || s.remoteNode !== from) throw new SignalFailure('NOT_IN_CALL', 'no stand-in for this session on the call\'s node');
     if (op.kind === 'snapshot') return this.#snapshotFor(s);

@@ -27,7 +27,7 @@ interface SessionBase {
    * Set on a stand-in: the session is another node's (its socket is there),
    * and takes part in a call held here (cluster/CallCluster.ts).
    */
-  readonly remoteNode?: string;
+  remoteNode?: string;
 }
 export interface KioskSession extends SessionBase {
   readonly kind: 'kiosk';
@@ -141,6 +141,32 @@ export class SessionRegistry extends SafeEmitter<SessionEvents> {
     const session: KioskSession = { id, resumeToken, peer, kind: 'kiosk', kiosk };
     this.#byToken.set(resumeToken, session);
     return session;
+  }
+
+  /** A staff session another node held (it died): taken over here with the same id and resume token. */
+  adoptStaff(identity: Extract<ClientIdentity, { kind: 'staff' }>, peer: Peer, id: string, resumeToken: string, available: boolean): StaffSession {
+    if (this.#closed) throw new TypeError('SessionRegistry is closed');
+    const now = Date.now();
+    const session: StaffSession = {
+      id,
+      resumeToken,
+      peer,
+      kind: 'staff',
+      user: identity.user,
+      authTokenHash: identity.authTokenHash,
+      presence: { chosen: available ? 'available' : 'away', since: now, freeSince: now, wrapUpUntil: null },
+      declined: new Set(),
+    };
+    this.#byToken.set(resumeToken, session);
+    return session;
+  }
+
+  /** Forgets a session without ending it (nothing is told; another session object carries on in its place). */
+  forget(session: Session): void {
+    if (this.#byToken.get(session.resumeToken) !== session) return;
+    this.#clearGrace(session);
+    this.#byToken.delete(session.resumeToken);
+    session.peer = null;
   }
 
   /** Whether a resume token is one of this node's sessions. */

@@ -59,6 +59,8 @@ const RpcMessage = obj({
     obj({ kind: Type.Literal('snapshot') }),
     /** The agent's session ended on their node: so does the stand-in. */
     obj({ kind: Type.Literal('ended'), reason: EndReason }),
+    /** The agent's node died and their session was taken over by the sender: the stand-in here reports there now. */
+    obj({ kind: Type.Literal('rejoin') }),
     /** The call's node died and this node took the call over: the agent's media goes to this node's router now. */
     obj({ kind: Type.Literal('moved'), callId: Id, routerRtpCapabilities: RtpCapabilities }),
   ]),

@@ -22,6 +22,16 @@ export interface KioskEntry {
   node: string;
 }
 
+export interface StaffEntry {
+  sessionId: string;
+  userId: string;
+  node: string;
+  /** Whether the agent chose to take calls. */
+  available: boolean;
+  /** The call the agent is in, and the node holding it. */
+  call: { callId: string; home: string } | null;
+}
+
 export interface CallRecord {
   callId: string;
   reference: string;
@@ -49,8 +59,19 @@ e.node = ARGV[2]
 redis.call('SET', KEYS[1], cjson.encode(e), 'PX', ARGV[3])
 return 1`;
 
+/** KEYS[1] a call record; ARGV[1] the node its agent must still be on; ARGV[2] the agent's new node; ARGV[3] ttl ms. */
+const MOVE_AGENT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if type(r.agent) ~= 'table' or r.agent.node ~= ARGV[1] then return 0 end
+r.agent.node = ARGV[2]
+redis.call('SET', KEYS[1], cjson.encode(r), 'PX', ARGV[3])
+return 1`;
+
 interface DirectoryCommands {
   moveEntry(key: string, from: string, to: string, ttlMs: number): Promise<number>;
+  moveAgent(key: string, from: string, to: string, ttlMs: number): Promise<number>;
 }
 
 export interface CallDirectoryOptions {
@@ -69,10 +90,31 @@ export class CallDirectory {
     this.#ttl = opts.ttlMs;
     const redis = connectRedis(opts.url);
     redis.defineCommand('moveEntry', { numberOfKeys: 1, lua: MOVE });
+    redis.defineCommand('moveAgent', { numberOfKeys: 1, lua: MOVE_AGENT });
     this.#redis = redis as Redis & DirectoryCommands;
   }
 
   #kiosk = (token: string): string => `${this.#p}dir:kiosk:${token}`;
+  #staff = (token: string): string => `${this.#p}dir:staff:${token}`;
+
+  async putStaff(token: string, e: StaffEntry): Promise<void> {
+    await this.#redis.set(this.#staff(token), JSON.stringify(e), 'PX', this.#ttl);
+  }
+  async getStaff(token: string): Promise<StaffEntry | null> {
+    const raw = await this.#redis.get(this.#staff(token));
+    return raw ? (JSON.parse(raw) as StaffEntry) : null;
+  }
+  async dropStaff(token: string): Promise<void> {
+    await this.#redis.del(this.#staff(token));
+  }
+  /** Moves a staff session from a dead node to this one; false when another node took it first (or it is gone). */
+  async claimStaff(token: string, from: string, to: string): Promise<boolean> {
+    return (await this.#redis.moveEntry(this.#staff(token), from, to, this.#ttl)) === 1;
+  }
+  /** The agent of a recorded call reconnected to another node (theirs died): the call's new node finds them there. */
+  async moveCallAgent(callId: string, from: string, to: string): Promise<boolean> {
+    return (await this.#redis.moveAgent(this.#call(callId), from, to, this.#ttl)) === 1;
+  }
   #call = (id: string): string => `${this.#p}dir:call:${id}`;
   #node = (node: string): string => `${this.#p}dir:node:${node}`;
 
