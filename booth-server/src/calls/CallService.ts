@@ -171,6 +171,7 @@ export class CallService {
       busy: (s) => this.#offers.busy(s),
       notifyQueue: (call, data) => this.#notify(call.kiosk, 'queueUpdate', data),
       averageHandleSeconds: opts.averageHandleSeconds,
+      ...(opts.site ? { siteAgents: (language: string) => opts.site!.workingFor(language, this.#workingHere()) } : {}),
     });
     this.#desk = new CallbackDesk({
       store: opts.store,
@@ -521,7 +522,10 @@ export class CallService {
   #offerSite(site: CallCluster): import('./offers').OfferSite {
     const fail = (what: string) => (err: unknown) => this.opts.log('warn', `the site's routing did not take ${what}`, { error: (err as Error).message });
     return {
-      free: (agents) => site.agentsNow(agents.map((a) => ({ userId: a.userId, skills: a.skills, idleSince: a.idleSince, declined: [...a.declined] }))),
+      free: (agents) => {
+        site.agentsNow(agents.map((a) => ({ userId: a.userId, skills: a.skills, idleSince: a.idleSince, declined: [...a.declined] })));
+        site.workingNow(this.#workingHere());
+      },
       busyElsewhere: (agent) => this.#away.has(agent),
       declined: (callId, userId) => void site.shared.decline(callId, userId).then(() => site.kick(), fail('a decline')),
       released: (callId, userId) => {
@@ -530,6 +534,16 @@ export class CallService {
         if (call) this.#backInLine(call);
       },
     };
+  }
+
+  /** This node's own agents who work now (taking calls, or busy with one): stand-ins are counted on their own node. */
+  #workingHere(): { userId: string; languages: string[] }[] {
+    const out: { userId: string; languages: string[] }[] = [];
+    for (const s of this.sessions.staff()) {
+      if (s.remoteNode || s.user.role !== 'agent' || !(s.presence.chosen === 'available' || this.#offers.busy(s))) continue;
+      out.push({ userId: s.user.id, languages: Object.keys(s.user.skills.languages) });
+    }
+    return out;
   }
 
   /** What the site's routing stores with a call this node holds: the offer agents on any node are shown. */

@@ -20,6 +20,8 @@ export interface QueueFiguresDeps {
   busy: (agent: StaffSession) => boolean;
   notifyQueue: (call: Call, data: NotificationData<'queueUpdate'>) => void;
   averageHandleSeconds: number;
+  /** On a site: the agents of every node who could answer (else this node's sessions are counted). */
+  siteAgents?: (language: string) => number;
 }
 
 export class QueueFigures {
@@ -40,9 +42,12 @@ export class QueueFigures {
   estimate(queueId: string, position: number, language: string): number {
     // Agents who could answer: signed in as agents, taking calls or busy with one, speaking the language.
     let agents = 0;
-    for (const s of this.deps.sessions.staff()) {
-      const working = s.presence.chosen === 'available' || this.deps.busy(s);
-      if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, language)) agents++;
+    if (this.deps.siteAgents) agents = this.deps.siteAgents(language);
+    else {
+      for (const s of this.deps.sessions.staff()) {
+        const working = s.presence.chosen === 'available' || this.deps.busy(s);
+        if (s.user.role === 'agent' && working && Object.hasOwn(s.user.skills.languages, language)) agents++;
+      }
     }
     return this.#estimates.estimate(queueId, position, agents);
   }

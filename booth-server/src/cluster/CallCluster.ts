@@ -128,6 +128,9 @@ export class CallCluster {
   readonly shared: SharedRouting;
   readonly directory: CallDirectory;
   #alive = new Set<string>();
+  #workingPublished: string | null = null;
+  /** Other nodes' working agents, read with each lease check. */
+  #siteWorking: { userId: string; languages: string[] }[] = [];
   #check: NodeJS.Timeout | null = null;
   #driver: RoutingDriver | null = null;
   readonly #o: CallClusterOptions;
@@ -179,6 +182,7 @@ export class CallCluster {
     try {
       await this.aliveNow();
       this.#handlers?.alive(this.#alive);
+      this.#siteWorking = await this.shared.working(this.nodeId);
       for (const lost of await this.#o.leases.claimLost()) {
         this.#o.log('warn', 'a node of the site is gone; this node takes over what it held', { lost });
         this.#handlers?.lost(lost);
@@ -240,6 +244,24 @@ export class CallCluster {
         this.#o.log('warn', 'could not publish the agents free here to the site', { error: (err as Error).message });
       },
     );
+  }
+
+  /** This node's working agents (taking calls or in one), published for the site's estimated waits when they change. */
+  workingNow(agents: { userId: string; languages: string[] }[]): void {
+    if (this.#closed) return;
+    const json = JSON.stringify([...agents].sort((x, y) => x.userId.localeCompare(y.userId)));
+    if (json === this.#workingPublished) return;
+    this.#workingPublished = json;
+    this.shared.setWorking(this.nodeId, JSON.parse(json) as typeof agents).catch(() => {
+      this.#workingPublished = null;
+    });
+  }
+
+  /** How many agents of the site work now and speak `language` (as of the last lease check; this node's own as they are). */
+  workingFor(language: string, own: { userId: string; languages: string[] }[]): number {
+    const users = new Set<string>();
+    for (const a of [...this.#siteWorking, ...own]) if (a.languages.includes(language)) users.add(a.userId);
+    return users.size;
   }
 
   /** Asks `node` on behalf of `sessionId`; resolves with its answer, rejects with its SignalFailure or NODE_UNAVAILABLE. */
@@ -337,6 +359,7 @@ export class CallCluster {
     // The agents free here are free nowhere once this node is gone.
     await Promise.all([...this.#published.keys()].map((u) => this.shared.agentBusy(u).catch(() => undefined)));
     this.#published.clear();
+    await this.shared.setWorking(this.nodeId, []).catch(() => undefined);
     await this.#o.leases.leave().catch(() => undefined);
     this.#o.leases.close();
     this.directory.close();

@@ -161,6 +161,9 @@ export class SharedRouting {
   get #agents(): string {
     return `${this.#p}rt:agents`;
   }
+  get #working(): string {
+    return `${this.#p}rt:working`;
+  }
   #offerCall = (callId: string): string => `${this.#p}rt:offer:call:${callId}`;
   #offerAgent = (userId: string): string => `${this.#p}rt:offer:agent:${userId}`;
 
@@ -225,7 +228,27 @@ export class SharedRouting {
 
   /** A node is gone: its agents are no longer free anywhere (their sockets were there). Answers how many. */
   async dropNode(nodeId: string): Promise<number> {
+    await this.#redis.hdel(this.#working, nodeId);
     return this.#redis.dropNodeAgents(this.#agents, nodeId);
+  }
+
+  /**
+   * The agents who work at a node now (taking calls or in one), with their
+   * languages: what residents' estimated waits count, site-wide. One field
+   * per node, replaced whole.
+   */
+  async setWorking(nodeId: string, agents: { userId: string; languages: string[] }[]): Promise<void> {
+    await this.#redis.hset(this.#working, nodeId, JSON.stringify(agents));
+  }
+
+  /** Every node's working agents but `exceptNode`'s, each user once. */
+  async working(exceptNode?: string): Promise<{ userId: string; languages: string[] }[]> {
+    const byUser = new Map<string, { userId: string; languages: string[] }>();
+    for (const [node, raw] of Object.entries(await this.#redis.hgetall(this.#working))) {
+      if (node === exceptNode) continue;
+      for (const a of JSON.parse(raw) as { userId: string; languages: string[] }[]) byUser.set(a.userId, a);
+    }
+    return [...byUser.values()];
   }
 
   /** One waiting call as enqueued, or null. */

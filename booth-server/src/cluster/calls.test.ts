@@ -55,8 +55,8 @@ afterAll(async () => {
 });
 
 let kiosks = 0;
-async function kioskOnA(): Promise<SignalClient<KioskRequests>> {
-  const k = track(await newKioskClient(a, urlA, `k-site-${++kiosks}`));
+async function kioskOnA(url = urlA): Promise<SignalClient<KioskRequests>> {
+  const k = track(await newKioskClient(a, url, `k-site-${++kiosks}`));
   await next(k as never, 'session');
   return k;
 }
@@ -175,6 +175,28 @@ describe('a call between a kiosk on one node and an agent on another', () => {
     expect(omarOffers.filter((o) => o.callId === cb.callbackId)).toEqual([]);
     await anna.request('completeCallback', { callbackId: cb.callbackId, reached: true });
     expect(await a.store.findCallback(cb.callbackId)).toMatchObject({ state: 'done', agentId: expect.stringMatching(/^u-/) });
+  }, 40_000);
+
+  it("counts every node's working agents in a waiting resident's estimated wait", async () => {
+    // Two agents on B, each in a call from a kiosk on B; a resident waits on A, where no agent is.
+    const handle = a.config.calls.averageHandleSeconds;
+    for (const who of ['anna', 'omar']) {
+      const k = await kioskOnA(urlB);
+      const agent = await agentOnB(who);
+      const offered = next<CallOffer>(agent as never, 'callOffered', 10_000);
+      await agent.request('setAvailability', { available: true });
+      const { callId } = await k.request('requestCall', { language: 'da' });
+      await offered;
+      await agent.request('acceptCall', { callId });
+    }
+    const waiting = await kioskOnA();
+    // Node A has no agent of its own: counted there alone, one place would wait a whole handle time.
+    await expect.poll(async () => (await waiting.request('requestCall', { language: 'da' }).then(
+      async (r) => {
+        await waiting.request('leaveQueue', { callId: r.callId });
+        return r.estimatedWaitSeconds;
+      },
+    )), { timeout: 10_000 }).toBe(Math.round(handle / 2));
   }, 40_000);
 
   it('refuses a request from another node for a session that has no stand-in there', async () => {
