@@ -178,6 +178,28 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** On failure: what the nodes said that matches `words` (warnings and errors always), enough to tell where it broke. */
+function showClusterOnFailure(words: RegExp): void {
+  onTestFailed(() => {
+    const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error/i.test(l) || words.test(l));
+    console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
+  });
+}
+
+/** A kiosk shell through the proxy (as at a site) whose resident taps "talk to a person" and waits; and the node the proxy put it on. */
+async function residentWaiting(id: string, name: string): Promise<{ kiosk: Page; node: Node }> {
+  const shell = await startShell(proxyUrl, id, name);
+  const kiosk = await openKiosk(browser!, shell.url);
+  await tapTalk(kiosk);
+  await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+  let node: Node | undefined;
+  await expect.poll(async () => {
+    for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) node = n;
+    return node?.name;
+  }, { timeout: 10_000 }).toBeDefined();
+  return { kiosk, node: node! };
+}
+
 beforeAll(async () => {
   // The kiosk and console bundles the nodes serve, as npm start and the demo tests build them.
   const build = spawn(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT, stdio: 'ignore' });
@@ -268,11 +290,7 @@ afterAll(async () => {
 
 describe('a call across the nodes of a cluster', () => {
   it('connects a kiosk on node A with an agent on node B: media both ways through A’s SFU, and the agent’s hang-up ends it on both sides', async () => {
-    onTestFailed(() => {
-      // What the nodes said about calls, forwarding and media: enough to tell where a cross-node call broke.
-      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|call|forward|mediaReset|offer/i.test(l));
-      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}\nkiosk shell output (last 2000 chars):\n${shellOut.slice(-2000)}`);
-    });
+    showClusterOnFailure(/call|forward|mediaReset|offer/i);
     const [a, b, c] = nodes as [Node, Node, Node];
 
     const agent = await openConsole(browser!, b.url, 'anna', 'demo-agent');
@@ -320,19 +338,8 @@ describe('a call across the nodes of a cluster', () => {
   });
 
   it('keeps a call going when the node holding the agent’s console socket is killed (kill -9): the console reconnects to another node, which takes the agent’s session over', async () => {
-    onTestFailed(() => {
-      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|moved|rejoin|session|call/i.test(l));
-      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
-    });
-    const shell = await startShell(proxyUrl, 'k-cluster-calls-4', 'Agent-node kiosk');
-    const kiosk = await openKiosk(browser!, shell.url);
-    await tapTalk(kiosk);
-    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
-    let home: Node | undefined;
-    await expect.poll(async () => {
-      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) home = n;
-      return home?.name;
-    }, { timeout: 10_000 }).toBeDefined();
+    showClusterOnFailure(/took over|gone|moved|rejoin|session|call/i);
+    const { kiosk, node: home } = await residentWaiting('k-cluster-calls-4', 'Agent-node kiosk');
     // The console through the proxy, as at a site; signed in again until the proxy puts it on another node than the call's.
     let agent: Page | undefined;
     let agentNode: Node | undefined;
@@ -358,7 +365,7 @@ describe('a call across the nodes of a cluster', () => {
     process.kill(agentNode!.pid, 'SIGKILL');
     // The console's socket goes to another node, which takes the agent's session over; the call stays where it is.
     await expect.poll(() => clusterOut.includes('took over a staff session of a node that is gone'), { timeout: 30_000 }).toBe(true);
-    expect(await callsIn(home!, 'in-call')).toBe(1);
+    expect(await callsIn(home, 'in-call')).toBe(1);
     await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
     await expectMediaFlowing(() => deskStats(agent!), 'agent');
     expect(await agent!.getByTestId('last-ended').isVisible()).toBe(false);
@@ -371,20 +378,9 @@ describe('a call across the nodes of a cluster', () => {
   });
 
   it('re-establishes a call when the node holding its media is killed (kill -9): the kiosk reconnects to another node, which sets the call up again with the agent, media both ways', async () => {
-    onTestFailed(() => {
-      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|moved|call|adopt/i.test(l));
-      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
-    });
-    const shell = await startShell(proxyUrl, 'k-cluster-calls-3', 'Media kiosk');
-    const kiosk = await openKiosk(browser!, shell.url);
-    await tapTalk(kiosk);
-    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+    showClusterOnFailure(/took over|gone|moved|call/i);
     // The node the proxy put the kiosk on holds the call and its media; the agent signs in on another.
-    let media: Node | undefined;
-    await expect.poll(async () => {
-      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) media = n;
-      return media?.name;
-    }, { timeout: 10_000 }).toBeDefined();
+    const { kiosk, node: media } = await residentWaiting('k-cluster-calls-3', 'Media kiosk');
     const agentNode = nodes.find((n) => n !== media && alive(n.pid))!;
     const agent = await openConsole(browser!, agentNode.url, 'anna', 'demo-agent');
     await agent.getByTestId('available').check();
@@ -392,10 +388,10 @@ describe('a call across the nodes of a cluster', () => {
     await agent.getByRole('button', { name: 'Accept' }).click();
     await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
     await expectMediaFlowing(() => deskStats(agent), 'agent');
-    expect(await callsIn(media!, 'in-call')).toBe(1);
+    expect(await callsIn(media, 'in-call')).toBe(1);
     const before = { kiosk: (await kioskStats(kiosk))!, agent: (await deskStats(agent))! };
 
-    process.kill(media!.pid, 'SIGKILL');
+    process.kill(media.pid, 'SIGKILL');
     // Another node takes the call over: it is in a call there, and both sides decode each other's video again.
     const survivors = nodes.filter((n) => n !== media && alive(n.pid));
     await expect.poll(async () => {
@@ -416,33 +412,29 @@ describe('a call across the nodes of a cluster', () => {
   });
 
   it('keeps a waiting resident in line when their node is killed (kill -9): the kiosk reconnects to another node, which takes the call over, and an agent there takes it', async () => {
-    onTestFailed(() => {
-      const lines = clusterOut.split('\n').filter((l) => /"level":(40|50|60)|error|took over|gone|call|adopt/i.test(l));
-      console.error(`cluster output (filtered, last 80 lines):\n${lines.slice(-80).join('\n')}`);
-    });
-    // A kiosk through the proxy (as at a site): the proxy keeps it on one node, whichever that is.
-    const shell = await startShell(proxyUrl, 'k-cluster-calls-2', 'Proxy kiosk');
-    const kiosk = await openKiosk(browser!, shell.url);
-    await tapTalk(kiosk);
-    // Nobody is available: the resident waits, first in line.
-    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
-    const position = await kiosk.getByTestId('queue-position').textContent();
-    let holder: Node | undefined;
-    await expect.poll(async () => {
-      for (const n of nodes) if (alive(n.pid) && (await callsIn(n, 'queued')) === 1) holder = n;
-      return holder?.name;
-    }, { timeout: 10_000 }).toBeDefined();
+    showClusterOnFailure(/took over|gone|call/i);
+    // A kiosk through the proxy (as at a site): the proxy keeps it on one node, whichever that is. Nobody is available: the resident waits, first in line.
+    const { kiosk, node: holder } = await residentWaiting('k-cluster-calls-2', 'Proxy kiosk');
+    const first = await kiosk.getByTestId('queue-position').textContent();
+    // A second resident, after the first (wherever the proxy puts their kiosk): second in the site's line.
+    const second = await openKiosk(browser!, (await startShell(proxyUrl, 'k-cluster-calls-5', 'Second kiosk')).url);
+    await tapTalk(second);
+    await expect.poll(() => second.getByTestId('queue-position').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => second.getByTestId('queue-position').textContent(), { timeout: 10_000 }).not.toBe(first);
+    const behind = await second.getByTestId('queue-position').textContent();
 
-    process.kill(holder!.pid, 'SIGKILL');
+    process.kill(holder.pid, 'SIGKILL');
     const survivors = nodes.filter((n) => n !== holder && alive(n.pid));
-    // Another node takes the kiosk's session and its call over: the call waits there, at the same place.
+    // Another node takes the kiosk's session and its call over: both wait, the first still first (a new
+    // call in its place would have gone behind the second).
     await expect.poll(async () => {
       let n = 0;
       for (const s of survivors) n += await callsIn(s, 'queued');
       return n;
-    }, { timeout: 30_000 }).toBe(1);
-    expect(await kiosk.getByTestId('queue-position').textContent()).toBe(position);
-    await expect.poll(() => kiosk.getByTestId('queue-position').isVisible()).toBe(true);
+    }, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => clusterOut.includes('took over a kiosk session of a node that is gone')).toBe(true);
+    expect(await kiosk.getByTestId('queue-position').textContent()).toBe(first);
+    expect(await second.getByTestId('queue-position').textContent()).toBe(behind);
 
     // An agent on a surviving node is offered it and takes it: media both ways.
     const agent = await openConsole(browser!, survivors[0]!.url, 'omar', 'demo-agent');
@@ -454,5 +446,7 @@ describe('a call across the nodes of a cluster', () => {
     await expectMediaFlowing(() => deskStats(agent), 'agent');
     await agent.getByRole('button', { name: 'End call' }).click();
     await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
+    // The first resident was served first: the second still waits, now first in line.
+    await expect.poll(() => second.getByTestId('queue-position').textContent(), { timeout: 10_000 }).toBe(first);
   });
 });

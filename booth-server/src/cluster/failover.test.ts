@@ -5,8 +5,7 @@
  * themselves (no page reload, no new sign-in, no new kiosk enrolment): the
  * agent's cookie session is in the store and the kiosk's token in Redis, so
  * the other node lets both in at once and they can work there.
- * (What they were doing in a call does not move yet: the call service is
- * per node until the cross-node call service lands.)
+ * (Sessions and calls taken over from a killed node: tests/clusterCalls.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
