@@ -14,7 +14,7 @@
  * count goes back to zero.
  *
  * Losing a node (kill -9), with kiosks and consoles that reach the site
- * through the proxy as at a site (four nodes, so that three can be killed):
+ * through the proxy as at a site (five nodes, so that four can be stopped):
  * the node holding an agent's console socket is killed mid-call and the
  * console's reconnect lands on another node, which takes the agent's session
  * over while the call and its media stay where they are; the node holding a call's media is killed mid-call and
@@ -24,7 +24,8 @@
  * waiting resident is killed and the resident keeps their place on the node
  * their kiosk reconnects to, where an agent then takes the call.
  *
- * Ports: SFU ranges 56500-56599 (A), 56600-56699 (B), 56700-56799 (node 3), 56800-56899 (node 4);
+ * Ports: SFU ranges 56500-56599 (A), 56600-56699 (B), 56700-56799 (node 3), 56800-56899 (node 4),
+ * 56900-56999 (node 5);
  * HTTP ports free ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +39,7 @@ import { launchBrowser } from './support/browser';
 import { freePort, ROOT } from './support/demo';
 import { deskStats, expectMediaFlowing, kioskStats, openConsole, openKiosk, tapTalk } from './support/pages';
 
-const RTC_PORTS = [56500, 56600, 56700, 56800];
+const RTC_PORTS = [56500, 56600, 56700, 56800, 56900];
 const METRICS_TOKEN = 'cluster-calls-test-metrics-token';
 const KIOSK_ID = 'k-cluster-calls-1';
 const KIOSK_NAME = 'Cluster kiosk';
@@ -212,7 +213,7 @@ beforeAll(async () => {
     env: {
       ...process.env,
       CLUSTER_PORT: '0',
-      CLUSTER_NODE_PORTS: '0,0,0,0',
+      CLUSTER_NODE_PORTS: '0,0,0,0,0',
       CLUSTER_RTC_PORTS: RTC_PORTS.join(','),
       CLUSTER_KIOSK: '0',
       BOOTH_LOG_PRETTY: 'false',
@@ -234,8 +235,8 @@ beforeAll(async () => {
   );
   proxyUrl = /^\s+proxy\s+(http:\/\/\S+)/m.exec(clusterOut)![1]!;
   nodes = [...clusterOut.matchAll(/^\s+(node\d)\s+(http:\/\/\S+)\s.*\(pid (\d+)\)/gm)].map((m) => ({ name: m[1]!, url: m[2]!, pid: Number(m[3]) }));
-  expect(nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3', 'node4']);
-  expect(new Set(nodes.map((n) => n.url)).size).toBe(4);
+  expect(nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3', 'node4', 'node5']);
+  expect(new Set(nodes.map((n) => n.url)).size).toBe(5);
 
   // A kiosk shell (the browser host, no hardware) whose server is node A itself: its page's API calls
   // and signalling socket go to A only. It enrols with a code made for it on A, as the demo shell does.
@@ -374,6 +375,36 @@ describe('a call across the nodes of a cluster', () => {
     await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => agent!.getByTestId('last-ended').textContent(), { timeout: 10_000 }).toContain('hangup-agent');
     await agent!.context().close();
+    await kiosk.context().close();
+  });
+
+  it('hands a call over when the node holding it is stopped for a restart (SIGTERM): nobody sees the call end', async () => {
+    showClusterOnFailure(/took over|gone|moved|handed|call/i);
+    const { kiosk, node: stopping } = await residentWaiting('k-cluster-calls-6', 'Restart kiosk');
+    const agentNode = nodes.find((n) => n !== stopping && alive(n.pid))!;
+    const agent = await openConsole(browser!, agentNode.url, 'anna', 'demo-agent');
+    await agent.getByTestId('available').check();
+    await expect.poll(() => agent.getByTestId('offer').isVisible(), { timeout: 15_000 }).toBe(true);
+    await agent.getByRole('button', { name: 'Accept' }).click();
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+
+    // An orderly stop, as systemd's restart sends it: the node hands its call over instead of ending it.
+    process.kill(stopping.pid, 'SIGTERM');
+    await expect.poll(() => alive(stopping.pid), { timeout: 20_000 }).toBe(false);
+    const survivors = nodes.filter((n) => alive(n.pid));
+    await expect.poll(async () => {
+      let n = 0;
+      for (const s of survivors) n += await callsIn(s, 'in-call');
+      return n;
+    }, { timeout: 30_000 }).toBe(1);
+    await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
+    await expectMediaFlowing(() => deskStats(agent), 'agent');
+    expect(await kiosk.getByTestId('call-ended').isVisible()).toBe(false);
+    expect(await agent.getByTestId('last-ended').isVisible()).toBe(false);
+    await agent.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => kiosk.getByTestId('call-ended').isVisible(), { timeout: 10_000 }).toBe(true);
+    await agent.context().close();
     await kiosk.context().close();
   });
 

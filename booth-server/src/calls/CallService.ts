@@ -1045,7 +1045,13 @@ export class CallService {
     return this.#calls.recentTimelines();
   }
 
-  /** Ends every call (server shutdown) and flushes the inquiry journal. Idempotent. */
+  /**
+   * Ends every call (server shutdown) and flushes the inquiry journal. On a
+   * site the node hands its work over instead: its calls and sessions stay
+   * in the site's directory and their inquiries open, its clients reconnect
+   * to other nodes, which take them over as after a crash (a rolling restart
+   * ends nobody's call). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -1054,11 +1060,20 @@ export class CallService {
     this.#orphans.clear();
     for (const [s, away] of [...this.#away]) {
       if (away.timer) clearTimeout(away.timer);
+      if (away.orphaned) clearTimeout(away.orphaned);
       this.#away.delete(s);
+      // An offer goes back; a part in another node's call goes on once the agent's session is taken over elsewhere.
       if (away.step === 'offered') await this.opts.site?.shared.release(away.callId, s.user.id).catch(() => undefined);
-      else this.opts.site?.ask(away.home, s.id, { kind: 'ended', reason: 'server-shutdown' }).catch(() => undefined);
     }
-    for (const call of this.#calls.all()) this.#end(call, 'server-shutdown');
+    if (this.opts.site) {
+      for (const call of [...this.#calls.all()]) {
+        // Media goes with this node's SFU; the call stays as the directory has it, for the node its kiosk reconnects to.
+        if (call.state.step === 'offered') clearTimeout(call.state.timer);
+        call.room?.close();
+        this.#calls.remove(call);
+      }
+      this.opts.log('info', "this node's calls and sessions are handed over to the site", {});
+    } else for (const call of this.#calls.all()) this.#end(call, 'server-shutdown');
     this.#offers.close();
     this.#presence.close();
     this.#endpoints.closeAll();

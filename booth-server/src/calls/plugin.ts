@@ -148,7 +148,11 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
   app.decorate('site', site?.cluster ?? null);
   registerCallMetrics(app, calls);
   // Rows a previous run left open (crash, kill -9, power loss) are closed before anyone connects.
-  await calls.journal.reconcile(new Date());
+  // On a site, only when no other node is alive: the open rows of live nodes are their calls, and a
+  // dead node's are taken over by the nodes its clients reconnect to, or closed by the node that claims it.
+  const others = site ? [...(await site.cluster.aliveNow())].filter((n) => n !== opts.nodeId) : [];
+  if (others.length === 0) await calls.journal.reconcile(new Date());
+  else log('info', 'other nodes of the site are alive: their open inquiries are left to them', { nodes: others.length });
   await calls.loadCallbacks();
 
   const kiosk = kioskHandlers(calls);

@@ -360,7 +360,8 @@ export class CallCluster {
     await Promise.all([...this.#published.keys()].map((u) => this.shared.agentBusy(u).catch(() => undefined)));
     this.#published.clear();
     await this.shared.setWorking(this.nodeId, []).catch(() => undefined);
-    await this.#o.leases.leave().catch(() => undefined);
+    // The lease is not given up but left to lapse: this node's calls and sessions are handed over (CallService.close),
+    // and the node that claims the lapsed lease closes what nobody took over.
     this.#o.leases.close();
     this.directory.close();
   }

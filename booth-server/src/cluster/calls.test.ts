@@ -19,6 +19,7 @@ import { startTestRedis, type TestRedis } from './testing/redis';
 let redis: TestRedis;
 let a: TestApp;
 let b: FastifyInstance;
+let c: FastifyInstance | undefined;
 let urlA: string;
 let urlB: string;
 const clients: { close(): void }[] = [];
@@ -48,7 +49,8 @@ afterEach(async () => {
   await expect.poll(() => a.app.calls.counts().sessions + b.calls.counts().sessions, { timeout: 10_000 }).toBe(0);
 });
 afterAll(async () => {
-  // B first: it shares A's store and SFU, which A's close closes.
+  // C and B first: they share A's store and SFU, which A's close closes.
+  await c?.close();
   await b?.close();
   await a?.app.close();
   await redis?.stop();
@@ -198,6 +200,16 @@ describe('a call between a kiosk on one node and an agent on another', () => {
       },
     )), { timeout: 10_000 }).toBe(Math.round(handle / 2));
   }, 40_000);
+
+  it("leaves the site's open inquiries alone when a node starts while others are alive", async () => {
+    const k = await kioskOnA();
+    const { callId } = await k.request('requestCall', { language: 'da' });
+    // A third node starts (as after a restart of one node of a running site): A's waiting call is A's, not left over.
+    c = await buildApp({ config: a.config, store: a.store, sfu: a.sfu, nodeId: 'node-c' });
+    await c.ready();
+    expect(await a.store.findInquiry(callId)).toMatchObject({ status: 'queued', endedAt: null });
+    expect(a.app.calls.counts()).toMatchObject({ queued: 1 });
+  });
 
   it('refuses a request from another node for a session that has no stand-in there', async () => {
     const k = await kioskOnA();
