@@ -242,6 +242,7 @@ export class CallService {
       relayed: (sessionId, method, data) => this.#notify(this.sessions.byId(sessionId), method, data as never),
       alive: (nodes) => this.#homesAlive(nodes),
       lost: (node) => this.#nodeLost(node),
+      restored: () => this.#reassert(),
     });
     if (opts.site) {
       const dir = opts.site.directory;
@@ -549,9 +550,10 @@ export class CallService {
   /** What the site's routing stores with a call this node holds: the offer agents on any node are shown. */
   describeForSite(callId: string): { offer: ReturnType<typeof offerOf>; notBefore?: number } | null {
     const cb = this.#desk.get(callId);
-    if (cb) return { offer: offerOf(cb), ...(cb.notBefore ? { notBefore: cb.notBefore } : {}) };
+    if (cb) return cb.state.step === 'queued' || cb.state.step === 'offered' ? { offer: offerOf(cb), ...(cb.notBefore ? { notBefore: cb.notBefore } : {}) } : null;
     const call = this.#calls.get(callId);
-    if (!call) return null;
+    // Only a call that waits is shared (one accepted and being connected is no longer the router's).
+    if (!call || (call.state.step !== 'queued' && call.state.step !== 'offered')) return null;
     this.#record(call);
     return { offer: offerOf(call) };
   }
@@ -800,12 +802,31 @@ export class CallService {
     return this.opts.reconnectGraceSeconds * 1000 + 5000;
   }
 
+  /** This node's lease came back after it was gone: its calls, sessions, waiting list and agents are written to the site again. */
+  #reassert(): void {
+    const site = this.opts.site!;
+    for (const call of this.#calls.all()) this.#record(call);
+    for (const s of this.sessions.all()) {
+      if (s.remoteNode) continue;
+      if (s.kind === 'staff') this.#writeStaff(s);
+      else site.directory.putKiosk(s.resumeToken, { sessionId: s.id, kioskId: s.kiosk.id, node: site.nodeId }).catch(() => undefined);
+    }
+    this.#routing.reassert?.();
+    // The agents free and working here are published again (the cluster forgot what it had published).
+    this.#offers.dispatch();
+  }
+
   /** This node claimed a dead node: its agents are free nowhere; what nobody took over within the grace period is closed here. */
   #nodeLost(node: string): void {
     const site = this.opts.site!;
     site.shared.dropNode(node).catch(() => undefined);
     const t = setTimeout(() => {
       void (async () => {
+        // Not dead after all (Redis was away, so no node could renew): it writes its state again itself.
+        if ((await site.aliveNow()).has(node)) {
+          this.opts.log('info', 'a node thought gone renewed its lease: nothing of it is closed', { node });
+          return;
+        }
         for (const rec of await site.directory.callsOf(node)) {
           if (!(await site.directory.claimCall(rec.callId, node, site.nodeId))) continue;
           await site.shared.remove(rec.callId).catch(() => undefined);

@@ -105,6 +105,8 @@ export interface CallClusterHandlers {
   alive(nodes: ReadonlySet<string>): void;
   /** This node claimed a dead node: what it held and nobody adopts is this node's to close. */
   lost(nodeId: string): void;
+  /** This node's lease was gone and is back (Redis was away or lost its data): what it shares is written again. */
+  restored(): void;
 }
 
 export interface CallClusterOptions {
@@ -150,6 +152,16 @@ export class CallCluster {
     c.#check = setInterval(() => void c.#checkLeases(), opts.checkMs);
     c.#check.unref();
     return c;
+  }
+
+  /** This node's lease was found gone and put back (NodeLeases `onRestored`): everything it shares is written again. */
+  restored(): void {
+    if (this.#closed) return;
+    this.#o.log('warn', "this node's lease was gone (Redis was away or lost its data): writing what it shares to the site again");
+    this.#published.clear();
+    this.#workingPublished = null;
+    this.#handlers?.restored();
+    this.kick();
   }
 
   /** Whether a node's lease is current (as of the last check). */

@@ -45,6 +45,13 @@ export interface NodeLeasesOptions {
   ttlMs: number;
   now?: () => number;
   onError?: (err: unknown) => void;
+  /**
+   * A renewal found this node's lease gone and put it back: another node
+   * claimed it while this one could not renew (Redis was away), or Redis lost
+   * its data (restarted without persistence). What this node shares there
+   * must be written again.
+   */
+  onRestored?: () => void;
 }
 
 export class NodeLeases {
@@ -54,6 +61,8 @@ export class NodeLeases {
   readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
   #self: NodeInfo | null = null;
+  /** The first renewal (the join) is done: a lease found missing later was lost. */
+  #joined = false;
 
   constructor(opts: NodeLeasesOptions) {
     if (!(opts.renewMs > 0) || !(opts.ttlMs > opts.renewMs * 2)) throw new TypeError('NodeLeases: renewMs must be > 0 and ttlMs more than two renewals');
@@ -83,11 +92,15 @@ export class NodeLeases {
   async #renew(): Promise<void> {
     const self = this.#self;
     if (!self) return;
-    await this.#redis
+    const results = await this.#redis
       .multi()
       .zadd(this.#live, this.#now(), self.nodeId)
       .set(this.#infoPrefix + self.nodeId, JSON.stringify(self), 'PX', this.#o.ttlMs * 2)
       .exec();
+    // ZADD answers 1 when it added the member: the lease was not there.
+    const added = results?.[0]?.[1] === 1;
+    if (added && this.#joined) this.#o.onRestored?.();
+    this.#joined = true;
   }
 
   /** The nodes whose leases are current. */

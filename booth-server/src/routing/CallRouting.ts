@@ -47,4 +47,6 @@ export interface CallRouting {
   readonly size: number;
   /** On a site: a call another node held becomes this node's (it took the call over). */
   adopt?(callId: string): void;
+  /** On a site: this node's waiting calls are written to the shared routing again. */
+  reassert?(): void;
 }
