@@ -170,6 +170,12 @@ async function startShell(serverUrl: string, id: string, name: string): Promise<
 }
 
 const callsIn = async (node: Node, state: string): Promise<number> => Number(new RegExp(`^booth_calls\\{state="${state}"\\} (\\d+)$`, 'm').exec(await metrics(node))?.[1] ?? NaN);
+/** Calls in a state over every node still running. */
+const callsOnLiveNodes = async (state: string): Promise<number> => {
+  let n = 0;
+  for (const node of nodes) if (alive(node.pid)) n += await callsIn(node, state);
+  return n;
+};
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -392,12 +398,7 @@ describe('a call across the nodes of a cluster', () => {
     // An orderly stop, as systemd's restart sends it: the node hands its call over instead of ending it.
     process.kill(stopping.pid, 'SIGTERM');
     await expect.poll(() => alive(stopping.pid), { timeout: 20_000 }).toBe(false);
-    const survivors = nodes.filter((n) => alive(n.pid));
-    await expect.poll(async () => {
-      let n = 0;
-      for (const s of survivors) n += await callsIn(s, 'in-call');
-      return n;
-    }, { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => callsOnLiveNodes('in-call'), { timeout: 30_000 }).toBe(1);
     await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
     await expectMediaFlowing(() => deskStats(agent), 'agent');
     expect(await kiosk.getByTestId('call-ended').isVisible()).toBe(false);
@@ -424,12 +425,7 @@ describe('a call across the nodes of a cluster', () => {
 
     process.kill(media.pid, 'SIGKILL');
     // Another node takes the call over: it is in a call there, and both sides decode each other's video again.
-    const survivors = nodes.filter((n) => n !== media && alive(n.pid));
-    await expect.poll(async () => {
-      let n = 0;
-      for (const s of survivors) n += await callsIn(s, 'in-call');
-      return n;
-    }, { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => callsOnLiveNodes('in-call'), { timeout: 30_000 }).toBe(1);
     await expect.poll(async () => (await kioskStats(kiosk))?.mediaResets ?? 0, { timeout: 15_000 }).toBeGreaterThan(before.kiosk.mediaResets);
     await expect.poll(async () => (await deskStats(agent))?.mediaResets ?? 0, { timeout: 15_000 }).toBeGreaterThan(before.agent.mediaResets);
     await expectMediaFlowing(() => kioskStats(kiosk), 'kiosk');
@@ -458,11 +454,7 @@ describe('a call across the nodes of a cluster', () => {
     const survivors = nodes.filter((n) => n !== holder && alive(n.pid));
     // Another node takes the kiosk's session and its call over: both wait, the first still first (a new
     // call in its place would have gone behind the second).
-    await expect.poll(async () => {
-      let n = 0;
-      for (const s of survivors) n += await callsIn(s, 'queued');
-      return n;
-    }, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => callsOnLiveNodes('queued'), { timeout: 30_000 }).toBe(2);
     await expect.poll(() => clusterOut.includes('took over a kiosk session of a node that is gone')).toBe(true);
     expect(await kiosk.getByTestId('queue-position').textContent()).toBe(first);
     expect(await second.getByTestId('queue-position').textContent()).toBe(behind);

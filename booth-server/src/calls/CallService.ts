@@ -259,11 +259,7 @@ export class CallService {
     const site = this.opts.site;
     // On a site, a kiosk's session is in the site's directory: if this node dies, the node it reconnects to takes it over.
     if (site && !r.resumed && r.session.kind === 'staff') this.#writeStaff(r.session);
-    if (site && !r.resumed && r.session.kind === 'kiosk') {
-      site.directory.putKiosk(r.session.resumeToken, { sessionId: r.session.id, kioskId: r.session.kiosk.id, node: site.nodeId }).catch((err: unknown) =>
-        this.opts.log('warn', "a kiosk session was not written to the site's directory", { error: (err as Error).message }),
-      );
-    }
+    if (site && !r.resumed && r.session.kind === 'kiosk') this.#writeKiosk(r.session);
     // An available agent who comes back can be offered calls again.
     if (r.session.kind === 'staff') this.#offers.dispatch();
     return { ...r, call: this.#snapshotFor(r.session) };
@@ -417,16 +413,10 @@ export class CallService {
     const stillMine = (): boolean => call.state.step === 'connecting' && call.state.agent === session;
     let room: CallRoom | null = null;
     try {
-      room = new CallRoom(
-        call.id,
-        (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data),
-        (stage) => call.mark(stage),
-      );
       await this.journal.started(call.id, session.user.id, new Date());
       call.mark('startRecorded');
       if (!stillMine()) throw new SignalFailure('WRONG_STATE', 'the resident left before the call started');
-      room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#endpoints.of(call.kiosk.id));
-      room.addParticipant(session.id, 'agent', session.user.displayName, this.#endpoints.of(session.id));
+      room = this.#roomFor(call, session);
       call.start(room, Date.now());
     } catch (err) {
       room?.close();
@@ -478,7 +468,7 @@ export class CallService {
   #end(call: Call, reason: EndReason): void {
     const was = call.end(reason);
     if (!was) return;
-    // A call that ends with its node's orderly shutdown stays in the directory: nobody adopts it (the node's lease is given up).
+    // An ended call leaves the site's directory (a node's orderly stop hands its calls over without ending them: close()).
     this.opts.site?.directory.dropCall(call.id, this.opts.site.nodeId).catch(() => undefined);
     this.#routing.remove(call.id);
     this.#calls.remove(call);
@@ -500,6 +490,14 @@ export class CallService {
     this.opts.log('info', 'call ended', { call: call.id, reason });
     this.#offers.dispatch();
     this.#queue.publish();
+  }
+
+  /** A call's room with its resident and its agent, on their media endpoints (opened or not yet). */
+  #roomFor(call: Call, agent: StaffSession): CallRoom {
+    const room = new CallRoom(call.id, (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data), (stage) => call.mark(stage));
+    room.addParticipant(call.kiosk.id, 'resident', call.kiosk.kiosk.name, this.#endpoints.of(call.kiosk.id));
+    room.addParticipant(agent.id, 'agent', agent.user.displayName, this.#endpoints.of(agent.id));
+    return room;
   }
 
   /** The agent's part of a call is over: wrap-up. Media closes for all but agents who stay available (theirs stays warm). */
@@ -556,6 +554,14 @@ export class CallService {
     if (!call || (call.state.step !== 'queued' && call.state.step !== 'offered')) return null;
     this.#record(call);
     return { offer: offerOf(call) };
+  }
+
+  /** Writes a kiosk session of this node to the site's directory (what another node needs to take it over). */
+  #writeKiosk(session: KioskSession): void {
+    const site = this.opts.site!;
+    site.directory.putKiosk(session.resumeToken, { sessionId: session.id, kioskId: session.kiosk.id, node: site.nodeId }).catch((err: unknown) =>
+      this.opts.log('warn', "a kiosk session was not written to the site's directory", { error: (err as Error).message }),
+    );
   }
 
   /** Writes a staff session of this node as it is now to the site's directory (what another node needs to take it over). */
@@ -717,21 +723,13 @@ export class CallService {
       return;
     }
     const agentSession = local?.kind === 'staff' ? local : this.sessions.openStandIn(agent.sessionId, agentUser, agent.node, this.#relayTo(agent.node, agent.sessionId));
-    if (local?.kind === 'staff') {
-      const away = this.#away.get(local);
-      if (away?.timer) clearTimeout(away.timer);
-      if (away?.orphaned) clearTimeout(away.orphaned);
-      this.#away.delete(local);
-    }
+    if (local?.kind === 'staff') this.#dropAway(local);
     try {
       const kioskMedia = await this.#endpoints.open(kiosk.id, () => true);
-      const agentMedia = await this.#endpoints.open(agentSession.id, () => true);
+      await this.#endpoints.open(agentSession.id, () => true);
       call.offer(agentSession, setTimeout(() => undefined, 0));
       call.accept(agentSession);
-      const room = new CallRoom(call.id, (pid, method, data) => this.#notify(this.sessions.byId(pid), method, data), (stage) => call.mark(stage));
-      room.addParticipant(kiosk.id, 'resident', kiosk.kiosk.name, kioskMedia.endpoint);
-      room.addParticipant(agentSession.id, 'agent', agentUser.displayName, agentMedia.endpoint);
-      call.start(room, rec.startedAt ?? Date.now());
+      call.start(this.#roomFor(call, agentSession), rec.startedAt ?? Date.now());
       this.#record(call);
       const caps = kioskMedia.endpoint.router.rtpCapabilities;
       if (local) this.#notify(local, 'mediaReset', { routerRtpCapabilities: caps });
@@ -809,7 +807,7 @@ export class CallService {
     for (const s of this.sessions.all()) {
       if (s.remoteNode) continue;
       if (s.kind === 'staff') this.#writeStaff(s);
-      else site.directory.putKiosk(s.resumeToken, { sessionId: s.id, kioskId: s.kiosk.id, node: site.nodeId }).catch(() => undefined);
+      else this.#writeKiosk(s);
     }
     this.#routing.reassert?.();
     // The agents free and working here are published again (the cluster forgot what it had published).
@@ -850,10 +848,9 @@ export class CallService {
 
   /** Another node's call no longer waits (taken, left): an offer of it here is withdrawn. */
   siteCallGone(callId: string): void {
-    for (const [agent, away] of this.#away) {
+    for (const [agent, away] of [...this.#away]) {
       if (away.callId !== callId || away.step !== 'offered') continue;
-      if (away.timer) clearTimeout(away.timer);
-      this.#away.delete(agent);
+      this.#dropAway(agent);
       this.#notify(agent, 'offerWithdrawn', { callId });
     }
     this.#offers.dispatch();
@@ -894,8 +891,7 @@ export class CallService {
   }
 
   #awayDeclined(agent: StaffSession, away: AwayPart, tell: boolean): void {
-    if (away.timer) clearTimeout(away.timer);
-    this.#away.delete(agent);
+    this.#dropAway(agent);
     agent.declined.add(away.callId);
     const site = this.opts.site!;
     void site.shared.decline(away.callId, agent.user.id).then(
@@ -953,13 +949,20 @@ export class CallService {
     return this.opts.site!.ask(away.home, session.id, { kind: 'request', method, data });
   }
 
-  /** This node's agent's part in another node's call ended (the call's node said so, or the session ended here). */
-  #awayEnded(session: StaffSession, reason: EndReason): void {
+  /** Forgets this node's agent's part in another node's call, with its timers; answers the part it was, if any. */
+  #dropAway(session: StaffSession): AwayPart | undefined {
     const away = this.#away.get(session);
-    if (!away) return;
+    if (!away) return undefined;
     if (away.timer) clearTimeout(away.timer);
     if (away.orphaned) clearTimeout(away.orphaned);
     this.#away.delete(session);
+    return away;
+  }
+
+  /** This node's agent's part in another node's call ended (the call's node said so, or the session ended here). */
+  #awayEnded(session: StaffSession, reason: EndReason): void {
+    const away = this.#dropAway(session);
+    if (!away) return;
     this.#writeStaff(session);
     const site = this.opts.site!;
     if (away.step === 'offered') void site.shared.release(away.callId, session.user.id).then(() => site.kick(), () => undefined);
@@ -1079,10 +1082,8 @@ export class CallService {
     if (this.#refreshCallbacks) clearInterval(this.#refreshCallbacks);
     for (const t of this.#orphans.values()) clearTimeout(t);
     this.#orphans.clear();
-    for (const [s, away] of [...this.#away]) {
-      if (away.timer) clearTimeout(away.timer);
-      if (away.orphaned) clearTimeout(away.orphaned);
-      this.#away.delete(s);
+    for (const s of [...this.#away.keys()]) {
+      const away = this.#dropAway(s)!;
       // An offer goes back; a part in another node's call goes on once the agent's session is taken over elsewhere.
       if (away.step === 'offered') await this.opts.site?.shared.release(away.callId, s.user.id).catch(() => undefined);
     }

@@ -33,7 +33,6 @@ import { SharedRouting } from '../cluster/SharedRouting';
 import { CallCluster } from '../cluster/CallCluster';
 import { RoutingDriver } from '../cluster/RoutingDriver';
 import { SiteRouting } from '../cluster/SiteRouting';
-import { NodeLeases } from '../cluster/NodeLeases';
 import { CallDirectory } from '../cluster/CallDirectory';
 import type { CallRouting } from '../routing/CallRouting';
 
@@ -78,22 +77,12 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
     const prefix = config.cluster.keyPrefix;
     const bus = new RedisNodeBus({ url: redisUrl, prefix, onInvalid: (channel, problem) => log('warn', 'a message between nodes failed its schema and was dropped', { channel, problem }) });
     const shared = new SharedRouting({ url: redisUrl, prefix, offerTtlMs: config.calls.offerTimeoutSeconds * 1000 + 5000, makeRouting });
-    let clusterRef: CallCluster | null = null;
     const cluster = await CallCluster.start({
       nodeId: opts.nodeId,
       bus,
       shared,
-      leases: new NodeLeases({
-        url: redisUrl,
-        prefix,
-        renewMs: LEASE_RENEW_MS,
-        ttlMs: LEASE_TTL_MS,
-        onError: (err) => log('warn', "could not renew this node's lease", { error: (err as Error).message }),
-        onRestored: () => clusterRef?.restored(),
-      }),
+      leases: { url: redisUrl, prefix, renewMs: LEASE_RENEW_MS, ttlMs: LEASE_TTL_MS, onError: (err) => log('warn', "could not renew this node's lease", { error: (err as Error).message }) },
       directory: new CallDirectory({ url: redisUrl, prefix, ttlMs: 24 * 3600_000 }),
-      checkMs: LEASE_RENEW_MS,
-      leaseTtlMs: LEASE_TTL_MS,
       rpcTimeoutMs: NODE_RPC_TIMEOUT_MS,
       log,
       makeDriver: (onOffers) =>
@@ -107,7 +96,6 @@ async function callsPlugin(app: FastifyInstance, opts: CallsPluginOptions): Prom
           onHolder: (held) => log('info', held ? 'this node routes the site now' : 'this node no longer routes the site'),
         }),
     });
-    clusterRef = cluster;
     const routing = await SiteRouting.start({
       nodeId: opts.nodeId,
       local: makeRouting(),

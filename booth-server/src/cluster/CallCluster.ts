@@ -28,7 +28,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { CallOffer, EndReason, NOTIFICATIONS, RtpCapabilities, type Notifications } from '@citizen/protocol';
-import type { NodeLeases } from './NodeLeases';
+import { NodeLeases, type NodeLeasesOptions } from './NodeLeases';
 import type { CallDirectory } from './CallDirectory';
 import type { NodeBus, Unsubscribe } from './NodeBus';
 import type { ReservedOffer, SharedAgent, SharedRouting } from './SharedRouting';
@@ -116,12 +116,13 @@ export interface CallClusterOptions {
   /** Made by the cluster: it sends the offers each pass reserved to the agents' nodes. */
   makeDriver: (onOffers: (offers: ReservedOffer[]) => Promise<void>) => Promise<RoutingDriver>;
   rpcTimeoutMs: number;
-  /** This node's lease among the site's nodes, and the directory of sessions and calls. */
-  leases: NodeLeases;
+  /**
+   * This node's lease among the site's nodes (renewed, and the leases checked
+   * for dead nodes, every `renewMs`); the cluster hears when it was gone.
+   */
+  leases: Omit<NodeLeasesOptions, 'onRestored'>;
+  /** The directory of sessions and calls. */
   directory: CallDirectory;
-  /** How often the leases are checked for dead nodes, and how long a lease lasts unrenewed. */
-  checkMs: number;
-  leaseTtlMs: number;
   log: (level: 'info' | 'warn' | 'error', msg: string, ctx?: Record<string, unknown>) => void;
 }
 
@@ -129,6 +130,7 @@ export class CallCluster {
   readonly nodeId: string;
   readonly shared: SharedRouting;
   readonly directory: CallDirectory;
+  readonly #leases: NodeLeases;
   #alive = new Set<string>();
   #workingPublished: string | null = null;
   /** Other nodes' working agents, read with each lease check. */
@@ -147,9 +149,9 @@ export class CallCluster {
     const c = new CallCluster(opts);
     c.#unsubscribe = await opts.bus.subscribe(nodeChannel(opts.nodeId), NodeMessage, (m) => c.#receive(m));
     c.#driver = await opts.makeDriver((offers) => c.#deliverOffers(offers));
-    await opts.leases.join({ nodeId: opts.nodeId, url: '', startedAt: Date.now() });
-    c.#alive = new Set((await opts.leases.alive()).map((n) => n.nodeId));
-    c.#check = setInterval(() => void c.#checkLeases(), opts.checkMs);
+    await c.#leases.join({ nodeId: opts.nodeId, url: '', startedAt: Date.now() });
+    c.#alive = new Set((await c.#leases.alive()).map((n) => n.nodeId));
+    c.#check = setInterval(() => void c.#checkLeases(), opts.leases.renewMs);
     c.#check.unref();
     return c;
   }
@@ -171,7 +173,7 @@ export class CallCluster {
 
   /** The leases as they are now (a fresh read). */
   async aliveNow(): Promise<ReadonlySet<string>> {
-    this.#alive = new Set((await this.#o.leases.alive()).map((n) => n.nodeId));
+    this.#alive = new Set((await this.#leases.alive()).map((n) => n.nodeId));
     return this.#alive;
   }
 
@@ -181,7 +183,7 @@ export class CallCluster {
    * comes here from a node that was just killed arrives before its lease lapses.
    */
   async waitGone(nodeId: string): Promise<boolean> {
-    const end = Date.now() + this.#o.leaseTtlMs + this.#o.checkMs;
+    const end = Date.now() + this.#o.leases.ttlMs + this.#o.leases.renewMs;
     for (;;) {
       if (!(await this.aliveNow()).has(nodeId)) return true;
       if (Date.now() > end || this.#closed) return false;
@@ -195,7 +197,7 @@ export class CallCluster {
       await this.aliveNow();
       this.#handlers?.alive(this.#alive);
       this.#siteWorking = await this.shared.working(this.nodeId);
-      for (const lost of await this.#o.leases.claimLost()) {
+      for (const lost of await this.#leases.claimLost()) {
         this.#o.log('warn', 'a node of the site is gone; this node takes over what it held', { lost });
         this.#handlers?.lost(lost);
       }
@@ -209,6 +211,7 @@ export class CallCluster {
     this.nodeId = opts.nodeId;
     this.shared = opts.shared;
     this.directory = opts.directory;
+    this.#leases = new NodeLeases({ ...opts.leases, onRestored: () => this.restored() });
   }
 
   bind(handlers: CallClusterHandlers): void {
@@ -374,7 +377,7 @@ export class CallCluster {
     await this.shared.setWorking(this.nodeId, []).catch(() => undefined);
     // The lease is not given up but left to lapse: this node's calls and sessions are handed over (CallService.close),
     // and the node that claims the lapsed lease closes what nobody took over.
-    this.#o.leases.close();
+    this.#leases.close();
     this.directory.close();
   }
 }

@@ -68,10 +68,8 @@ export class SiteRouting implements CallRouting {
   readonly #o: SiteRoutingOptions;
   /** Calls of other nodes in the mirror. */
   readonly #remote = new Set<string>();
-  /** Calls of this node that are shared, with what they were enqueued with. */
-  readonly #mine = new Set<string>();
-  readonly #queuedAt = new Map<string, number>();
-  readonly #requests = new Map<string, WaitingCall['request']>();
+  /** Calls of this node that are shared, as they were enqueued. */
+  readonly #mine = new Map<string, WaitingCall>();
   #unsubscribe: Unsubscribe | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -95,25 +93,27 @@ export class SiteRouting implements CallRouting {
 
   enqueue(call: WaitingCall): void {
     this.#o.local.enqueue(call);
-    const d = this.#o.describe(call.callId);
-    if (!d) return;
+    if (!this.#share(call)) return;
     // A callback every node holds (they all read the store): the mirror already has it as its own.
     this.#remote.delete(call.callId);
-    this.#mine.add(call.callId);
-    this.#queuedAt.set(call.callId, call.queuedAt);
-    this.#requests.set(call.callId, call.request);
-    const shared: SiteCall = { callId: call.callId, request: call.request, queuedAt: call.queuedAt, home: this.#o.nodeId, offer: d.offer, ...(d.notBefore ? { notBefore: d.notBefore } : {}) };
-    this.#o.shared.enqueue(shared).then(() => this.#o.kick(), this.#o.onError);
-    this.#o.bus.publish(QUEUE_CHANNEL, { op: 'enqueue', from: this.#o.nodeId, call: shared }).catch(this.#o.onError);
+    this.#mine.set(call.callId, { callId: call.callId, request: call.request, queuedAt: call.queuedAt });
   }
 
   remove(callId: string): void {
     this.#o.local.remove(callId);
-    this.#queuedAt.delete(callId);
-    this.#requests.delete(callId);
     if (!this.#mine.delete(callId)) return;
     this.#o.shared.remove(callId).then(() => this.#o.kick(), this.#o.onError);
     this.#o.bus.publish(QUEUE_CHANNEL, { op: 'remove', from: this.#o.nodeId, callId }).catch(this.#o.onError);
+  }
+
+  /** Writes one of this node's waiting calls (or callbacks) to the shared routing, and tells the other nodes' mirrors; false if it is not shared. */
+  #share(call: WaitingCall): boolean {
+    const d = this.#o.describe(call.callId);
+    if (!d) return false;
+    const shared: SiteCall = { callId: call.callId, request: call.request, queuedAt: call.queuedAt, home: this.#o.nodeId, offer: d.offer, ...(d.notBefore ? { notBefore: d.notBefore } : {}) };
+    this.#o.shared.enqueue(shared).then(() => this.#o.kick(), this.#o.onError);
+    this.#o.bus.publish(QUEUE_CHANNEL, { op: 'enqueue', from: this.#o.nodeId, call: shared }).catch(this.#o.onError);
+    return true;
   }
 
   position(callId: string, now: number): number | undefined {
@@ -135,18 +135,7 @@ export class SiteRouting implements CallRouting {
 
   /** Writes every waiting call of this node to the shared routing again (Redis lost it, or another node dropped it). */
   reassert(): void {
-    for (const callId of this.#mine) {
-      const d = this.#o.describe(callId);
-      if (!d) continue;
-      const waiting = this.#o.local.position(callId, Date.now()) !== undefined;
-      if (!waiting) continue;
-      const queuedAt = this.#queuedAt.get(callId);
-      const request = this.#requests.get(callId);
-      if (queuedAt === undefined || !request) continue;
-      const shared: SiteCall = { callId, request, queuedAt, home: this.#o.nodeId, offer: d.offer, ...(d.notBefore ? { notBefore: d.notBefore } : {}) };
-      this.#o.shared.enqueue(shared).then(() => this.#o.kick(), this.#o.onError);
-      this.#o.bus.publish(QUEUE_CHANNEL, { op: 'enqueue', from: this.#o.nodeId, call: shared }).catch(this.#o.onError);
-    }
+    for (const call of this.#mine.values()) this.#share(call);
   }
 
   /** Whether a call waiting at the site is another node's. */
